@@ -1,0 +1,203 @@
+/** Accounts, users, memberships, sessions and the first-run setup link. */
+import { createHash } from 'node:crypto';
+import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
+import type { Store } from '../store/database.js';
+import { newId } from '../domain/ids.js';
+import { randomOpaqueId } from '../domain/credentials.js';
+import { type Role, canManageTokens, isRole, ROLES } from '../domain/roles.js';
+import { type Actor, operator } from '../domain/actor.js';
+import { SidekeyError, invalidInput, notFound, forbidden, conflict, type FieldError } from '../domain/errors.js';
+import { isEmail } from '../domain/token.js';
+import { recordEvent } from '../tokens/audit.js';
+import { FailureThrottle } from './throttle.js';
+import * as accounts from './store.js';
+
+export const MIN_PASSWORD_LENGTH = 12;
+const SETUP_LINK_TTL_MS = 15 * 60_000;
+// OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane.
+const ARGON = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export interface NewUserInput {
+  email: string;
+  password: string;
+  name?: string;
+}
+
+export function validateNewUser(input: NewUserInput): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!isEmail(input.email.trim())) errors.push({ field: 'email', message: 'must be a valid e-mail address' });
+  if (input.password.length < MIN_PASSWORD_LENGTH) errors.push({ field: 'password', message: `must be at least ${MIN_PASSWORD_LENGTH} characters` });
+  if ((input.name ?? '').length > 200) errors.push({ field: 'name', message: 'must be at most 200 characters' });
+  return errors;
+}
+
+export interface SessionInfo {
+  userId: string;
+  csrfToken: string;
+  expiresAt: number;
+}
+
+export class AccountService {
+  private readonly byEmail = new FailureThrottle(5, 15 * 60_000);
+  private readonly byIp = new FailureThrottle(30, 15 * 60_000);
+  // A real hash of a random value: unknown e-mails cost the same verify as known ones.
+  private readonly dummyHash = argonHash(randomOpaqueId(), ARGON);
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: { sessionTtlSeconds: number; now?: () => number },
+  ) {}
+
+  private now() {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  /** The first administrator and their brand account, as `sidekey admin create` and the setup link do. */
+  async createAccountWithAdmin(input: NewUserInput & { accountName: string }, actor: Actor = operator()): Promise<{ userId: string; accountId: string }> {
+    const errors = validateNewUser(input);
+    if (!input.accountName.trim() || input.accountName.length > 200) errors.push({ field: 'accountName', message: 'is required (1-200 characters)' });
+    if (errors.length) throw invalidInput(errors);
+    const passwordHash = await argonHash(input.password, ARGON);
+    return this.store.db.transaction().execute(async (trx) => {
+      const now = this.now();
+      const email = input.email.trim().toLowerCase();
+      if (await accounts.findUserByEmail(trx, email)) throw conflict(`A user with e-mail ${email} already exists.`);
+      const accountId = newId('acc');
+      const userId = newId('usr');
+      await accounts.insertAccount(trx, { id: accountId, name: input.accountName.trim(), createdAt: now });
+      await accounts.insertUser(trx, { id: userId, email, name: input.name?.trim() || email.split('@')[0], passwordHash, createdAt: now });
+      await accounts.insertMembership(trx, { accountId, userId, role: 'account_administrator', createdAt: now });
+      await recordEvent(trx, { accountId, actor, action: 'account.create', at: now, details: { name: input.accountName.trim(), adminUserId: userId } });
+      return { userId, accountId };
+    });
+  }
+
+  async createAccount(name: string, actor: Actor = operator()): Promise<{ accountId: string }> {
+    if (!name.trim() || name.length > 200) throw invalidInput([{ field: 'name', message: 'is required (1-200 characters)' }]);
+    return this.store.db.transaction().execute(async (trx) => {
+      const accountId = newId('acc');
+      const now = this.now();
+      await accounts.insertAccount(trx, { id: accountId, name: name.trim(), createdAt: now });
+      await recordEvent(trx, { accountId, actor, action: 'account.create', at: now, details: { name: name.trim() } });
+      return { accountId };
+    });
+  }
+
+  /** Adds a user to an account; an existing user (same e-mail) just gains the membership. */
+  async addUser(input: NewUserInput & { accountId: string; role: string }, actor: Actor = operator()): Promise<{ userId: string }> {
+    const errors = validateNewUser(input);
+    if (!isRole(input.role)) errors.push({ field: 'role', message: `must be one of ${ROLES.join(', ')}` });
+    if (errors.length) throw invalidInput(errors);
+    const passwordHash = await argonHash(input.password, ARGON);
+    return this.store.db.transaction().execute(async (trx) => {
+      const now = this.now();
+      if (!(await accounts.findAccount(trx, input.accountId))) throw notFound('Account');
+      const email = input.email.trim().toLowerCase();
+      const existing = await accounts.findUserByEmail(trx, email);
+      const userId = existing?.id ?? newId('usr');
+      if (existing && (await accounts.findRole(trx, userId, input.accountId))) throw conflict(`${email} is already a member of this account.`);
+      if (!existing) await accounts.insertUser(trx, { id: userId, email, name: input.name?.trim() || email.split('@')[0], passwordHash, createdAt: now });
+      await accounts.insertMembership(trx, { accountId: input.accountId, userId, role: input.role as Role, createdAt: now });
+      await recordEvent(trx, { accountId: input.accountId, actor, action: 'account.user_add', at: now, details: { userId, email, role: input.role } });
+      return { userId };
+    });
+  }
+
+  /** Signs in; failures are throttled per e-mail and per IP, and the error never says which part was wrong. */
+  async login(email: string, password: string, ip: string): Promise<{ sessionId: string; session: SessionInfo }> {
+    const now = this.now();
+    const emailKey = email.trim().toLowerCase();
+    const wait = Math.max(this.byEmail.retryAfterMs(emailKey, now), this.byIp.retryAfterMs(ip, now));
+    if (wait > 0) throw new SidekeyError('rate_limited', `Too many failed sign-in attempts. Try again in ${Math.ceil(wait / 60_000)} minute(s).`);
+    const user = await accounts.findUserByEmail(this.store.db, emailKey);
+    // Verify against a real hash even for unknown e-mails, so timing does not reveal which accounts exist.
+    const ok = await argonVerify(user?.password_hash ?? (await this.dummyHash), password).catch(() => false);
+    if (!user || !ok) {
+      this.byEmail.recordFailure(emailKey, now);
+      this.byIp.recordFailure(ip, now);
+      throw new SidekeyError('unauthenticated', 'The e-mail or password is incorrect.');
+    }
+    this.byEmail.reset(emailKey);
+    const sessionId = randomOpaqueId();
+    const session = { userId: user.id, csrfToken: randomOpaqueId(24), expiresAt: now + this.options.sessionTtlSeconds * 1000 };
+    await accounts.insertSession(this.store.db, { idHash: sha256(sessionId), ...session, createdAt: now });
+    if (Math.random() < 0.05) await accounts.deleteExpiredSessions(this.store.db, now);
+    return { sessionId, session };
+  }
+
+  /** Sets a user's password (the demo seeder re-issues the demo passwords on every `--demo` start). */
+  async setPassword(userId: string, password: string): Promise<void> {
+    const errors = validateNewUser({ email: 'placeholder@example.com', password });
+    if (errors.length) throw invalidInput(errors);
+    await accounts.setPasswordHash(this.store.db, userId, await argonHash(password, ARGON));
+  }
+
+  async findUserByEmail(email: string) {
+    const row = await accounts.findUserByEmail(this.store.db, email);
+    return row && { id: row.id, email: row.email, name: row.name };
+  }
+
+  async session(sessionId: string): Promise<SessionInfo | undefined> {
+    const row = await accounts.findSession(this.store.db, sha256(sessionId));
+    if (!row || Number(row.expires_at) <= this.now()) return undefined;
+    return { userId: row.user_id, csrfToken: row.csrf_token, expiresAt: Number(row.expires_at) };
+  }
+
+  async logout(sessionId: string): Promise<void> {
+    await accounts.deleteSession(this.store.db, sha256(sessionId));
+  }
+
+  async me(userId: string) {
+    const user = await accounts.findUser(this.store.db, userId);
+    if (!user) throw new SidekeyError('unauthenticated', 'Your session has ended. Sign in again.');
+    return { user: { id: user.id, email: user.email, name: user.name }, accounts: await accounts.listMemberships(this.store.db, userId) };
+  }
+
+  /**
+   * The gate in front of every account route: not a member → 404 (no existence leak), a member
+   * without a token-managing role → 403.
+   */
+  async requireTokenManager(actor: Actor, accountId: string): Promise<void> {
+    if (actor.kind === 'operator') {
+      if (!(await accounts.findAccount(this.store.db, accountId))) throw notFound('Account');
+      return;
+    }
+    const role = await accounts.findRole(this.store.db, actor.userId, accountId);
+    if (!role) throw notFound('Account');
+    if (!canManageTokens(role)) throw forbidden('You need the Account Administrator or Implementation Specialist role to manage API access tokens.');
+  }
+
+  async listUsers(actor: Actor, accountId: string) {
+    await this.requireTokenManager(actor, accountId);
+    return accounts.listAccountUsers(this.store.db, accountId);
+  }
+
+  async isMember(accountId: string, userId: string): Promise<boolean> {
+    return (await accounts.findRole(this.store.db, userId, accountId)) !== undefined;
+  }
+
+  async hasAnyAccount(): Promise<boolean> {
+    return (await accounts.countAccounts(this.store.db)) > 0;
+  }
+
+  /** A one-time link (valid 15 minutes) that creates the first administrator; only the hash is stored. */
+  async createSetupLink(): Promise<{ token: string; expiresAt: number }> {
+    const token = randomOpaqueId();
+    const expiresAt = this.now() + SETUP_LINK_TTL_MS;
+    await accounts.insertSetupLink(this.store.db, { tokenHash: sha256(token), expiresAt });
+    return { token, expiresAt };
+  }
+
+  async completeSetup(token: string, input: NewUserInput & { accountName: string }): Promise<{ userId: string; accountId: string }> {
+    const errors = validateNewUser(input);
+    if (!input.accountName?.trim()) errors.push({ field: 'accountName', message: 'is required' });
+    if (errors.length) throw invalidInput(errors);
+    // Consumed first, so two racing submissions cannot both create an administrator.
+    if (!(await accounts.consumeSetupLink(this.store.db, sha256(token), this.now()))) {
+      throw new SidekeyError('not_found', 'This setup link is invalid, expired or already used. Run `sidekey admin create` or restart the server for a new one.');
+    }
+    return this.createAccountWithAdmin(input, operator('setup-link'));
+  }
+}

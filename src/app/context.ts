@@ -1,0 +1,60 @@
+/**
+ * Composition root: builds every service from the configuration, once, for `serve`, the CLI and tests.
+ * Nothing else constructs services, so all three run the same code paths.
+ */
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config.js';
+import { type Store, openStore } from '../store/database.js';
+import { type Catalog, parseCatalog } from '../domain/catalog.js';
+import { type KeyRing, loadKeyRing } from '../secrets/keys.js';
+import { AccountService } from '../accounts/service.js';
+import { TokenService } from '../tokens/service.js';
+import { ChangeFeed } from '../tokens/changes.js';
+
+export interface Context {
+  config: Config;
+  store: Store;
+  catalog: Catalog;
+  keys: KeyRing;
+  keySource: string;
+  changes: ChangeFeed;
+  accounts: AccountService;
+  tokens: TokenService;
+  /** Closes what was opened, in reverse order; registered by each part that holds a resource. */
+  onClose: (fn: () => Promise<void> | void) => void;
+  close: () => Promise<void>;
+}
+
+export function loadCatalog(path: string): Catalog {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`Cannot read the scope catalog at ${path} (CATALOG_PATH): ${(error as Error).message}`);
+  }
+  return parseCatalog(raw);
+}
+
+export async function createContext(config: Config, options: { migrate?: boolean; now?: () => number } = {}): Promise<Context> {
+  const catalog = loadCatalog(config.catalogPath);
+  const { ring: keys, source: keySource } = loadKeyRing({ dataDir: config.dataDir, masterKey: config.masterKey, previousMasterKeys: config.previousMasterKeys, hashKey: config.hashKey });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: options.migrate });
+  const changes = new ChangeFeed();
+  const accounts = new AccountService(store, { sessionTtlSeconds: config.sessionTtlSeconds, now: options.now });
+  const tokens = new TokenService({ store, catalog, keys, accounts, changes, sidPrefix: config.sidPrefix, revealMode: config.revealMode, now: options.now });
+  const closers: (() => Promise<void> | void)[] = [async () => store.close(), async () => changes.close()];
+  return {
+    config,
+    store,
+    catalog,
+    keys,
+    keySource,
+    changes,
+    accounts,
+    tokens,
+    onClose: (fn) => closers.push(fn),
+    close: async () => {
+      for (const fn of closers.reverse()) await fn();
+    },
+  };
+}

@@ -1,0 +1,174 @@
+/** `sidekey` — the command line, on the same services as the HTTP API and reading the same configuration. */
+import { Command, Option } from 'commander';
+import { loadConfig, type Config } from '../config.js';
+import { createContext, type Context } from '../app/context.js';
+import { operator } from '../domain/actor.js';
+import { SidekeyError } from '../domain/errors.js';
+import { ROLES } from '../domain/roles.js';
+import { migrateToLatest } from '../store/migrations.js';
+import { serve } from './serve.js';
+
+const program = new Command();
+program.name('sidekey').description('Self-hostable API access tokens (Account SID + Auth Token).').showHelpAfterError();
+
+const cli = operator('cli');
+
+/** Runs an action with a context, prints its result (JSON with --json), and turns errors into a clear message and exit code. */
+async function withContext(options: { json?: boolean }, action: (context: Context) => Promise<{ json: unknown; text: string }>, configOverrides: Partial<Config> = {}) {
+  const context = await createContext(loadConfig(process.env, configOverrides));
+  try {
+    const result = await action(context);
+    console.log(options.json ? JSON.stringify(result.json, null, 2) : result.text);
+  } finally {
+    await context.close();
+  }
+}
+
+program
+  .command('serve')
+  .description('Run the web UI, the management API and the verification API')
+  .option('--demo', 'seed a demo brand account (one user per role, a few tokens) and print its logins')
+  .option('--port <port>', 'port to listen on (PORT, default 8080)')
+  .option('--host <host>', 'address to bind (HOST, default 127.0.0.1)')
+  .option('--upstream <url>', "proxy the catalog's API paths to this upstream after verification (UPSTREAM_URL)")
+  .action(async (options) => {
+    const overrides: Partial<Config> = {};
+    if (options.port !== undefined) overrides.port = Number(options.port);
+    if (options.host) overrides.host = options.host;
+    if (options.upstream) overrides.upstreamUrl = options.upstream;
+    await serve(loadConfig(process.env, overrides), { demo: Boolean(options.demo) });
+  });
+
+program
+  .command('migrate')
+  .description('Apply pending database migrations (serve also does this on start)')
+  .option('--json', 'machine-readable output')
+  .action(async (options) => {
+    const context = await createContext(loadConfig(), { migrate: false });
+    try {
+      const applied = await migrateToLatest(context.store.db);
+      console.log(options.json ? JSON.stringify({ applied }) : applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
+    } finally {
+      await context.close();
+    }
+  });
+
+const admin = program.command('admin').description('Administrators');
+admin
+  .command('create')
+  .description('Create an Account Administrator with a new brand account')
+  .requiredOption('--email <email>')
+  .requiredOption('--password <password>', 'at least 12 characters')
+  .requiredOption('--account <name>', 'the brand account name')
+  .option('--name <name>', "the administrator's display name")
+  .option('--json', 'machine-readable output')
+  .action((o) =>
+    withContext(o, async ({ accounts }) => {
+      const result = await accounts.createAccountWithAdmin({ email: o.email, password: o.password, name: o.name, accountName: o.account }, cli);
+      return { json: result, text: `Created account ${result.accountId} with administrator ${o.email} (user ${result.userId}).` };
+    }),
+  );
+
+const account = program.command('account').description('Brand accounts');
+account
+  .command('create')
+  .description('Create a brand account (add users with `sidekey user add`)')
+  .requiredOption('--name <name>')
+  .option('--json', 'machine-readable output')
+  .action((o) =>
+    withContext(o, async ({ accounts }) => {
+      const result = await accounts.createAccount(o.name, cli);
+      return { json: result, text: `Created account ${result.accountId}.` };
+    }),
+  );
+
+const user = program.command('user').description('Users');
+user
+  .command('add')
+  .description('Add a user to an account with a role')
+  .requiredOption('--account <accountId>')
+  .requiredOption('--email <email>')
+  .requiredOption('--password <password>', 'at least 12 characters')
+  .addOption(new Option('--role <role>').choices([...ROLES]).makeOptionMandatory())
+  .option('--name <name>')
+  .option('--json', 'machine-readable output')
+  .action((o) =>
+    withContext(o, async ({ accounts }) => {
+      const result = await accounts.addUser({ accountId: o.account, email: o.email, password: o.password, name: o.name, role: o.role }, cli);
+      return { json: result, text: `Added ${o.email} as ${o.role} (user ${result.userId}).` };
+    }),
+  );
+
+const tokensCmd = program.command('tokens').description("An account's API access tokens");
+const withAccount = (c: Command) => c.requiredOption('--account <accountId>').option('--json', 'machine-readable output');
+
+withAccount(tokensCmd.command('list').description('List tokens, newest first'))
+  .option('--name <text>', 'name contains (case-insensitive)')
+  .addOption(new Option('--created-on <range>').choices(['last7', 'last30', 'older30']))
+  .addOption(new Option('--state <state>').choices(['enabled', 'disabled']))
+  .option('--limit <n>', 'page size (1-200)', '50')
+  .option('--cursor <cursor>')
+  .action((o) =>
+    withContext(o, async ({ tokens }) => {
+      const page = await tokens.list(cli, o.account, { name: o.name, createdOn: o.createdOn, state: o.state, limit: Number(o.limit), cursor: o.cursor });
+      const lines = page.items.map((t) => `${t.id}  ${t.accountSid}  ${t.state.padEnd(8)}  v${t.apiVersion}  ${t.kind.padEnd(9)}  ${t.name}`);
+      return { json: page, text: lines.length ? lines.join('\n') + (page.nextCursor ? `\n… more: --cursor ${page.nextCursor}` : '') : 'No tokens match.' };
+    }),
+  );
+
+withAccount(tokensCmd.command('create').description('Create a scoped token and print its Auth Token once'))
+  .requiredOption('--name <name>')
+  .option('--description <text>')
+  .option('--api-version <n>')
+  .option('--scope <id...>', 'scope ids from the catalog (GET /api/v1/catalog)')
+  .option('--developer-email <email...>')
+  .action((o) =>
+    withContext(o, async ({ tokens }) => {
+      const issued = await tokens.create(cli, o.account, {
+        name: o.name,
+        description: o.description,
+        apiVersion: o.apiVersion === undefined ? undefined : Number(o.apiVersion),
+        scopes: o.scope ?? [],
+        developerEmails: o.developerEmail ?? [],
+      });
+      return { json: issued, text: `Created ${issued.token.id}\nAccount SID: ${issued.token.accountSid}\nAuth Token:  ${issued.authToken}` };
+    }),
+  );
+
+withAccount(tokensCmd.command('reset <tokenId>').description('Issue a new Auth Token; the old one stops working'))
+  .option('--grace-seconds <n>', 'keep the old secret valid this long (max 7 days)', '0')
+  .action((tokenId, o) =>
+    withContext(o, async ({ tokens }) => {
+      const issued = await tokens.reset(cli, o.account, tokenId, { graceSeconds: Number(o.graceSeconds) });
+      return { json: issued, text: `Reset ${tokenId}\nAccount SID: ${issued.token.accountSid}\nAuth Token:  ${issued.authToken}` };
+    }),
+  );
+
+for (const [name, state] of [['disable', 'disabled'], ['enable', 'enabled']] as const) {
+  withAccount(tokensCmd.command(`${name} <tokenId>`).description(`${name[0].toUpperCase()}${name.slice(1)} a token`)).action((tokenId, o) =>
+    withContext(o, async ({ tokens }) => {
+      const token = await tokens.setState(cli, o.account, tokenId, state);
+      return { json: token, text: `${token.name} (${tokenId}) is now ${token.state}.` };
+    }),
+  );
+}
+
+withAccount(tokensCmd.command('delete <tokenId>').description('Delete a token (its audit history stays)')).action((tokenId, o) =>
+  withContext(o, async ({ tokens }) => {
+    await tokens.delete(cli, o.account, tokenId);
+    return { json: { deleted: tokenId }, text: `Deleted ${tokenId}.` };
+  }),
+);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof SidekeyError) {
+    const fields = error.fields.map((f) => `\n  ${f.field}: ${f.message}`).join('');
+    console.error(`sidekey: ${error.message}${fields}`);
+    process.exitCode = error.status === 404 ? 4 : error.status === 409 ? 5 : 2;
+  } else {
+    console.error(`sidekey: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
+}

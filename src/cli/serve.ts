@@ -1,0 +1,34 @@
+/** `sidekey serve`: start everything, print how to get in, and shut down cleanly on SIGINT/SIGTERM. */
+import type { Config } from '../config.js';
+import { createContext } from '../app/context.js';
+import { seedDemo } from '../app/demo.js';
+import { buildApp } from '../http/app.js';
+import { redactUrl } from '../store/database.js';
+
+export async function serve(config: Config, options: { demo: boolean }) {
+  const context = await createContext(config);
+  const app = await buildApp(context);
+  const stop = async (signal: string) => {
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await context.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const base = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const store = context.store.dialect === 'sqlite' ? `SQLite at ${context.store.location}` : `PostgreSQL at ${redactUrl(config.databaseUrl!)}`;
+  const lines = [`Sidekey is listening on ${base}  (${store}; keys from ${context.keySource})`, `API docs: ${base}/api/docs`];
+  if (options.demo) {
+    const demo = await seedDemo(context);
+    lines.push('', 'Demo brand account seeded. Sign in with any of these (passwords are re-issued on every --demo start):');
+    for (const l of demo.logins) lines.push(`  ${l.label.padEnd(30)} ${l.email.padEnd(48)} ${l.password}`);
+  } else if (!(await context.accounts.hasAnyAccount())) {
+    const link = await context.accounts.createSetupLink();
+    lines.push('', 'No account exists yet. Open this one-time link (valid 15 minutes) to create the first administrator:', `  ${base}/setup?token=${link.token}`, 'or run: npx sidekey admin create --email you@example.com --password "…" --account "Your brand"');
+  }
+  console.log(lines.join('\n'));
+}

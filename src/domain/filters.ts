@@ -1,0 +1,59 @@
+/** What the token list's filters mean, as plain data and predicates the store and the tests both use. */
+export const CREATED_ON = ['last7', 'last30', 'older30'] as const;
+export type CreatedOnFilter = (typeof CREATED_ON)[number];
+export const TOKEN_STATES = ['enabled', 'disabled'] as const;
+export type TokenState = (typeof TOKEN_STATES)[number];
+
+export interface TokenFilter {
+  name?: string;
+  createdOn?: CreatedOnFilter;
+  state?: TokenState;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * "Last 7 days" means created at or after now − 7×24h (UTC, to the millisecond); "More than 30 days"
+ * is strictly before now − 30×24h, so the three ranges never overlap and last30 ∪ older30 is everything.
+ */
+export function createdOnRange(filter: CreatedOnFilter, nowMs: number): { fromMs?: number; beforeMs?: number } {
+  switch (filter) {
+    case 'last7':
+      return { fromMs: nowMs - 7 * DAY_MS };
+    case 'last30':
+      return { fromMs: nowMs - 30 * DAY_MS };
+    case 'older30':
+      return { beforeMs: nowMs - 30 * DAY_MS };
+  }
+}
+
+/** The reference meaning of a filter: the SQL in the store must agree with this (property-tested). */
+export function matchesFilter(token: { name: string; state: TokenState; createdAtMs: number }, filter: TokenFilter, nowMs: number): boolean {
+  if (filter.name && !token.name.toLowerCase().includes(filter.name.toLowerCase())) return false;
+  if (filter.state && token.state !== filter.state) return false;
+  if (filter.createdOn) {
+    const { fromMs, beforeMs } = createdOnRange(filter.createdOn, nowMs);
+    if (fromMs !== undefined && token.createdAtMs < fromMs) return false;
+    if (beforeMs !== undefined && token.createdAtMs >= beforeMs) return false;
+  }
+  return true;
+}
+
+/** Newest first, then id descending: a total order, so cursor pages never skip or repeat. */
+export interface ListCursor {
+  createdAtMs: number;
+  id: string;
+}
+
+export function encodeCursor(c: ListCursor): string {
+  return Buffer.from(`${c.createdAtMs}.${c.id}`).toString('base64url');
+}
+
+export function decodeCursor(text: string): ListCursor | undefined {
+  const raw = Buffer.from(text, 'base64url').toString();
+  const dot = raw.indexOf('.');
+  const createdAtMs = Number(raw.slice(0, dot));
+  const id = raw.slice(dot + 1);
+  if (dot <= 0 || !Number.isSafeInteger(createdAtMs) || !/^[0-9A-Za-z_-]{1,64}$/.test(id)) return undefined;
+  return { createdAtMs, id };
+}

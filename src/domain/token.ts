@@ -1,0 +1,172 @@
+import type { FieldError } from './errors.js';
+import { type Catalog, type RateLimitRule, isSupportedVersion, scopesMissingInVersion } from './catalog.js';
+import { parseCidr } from './cidr.js';
+import type { TokenState } from './filters.js';
+
+export const TOKEN_KINDS = ['scoped', 'legacy_rw', 'legacy_ro'] as const;
+export type TokenKind = (typeof TOKEN_KINDS)[number];
+
+export const LIMITS = {
+  nameMax: 100,
+  descriptionMax: 1000,
+  developerEmailsMax: 20,
+  allowedCidrsMax: 50,
+  graceSecondsMax: 7 * 86_400,
+  rateLimitMax: 10_000_000,
+  rateWindowMaxSeconds: 31 * 86_400,
+} as const;
+
+/** A token as the service sees it: never the secret itself. Times are epoch milliseconds. */
+export interface Token {
+  id: string;
+  accountId: string;
+  kind: TokenKind;
+  accountSid: string;
+  name: string;
+  description: string;
+  apiVersion: number;
+  primaryContactUserId: string | null;
+  developerEmails: string[];
+  scopes: string[];
+  state: TokenState;
+  createdAt: number;
+  createdBy: string | null;
+  updatedAt: number;
+  lastUsedAt: number | null;
+  lastUsedIp: string | null;
+  expiresAt: number | null;
+  notBefore: number | null;
+  allowedCidrs: string[];
+  rateLimit: RateLimitRule | null;
+  /** Until when the secret replaced by the last reset still works (a grace roll), or null. */
+  graceExpiresAt: number | null;
+  /** Optimistic concurrency: bumped by every write, so a stale write is refused rather than lost. */
+  revision: number;
+}
+
+/** The fields a user may set on create and edit. Undefined means "not given" (edit keeps the stored value). */
+export interface TokenSettingsInput {
+  name?: string;
+  description?: string;
+  apiVersion?: number;
+  primaryContactUserId?: string | null;
+  developerEmails?: string[];
+  scopes?: string[];
+  expiresAt?: string | null;
+  notBefore?: string | null;
+  allowedCidrs?: string[];
+  rateLimit?: RateLimitRule | null;
+}
+
+// Pragmatic address check (what browsers use for <input type=email>), not full RFC 5322.
+const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
+export const isEmail = (s: string) => s.length <= 254 && EMAIL.test(s);
+
+function parseInstant(value: string | null | undefined, field: string, errors: FieldError[]): number | null | undefined {
+  if (value === undefined || value === null) return value;
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
+    errors.push({ field, message: 'must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z' });
+    return undefined;
+  }
+  return ms;
+}
+
+export interface NormalisedSettings {
+  name?: string;
+  description?: string;
+  apiVersion?: number;
+  primaryContactUserId?: string | null;
+  developerEmails?: string[];
+  scopes?: string[];
+  expiresAt?: number | null;
+  notBefore?: number | null;
+  allowedCidrs?: string[];
+  rateLimit?: RateLimitRule | null;
+}
+
+/**
+ * Validates and normalises the editable fields. `effective` is the token as it would be after the change
+ * (for rules that span fields: scopes against the version, notBefore before expiresAt, legacy tokens carry no scopes).
+ */
+export function validateSettings(
+  input: TokenSettingsInput,
+  context: { catalog: Catalog; kind: TokenKind; apiVersion: number; expiresAt: number | null; notBefore: number | null; nowMs: number; isCreate: boolean },
+): { settings: NormalisedSettings; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const out: NormalisedSettings = {};
+  if (input.name !== undefined || context.isCreate) {
+    const name = (input.name ?? '').trim();
+    if (name.length === 0) errors.push({ field: 'name', message: 'is required' });
+    else if (name.length > LIMITS.nameMax) errors.push({ field: 'name', message: `must be at most ${LIMITS.nameMax} characters` });
+    else out.name = name;
+  }
+  if (input.description !== undefined) {
+    if (input.description.length > LIMITS.descriptionMax) errors.push({ field: 'description', message: `must be at most ${LIMITS.descriptionMax} characters` });
+    else out.description = input.description.trim();
+  }
+  if (input.apiVersion !== undefined) {
+    if (!isSupportedVersion(context.catalog, input.apiVersion)) {
+      errors.push({ field: 'apiVersion', message: `must be one of ${context.catalog.versions.map((v) => v.version).join(', ')}` });
+    } else out.apiVersion = input.apiVersion;
+  }
+  if (input.primaryContactUserId !== undefined) out.primaryContactUserId = input.primaryContactUserId;
+  if (input.developerEmails !== undefined) {
+    const emails = [...new Set(input.developerEmails.map((e) => e.trim().toLowerCase()))];
+    const bad = emails.filter((e) => !isEmail(e));
+    if (bad.length > 0) errors.push({ field: 'developerEmails', message: `not valid e-mail addresses: ${bad.join(', ')}` });
+    else if (emails.length > LIMITS.developerEmailsMax) errors.push({ field: 'developerEmails', message: `at most ${LIMITS.developerEmailsMax} addresses` });
+    else out.developerEmails = emails;
+  }
+  if (input.scopes !== undefined) {
+    const scopes = [...new Set(input.scopes)];
+    if (context.kind !== 'scoped' && scopes.length > 0) errors.push({ field: 'scopes', message: 'legacy tokens carry no scopes: Read/Write allows every endpoint, Read-Only every GET' });
+    else {
+      const version = out.apiVersion ?? context.apiVersion;
+      const missing = scopesMissingInVersion(context.catalog, scopes, version);
+      if (missing.length > 0) errors.push({ field: 'scopes', message: `unknown in API version ${version}: ${missing.join(', ')}` });
+      else out.scopes = scopes.sort();
+    }
+  }
+  const expiresAt = parseInstant(input.expiresAt, 'expiresAt', errors);
+  const notBefore = parseInstant(input.notBefore, 'notBefore', errors);
+  if (expiresAt !== undefined) {
+    if (expiresAt !== null && expiresAt <= context.nowMs && input.expiresAt !== undefined) errors.push({ field: 'expiresAt', message: 'must be in the future' });
+    else out.expiresAt = expiresAt;
+  }
+  if (notBefore !== undefined) out.notBefore = notBefore;
+  const effectiveExpires = out.expiresAt !== undefined ? out.expiresAt : context.expiresAt;
+  const effectiveNotBefore = out.notBefore !== undefined ? out.notBefore : context.notBefore;
+  if (effectiveExpires !== null && effectiveNotBefore !== null && effectiveNotBefore >= effectiveExpires) {
+    errors.push({ field: 'notBefore', message: 'must be before expiresAt' });
+  }
+  if (input.allowedCidrs !== undefined) {
+    const cidrs = [...new Set(input.allowedCidrs.map((c) => c.trim()).filter((c) => c.length > 0))];
+    const bad = cidrs.filter((c) => !parseCidr(c));
+    if (bad.length > 0) errors.push({ field: 'allowedCidrs', message: `not valid IPv4/IPv6 addresses or CIDR ranges: ${bad.join(', ')}` });
+    else if (cidrs.length > LIMITS.allowedCidrsMax) errors.push({ field: 'allowedCidrs', message: `at most ${LIMITS.allowedCidrsMax} entries` });
+    else out.allowedCidrs = cidrs;
+  }
+  if (input.rateLimit !== undefined) {
+    const r = input.rateLimit;
+    if (r !== null && (!Number.isInteger(r.limit) || r.limit < 1 || r.limit > LIMITS.rateLimitMax)) {
+      errors.push({ field: 'rateLimit.limit', message: `must be an integer from 1 to ${LIMITS.rateLimitMax}` });
+    } else if (r !== null && (!Number.isInteger(r.windowSeconds) || r.windowSeconds < 1 || r.windowSeconds > LIMITS.rateWindowMaxSeconds)) {
+      errors.push({ field: 'rateLimit.windowSeconds', message: `must be an integer from 1 to ${LIMITS.rateWindowMaxSeconds}` });
+    } else out.rateLimit = r === null ? null : { limit: r.limit, windowSeconds: r.windowSeconds };
+  }
+  return { settings: out, errors };
+}
+
+/** Upgrade only moves forward, to a version the catalog lists; the scopes that do not exist there are dropped. */
+export function planUpgrade(catalog: Catalog, token: Pick<Token, 'apiVersion' | 'scopes'>, target: number): { errors: FieldError[]; kept: string[]; dropped: string[] } {
+  if (!isSupportedVersion(catalog, target)) return { errors: [{ field: 'apiVersion', message: `must be one of ${catalog.versions.map((v) => v.version).join(', ')}` }], kept: [], dropped: [] };
+  if (target <= token.apiVersion) return { errors: [{ field: 'apiVersion', message: `must be newer than the token's version ${token.apiVersion}` }], kept: [], dropped: [] };
+  const dropped = scopesMissingInVersion(catalog, token.scopes, target);
+  return { errors: [], kept: token.scopes.filter((s) => !dropped.includes(s)), dropped };
+}
+
+/** "Copy of X", kept inside the name limit. */
+export function duplicateName(name: string): string {
+  return `Copy of ${name}`.slice(0, LIMITS.nameMax);
+}

@@ -1,0 +1,81 @@
+/** The one Fastify server: web UI, management API (/api/v1), OpenAPI docs, and the verification entrances. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Context } from '../app/context.js';
+import { toEnvelope } from '../domain/errors.js';
+import { installErrorHandling } from './errors.js';
+import { sessionPlugin } from './session.js';
+import { sessionRoutes } from './routes/session.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { loggerOptions } from './logging.js';
+
+export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+export interface AppOptions {
+  /** Where log lines go (tests capture them to prove no secret is ever logged). */
+  logger?: FastifyServerOptions['logger'];
+  /** Extra plugins mounted at the root (the verification entrances and the gateway). */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
+}
+
+export async function buildApp(context: Context, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? loggerOptions(context.config.logLevel),
+    trustProxy: context.config.trustedProxies.length > 0 ? context.config.trustedProxies : false,
+    bodyLimit: 256 * 1024,
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandling(app);
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"], // Mantine injects CSS variables at runtime.
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    hsts: false, // Set by the TLS terminator, which knows whether this deployment is https-only.
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Sidekey management API', version: '1', description: 'API access tokens: create, edit, duplicate, reset, upgrade, disable, delete. Session cookie + X-CSRF-Token on every mutation.' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'sidekey_session' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  await app.register(sessionPlugin, { context });
+  await app.register(
+    async (api) => {
+      await api.register(sessionRoutes, { context });
+      await api.register(tokenRoutes, { context });
+    },
+    { prefix: '/api/v1' },
+  );
+  for (const plugin of options.plugins ?? []) await app.register(plugin);
+
+  const hasUi = existsSync(`${WEB_DIST}index.html`);
+  if (hasUi) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: 'index.html' });
+  // Unknown API paths get the envelope; every other GET is a deep link into the single-page app.
+  app.setNotFoundHandler(async (request, reply) => {
+    const isApi = /^\/(api|v1)\//.test(request.url);
+    if (!isApi && request.method === 'GET' && hasUi) return reply.type('text/html').sendFile('index.html');
+    return reply.status(404).send(toEnvelope(hasUi || isApi ? `No route ${request.method} ${request.url.split('?')[0]}` : 'The web UI is not built: run `npm run build:web`.'));
+  });
+  return app;
+}

@@ -1,0 +1,62 @@
+/**
+ * Cookie sessions for the web UI: an opaque random id in an httpOnly, SameSite=Strict cookie (Secure over
+ * https), stored hashed; every mutation must carry the session's CSRF token in X-CSRF-Token.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { timingSafeEqual } from 'node:crypto';
+import type { Context } from '../app/context.js';
+import type { Actor } from '../domain/actor.js';
+import { SidekeyError, unauthenticated } from '../domain/errors.js';
+
+export const SESSION_COOKIE = 'sidekey_session';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor?: Actor & { kind: 'user' };
+    sessionId?: string;
+    csrfToken?: string;
+  }
+}
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export const isHttps = (request: FastifyRequest) => request.protocol === 'https';
+
+export function setSessionCookie(reply: FastifyReply, request: FastifyRequest, sessionId: string, maxAgeSeconds: number) {
+  reply.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, sameSite: 'strict', secure: isHttps(request), maxAge: maxAgeSeconds });
+}
+
+export function clearSessionCookie(reply: FastifyReply, request: FastifyRequest) {
+  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure: isHttps(request) });
+}
+
+/** Resolves the session (if any) onto the request; routes opt in to requiring it with `requireUser`. */
+export const sessionPlugin = fp(async (app: FastifyInstance, opts: { context: Context }) => {
+  app.addHook('onRequest', async (request) => {
+    const sessionId = request.cookies?.[SESSION_COOKIE];
+    if (!sessionId) return;
+    const session = await opts.context.accounts.session(sessionId);
+    if (!session) return;
+    request.actor = { kind: 'user', userId: session.userId, ip: request.ip };
+    request.sessionId = sessionId;
+    request.csrfToken = session.csrfToken;
+  });
+});
+
+/** preHandler: a signed-in user, and for mutations a matching CSRF token. */
+export async function requireUser(request: FastifyRequest): Promise<void> {
+  if (!request.actor) throw unauthenticated('Your session has ended or you are not signed in. Sign in to continue.');
+  if (MUTATING.has(request.method)) {
+    const sent = request.headers['x-csrf-token'];
+    if (typeof sent !== 'string' || !request.csrfToken || !sameSecret(sent, request.csrfToken)) {
+      throw new SidekeyError('forbidden', 'Missing or wrong X-CSRF-Token header for this session.');
+    }
+  }
+}

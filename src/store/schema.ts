@@ -1,0 +1,109 @@
+/**
+ * The one schema definition Kysely types every query from. Times are epoch milliseconds (bigint in
+ * PostgreSQL, parsed back to numbers), booleans are 0/1 integers and lists are JSON text, so both
+ * databases hand back identical rows.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface AccountsTable {
+  id: string;
+  name: string;
+  api_access_enabled: number;
+  legacy_tokens_enabled: number;
+  created_at: number;
+}
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: number;
+}
+
+export interface MembershipsTable {
+  account_id: string;
+  user_id: string;
+  role: string;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface SetupLinksTable {
+  token_hash: string;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface TokensTable {
+  id: string;
+  account_id: string;
+  kind: string;
+  account_sid: string;
+  name: string;
+  name_lower: string;
+  description: string;
+  api_version: number;
+  primary_contact_user_id: string | null;
+  developer_emails: string;
+  scopes: string;
+  state: string;
+  created_at: number;
+  created_by: string | null;
+  updated_at: number;
+  last_used_at: number | null;
+  last_used_ip: string | null;
+  expires_at: number | null;
+  not_before: number | null;
+  allowed_cidrs: string;
+  rate_limit: string | null;
+  secret_hash: string;
+  secret_ciphertext: string | null;
+  previous_secret_hash: string | null;
+  previous_secret_expires_at: number | null;
+  revision: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  account_id: string;
+  token_id: string | null;
+  actor_user_id: string | null;
+  action: string;
+  at: number;
+  details: string;
+}
+
+export interface UsageDailyTable {
+  token_id: string;
+  day: string;
+  code: string;
+  count: number;
+}
+
+export interface Schema {
+  accounts: AccountsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  sessions: SessionsTable;
+  setup_links: SetupLinksTable;
+  tokens: TokensTable;
+  audit_events: AuditEventsTable;
+  usage_daily: UsageDailyTable;
+}
+
+export type TokenRow = Selectable<TokensTable>;
+export type NewTokenRow = Insertable<TokensTable>;
+export type TokenRowPatch = Updateable<TokensTable>;
+export type AccountRow = Selectable<AccountsTable>;
+export type UserRow = Selectable<UsersTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;
+// Generated is re-exported for migrations that add defaulted columns later.
+export type { Generated };

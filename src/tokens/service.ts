@@ -1,0 +1,358 @@
+/**
+ * The token lifecycle. Every operation: authorise → validate with the domain rules → one transaction that
+ * writes the change and its audit event → publish the change (this node's verifier forgets the token before
+ * the call returns). Writes use an optimistic revision check and retry, so concurrent operations never lose
+ * an update.
+ */
+import type { Store, Executor } from '../store/database.js';
+import { type Catalog, isScopeInVersion } from '../domain/catalog.js';
+import type { Actor } from '../domain/actor.js';
+import { actorUserId } from '../domain/actor.js';
+import { newId } from '../domain/ids.js';
+import { generateAccountSid, generateAuthToken, hashSecret } from '../domain/credentials.js';
+import { conflict, invalidInput, notFound, type FieldError } from '../domain/errors.js';
+import { type TokenFilter, decodeCursor, encodeCursor } from '../domain/filters.js';
+import { type Token, type TokenKind, type TokenSettingsInput, LIMITS, duplicateName, planUpgrade, validateSettings } from '../domain/token.js';
+import { type KeyRing, open, seal } from '../secrets/keys.js';
+import type { AccountService } from '../accounts/service.js';
+import * as accountsStore from '../accounts/store.js';
+import { type AuditAction, listTokenEvents, recordEvent } from './audit.js';
+import type { ChangeFeed } from './changes.js';
+import * as tokens from './store.js';
+import type { StoredToken } from './store.js';
+
+export interface TokenServiceOptions {
+  store: Store;
+  catalog: Catalog;
+  keys: KeyRing;
+  accounts: AccountService;
+  changes: ChangeFeed;
+  sidPrefix: string;
+  revealMode: 'retrievable' | 'once';
+  now?: () => number;
+}
+
+export interface IssuedToken {
+  token: Token;
+  authToken: string;
+}
+
+const MAX_WRITE_ATTEMPTS = 8;
+const DAY_MS = 86_400_000;
+
+export class TokenService {
+  constructor(private readonly o: TokenServiceOptions) {}
+
+  private now() {
+    return this.o.now?.() ?? Date.now();
+  }
+
+  /** A fresh Auth Token with its keyed hash and (unless show-once) its ciphertext. */
+  private issueSecret() {
+    const authToken = generateAuthToken();
+    return {
+      authToken,
+      secretHash: hashSecret(authToken, this.o.keys.hashKey).toString('hex'),
+      secretCiphertext: this.o.revealMode === 'retrievable' ? seal(this.o.keys, authToken) : null,
+    };
+  }
+
+  // ---- account-level API settings ---------------------------------------------------------------------
+
+  async apiSettings(actor: Actor, accountId: string) {
+    await this.o.accounts.requireTokenManager(actor, accountId);
+    const account = (await accountsStore.findAccount(this.o.store.db, accountId))!;
+    return { apiAccessEnabled: account.apiAccessEnabled, legacyTokensEnabled: account.legacyTokensEnabled };
+  }
+
+  async enableApiAccess(actor: Actor, accountId: string) {
+    await this.o.accounts.requireTokenManager(actor, accountId);
+    await this.o.store.db.transaction().execute(async (trx) => {
+      const account = (await accountsStore.findAccount(trx, accountId))!;
+      if (account.apiAccessEnabled) return;
+      await accountsStore.setAccountFlag(trx, accountId, 'api_access_enabled');
+      await recordEvent(trx, { accountId, actor, action: 'account.api_access_enable', at: this.now() });
+    });
+    await this.o.changes.publish({ kind: 'account', accountId });
+    return this.apiSettings(actor, accountId);
+  }
+
+  /** Creates the Read/Write and Read-Only pairs once; calling it again changes nothing. */
+  async enableLegacyTokens(actor: Actor, accountId: string) {
+    await this.o.accounts.requireTokenManager(actor, accountId);
+    await this.o.store.db.transaction().execute(async (trx) => {
+      const account = await this.requireApiAccess(trx, accountId);
+      if (account.legacyTokensEnabled) return;
+      const now = this.now();
+      await accountsStore.setAccountFlag(trx, accountId, 'legacy_tokens_enabled');
+      const existing = new Set((await tokens.findLegacyTokens(trx, accountId)).map((t) => t.kind));
+      for (const [kind, name] of [['legacy_rw', 'Read/Write'], ['legacy_ro', 'Read-Only']] as const) {
+        if (existing.has(kind)) continue;
+        const token = this.newStoredToken(actor, accountId, kind, now, { name, description: kind === 'legacy_rw' ? 'Account-wide access to every endpoint.' : 'Account-wide read access (GET) to every endpoint.' });
+        await tokens.insertToken(trx, token);
+        await recordEvent(trx, { accountId, tokenId: token.id, actor, action: 'token.create', at: now, details: { kind, name, accountSid: token.accountSid } });
+      }
+      await recordEvent(trx, { accountId, actor, action: 'account.legacy_tokens_enable', at: now });
+    });
+    return this.apiSettings(actor, accountId);
+  }
+
+  private async requireApiAccess(db: Executor, accountId: string) {
+    const account = (await accountsStore.findAccount(db, accountId))!;
+    if (!account.apiAccessEnabled) throw conflict('API access is not enabled for this account. Enable API access first.');
+    return account;
+  }
+
+  private newStoredToken(actor: Actor, accountId: string, kind: TokenKind, now: number, fields: Partial<StoredToken>): StoredToken & { authToken: string } {
+    const { authToken, secretHash, secretCiphertext } = this.issueSecret();
+    return {
+      id: newId('tok'),
+      accountId,
+      kind,
+      accountSid: generateAccountSid(this.o.sidPrefix),
+      name: '',
+      description: '',
+      apiVersion: this.o.catalog.latestVersion,
+      primaryContactUserId: actorUserId(actor),
+      developerEmails: [],
+      scopes: [],
+      state: 'enabled',
+      createdAt: now,
+      createdBy: actorUserId(actor),
+      updatedAt: now,
+      lastUsedAt: null,
+      lastUsedIp: null,
+      expiresAt: null,
+      notBefore: null,
+      allowedCidrs: [],
+      rateLimit: null,
+      revision: 1,
+      ...fields,
+      secretHash,
+      secretCiphertext,
+      previousSecretHash: null,
+      previousSecretExpiresAt: null,
+      authToken,
+    };
+  }
+
+  // ---- reading -------------------------------------------------------------------------------------------
+
+  async list(actor: Actor, accountId: string, query: TokenFilter & { cursor?: string; limit?: number }) {
+    await this.o.accounts.requireTokenManager(actor, accountId);
+    const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+    if (query.cursor && !cursor) throw invalidInput([{ field: 'cursor', message: 'is not a cursor this server issued' }]);
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
+    const filter: TokenFilter = { name: query.name?.trim() || undefined, createdOn: query.createdOn, state: query.state };
+    const page = await tokens.listTokens(this.o.store.db, accountId, filter, cursor, limit + 1, this.now());
+    const items = page.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items: items.map(tokens.publicToken), nextCursor: page.length > limit && last ? encodeCursor({ createdAtMs: last.createdAt, id: last.id }) : null };
+  }
+
+  async get(actor: Actor, accountId: string, tokenId: string): Promise<Token> {
+    await this.o.accounts.requireTokenManager(actor, accountId);
+    return tokens.publicToken(await this.load(this.o.store.db, accountId, tokenId));
+  }
+
+  private async load(db: Executor, accountId: string, tokenId: string): Promise<StoredToken> {
+    const token = await tokens.findToken(db, accountId, tokenId);
+    if (!token) throw notFound('Token');
+    return token;
+  }
+
+  async events(actor: Actor, accountId: string, tokenId: string) {
+    await this.o.accounts.requireTokenManager(actor, accountId);
+    await this.load(this.o.store.db, accountId, tokenId);
+    return listTokenEvents(this.o.store.db, accountId, tokenId);
+  }
+
+  /** The last 30 UTC days of usage counters, one entry per day (zeros included, so charts need no gap-filling). */
+  async usage(actor: Actor, accountId: string, tokenId: string) {
+    await this.o.accounts.requireTokenManager(actor, accountId);
+    const token = await this.load(this.o.store.db, accountId, tokenId);
+    const today = Math.floor(this.now() / DAY_MS) * DAY_MS;
+    const days = Array.from({ length: 30 }, (_, i) => new Date(today - (29 - i) * DAY_MS).toISOString().slice(0, 10));
+    const rows = await tokens.readUsage(this.o.store.db, tokenId, days[0]);
+    const byDay = new Map(days.map((day) => [day, { day, allowed: 0, denied: {} as Record<string, number> }]));
+    for (const row of rows) {
+      const entry = byDay.get(row.day);
+      if (!entry) continue;
+      if (row.code === 'ALLOWED') entry.allowed += Number(row.count);
+      else entry.denied[row.code] = (entry.denied[row.code] ?? 0) + Number(row.count);
+    }
+    return { days: [...byDay.values()], lastUsedAt: token.lastUsedAt, lastUsedIp: token.lastUsedIp };
+  }
+
+  /** The Auth Token in clear, for permitted users; every reveal is audited. */
+  async revealCredentials(actor: Actor, accountId: string, tokenId: string) {
+    await this.o.accounts.requireTokenManager(actor, accountId);
+    return this.o.store.db.transaction().execute(async (trx) => {
+      const token = await this.load(trx, accountId, tokenId);
+      if (!token.secretCiphertext) throw conflict('This deployment shows Auth Tokens only once (SIDEKEY_REVEAL=once). Reset the token to get a new one.');
+      await recordEvent(trx, { accountId, tokenId, actor, action: 'token.reveal', at: this.now() });
+      return { accountSid: token.accountSid, authToken: open(this.o.keys, token.secretCiphertext) };
+    });
+  }
+
+  // ---- creating ------------------------------------------------------------------------------------------
+
+  async create(actor: Actor, accountId: string, input: TokenSettingsInput): Promise<IssuedToken> {
+    await this.o.accounts.requireTokenManager(actor, accountId);
+    const now = this.now();
+    const { settings, errors } = validateSettings(input, { catalog: this.o.catalog, kind: 'scoped', apiVersion: input.apiVersion ?? this.o.catalog.latestVersion, expiresAt: null, notBefore: null, nowMs: now, isCreate: true });
+    await this.checkPrimaryContact(accountId, settings.primaryContactUserId, errors);
+    if (errors.length) throw invalidInput(errors);
+    return this.o.store.db.transaction().execute(async (trx) => {
+      await this.requireApiAccess(trx, accountId);
+      const { authToken, ...token } = this.newStoredToken(actor, accountId, 'scoped', now, stripUndefined(settings));
+      await tokens.insertToken(trx, token);
+      await recordEvent(trx, { accountId, tokenId: token.id, actor, action: 'token.create', at: now, details: { name: token.name, accountSid: token.accountSid, apiVersion: token.apiVersion, scopes: token.scopes } });
+      return { token: tokens.publicToken(token), authToken };
+    });
+  }
+
+  /** Same access rights and settings, new SID and secret. */
+  async duplicate(actor: Actor, accountId: string, tokenId: string): Promise<IssuedToken> {
+    await this.o.accounts.requireTokenManager(actor, accountId);
+    return this.o.store.db.transaction().execute(async (trx) => {
+      await this.requireApiAccess(trx, accountId);
+      const source = await this.load(trx, accountId, tokenId);
+      const now = this.now();
+      // The legacy card always holds exactly two pairs, so a legacy copy becomes a scoped token with the same reach.
+      const scopes = source.kind === 'scoped' ? source.scopes : legacyEquivalentScopes(this.o.catalog, source.kind, source.apiVersion);
+      const { authToken, ...copy } = this.newStoredToken(actor, accountId, 'scoped', now, {
+        name: duplicateName(source.name),
+        description: source.description,
+        apiVersion: source.apiVersion,
+        primaryContactUserId: source.primaryContactUserId,
+        developerEmails: source.developerEmails,
+        scopes,
+        expiresAt: source.expiresAt,
+        notBefore: source.notBefore,
+        allowedCidrs: source.allowedCidrs,
+        rateLimit: source.rateLimit,
+      });
+      await tokens.insertToken(trx, copy);
+      await recordEvent(trx, { accountId, tokenId: copy.id, actor, action: 'token.duplicate', at: now, details: { sourceTokenId: source.id, name: copy.name, accountSid: copy.accountSid } });
+      await recordEvent(trx, { accountId, tokenId: source.id, actor, action: 'token.duplicate', at: now, details: { copyTokenId: copy.id } });
+      return { token: tokens.publicToken(copy), authToken };
+    });
+  }
+
+  // ---- changing ------------------------------------------------------------------------------------------
+
+  /**
+   * Re-reads and re-applies `change` until its write lands on the revision it read (or gives up with 409),
+   * writing the audit event in the same transaction, then tells the verifiers.
+   */
+  private async mutate<R>(
+    actor: Actor,
+    accountId: string,
+    tokenId: string,
+    action: AuditAction,
+    change: (current: StoredToken, now: number) => { next: StoredToken | null; details?: Record<string, unknown>; result: (next: StoredToken | null) => R },
+  ): Promise<R> {
+    await this.o.accounts.requireTokenManager(actor, accountId);
+    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      const outcome = await this.o.store.db.transaction().execute(async (trx) => {
+        const current = await this.load(trx, accountId, tokenId);
+        const now = this.now();
+        const { next, details, result } = change(current, now);
+        const written = next ? await tokens.replaceToken(trx, { ...next, revision: current.revision + 1, updatedAt: now }, current.revision) : await tokens.deleteToken(trx, current.id, current.revision);
+        if (!written) return undefined;
+        await recordEvent(trx, { accountId, tokenId, actor, action, at: now, details });
+        return { value: result(next ? { ...next, revision: current.revision + 1, updatedAt: now } : null), accountSid: current.accountSid };
+      });
+      if (outcome) {
+        await this.o.changes.publish({ kind: 'token', tokenId, accountSid: outcome.accountSid });
+        return outcome.value;
+      }
+    }
+    throw conflict('The token is being changed by someone else right now. Try again.');
+  }
+
+  async update(actor: Actor, accountId: string, tokenId: string, input: TokenSettingsInput): Promise<Token> {
+    if (input.apiVersion !== undefined) throw invalidInput([{ field: 'apiVersion', message: 'use the upgrade action to move a token to a newer version' }]);
+    const errors: FieldError[] = [];
+    await this.o.accounts.requireTokenManager(actor, accountId);
+    await this.checkPrimaryContact(accountId, input.primaryContactUserId, errors);
+    if (errors.length) throw invalidInput(errors);
+    return this.mutate(actor, accountId, tokenId, 'token.update', (current, now) => {
+      const { settings, errors: fieldErrors } = validateSettings(input, { catalog: this.o.catalog, kind: current.kind, apiVersion: current.apiVersion, expiresAt: current.expiresAt, notBefore: current.notBefore, nowMs: now, isCreate: false });
+      if (fieldErrors.length) throw invalidInput(fieldErrors);
+      const next = { ...current, ...stripUndefined(settings) };
+      return { next, details: { changes: diff(current, next) }, result: (n) => tokens.publicToken(n!) };
+    });
+  }
+
+  /** New Auth Token; the old one fails from now on, or after `graceSeconds` (Stripe-style roll). */
+  async reset(actor: Actor, accountId: string, tokenId: string, options: { graceSeconds?: number } = {}): Promise<IssuedToken> {
+    const grace = options.graceSeconds ?? 0;
+    if (!Number.isInteger(grace) || grace < 0 || grace > LIMITS.graceSecondsMax) throw invalidInput([{ field: 'graceSeconds', message: `must be an integer from 0 to ${LIMITS.graceSecondsMax} (7 days)` }]);
+    let issued = '';
+    const token = await this.mutate(actor, accountId, tokenId, 'token.reset', (current, now) => {
+      const { authToken, secretHash, secretCiphertext } = this.issueSecret();
+      issued = authToken;
+      const next: StoredToken = {
+        ...current,
+        secretHash,
+        secretCiphertext,
+        previousSecretHash: grace > 0 ? current.secretHash : null,
+        previousSecretExpiresAt: grace > 0 ? now + grace * 1000 : null,
+      };
+      return { next, details: { graceSeconds: grace }, result: (n) => tokens.publicToken(n!) };
+    });
+    return { token, authToken: issued };
+  }
+
+  async upgrade(actor: Actor, accountId: string, tokenId: string, apiVersion: number): Promise<{ token: Token; droppedScopes: string[] }> {
+    return this.mutate(actor, accountId, tokenId, 'token.upgrade', (current) => {
+      const plan = planUpgrade(this.o.catalog, current, apiVersion);
+      if (plan.errors.length) throw invalidInput(plan.errors);
+      const next = { ...current, apiVersion, scopes: plan.kept };
+      return { next, details: { from: current.apiVersion, to: apiVersion, droppedScopes: plan.dropped }, result: (n) => ({ token: tokens.publicToken(n!), droppedScopes: plan.dropped }) };
+    });
+  }
+
+  async setState(actor: Actor, accountId: string, tokenId: string, state: 'enabled' | 'disabled'): Promise<Token> {
+    return this.mutate(actor, accountId, tokenId, state === 'enabled' ? 'token.enable' : 'token.disable', (current) => ({
+      next: { ...current, state },
+      details: { from: current.state, to: state },
+      result: (n) => tokens.publicToken(n!),
+    }));
+  }
+
+  /** The row is gone; its audit history stays (with the name and SID, so it still reads well). */
+  async delete(actor: Actor, accountId: string, tokenId: string): Promise<void> {
+    await this.mutate(actor, accountId, tokenId, 'token.delete', (current) => ({
+      next: null,
+      details: { name: current.name, accountSid: current.accountSid, kind: current.kind },
+      result: () => undefined,
+    }));
+  }
+
+  private async checkPrimaryContact(accountId: string, userId: string | null | undefined, errors: FieldError[]) {
+    if (userId && !(await this.o.accounts.isMember(accountId, userId))) errors.push({ field: 'primaryContactUserId', message: 'must be a user of this account' });
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+const EDITABLE = ['name', 'description', 'primaryContactUserId', 'developerEmails', 'scopes', 'expiresAt', 'notBefore', 'allowedCidrs', 'rateLimit'] as const;
+
+/** What an edit changed, field by field, for the audit trail ("track change history"). */
+export function diff(before: Pick<Token, (typeof EDITABLE)[number]>, after: Pick<Token, (typeof EDITABLE)[number]>): Record<string, { from: unknown; to: unknown }> {
+  const out: Record<string, { from: unknown; to: unknown }> = {};
+  for (const key of EDITABLE) {
+    if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) out[key] = { from: before[key], to: after[key] };
+  }
+  return out;
+}
+
+/** Read/Write reaches every endpoint of its version, Read-Only every GET: as explicit scopes, for a duplicate. */
+function legacyEquivalentScopes(catalog: Catalog, kind: 'legacy_rw' | 'legacy_ro', version: number): string[] {
+  return [...catalog.scopesById.values()].filter((s) => isScopeInVersion(s, version) && (kind === 'legacy_rw' || s.method === 'GET')).map((s) => s.id).sort();
+}

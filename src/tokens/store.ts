@@ -1,0 +1,165 @@
+/** Token rows ↔ domain tokens, and the queries the lifecycle service and the verifier need. */
+import { sql } from 'kysely';
+import type { Executor } from '../store/database.js';
+import type { NewTokenRow, TokenRow, TokenRowPatch } from '../store/schema.js';
+import type { Token, TokenKind } from '../domain/token.js';
+import type { TokenState, TokenFilter, ListCursor } from '../domain/filters.js';
+import { createdOnRange } from '../domain/filters.js';
+
+/** A token row with what only the service may see: the secret's hash, its ciphertext, the grace secret. */
+export interface StoredToken extends Omit<Token, 'graceExpiresAt'> {
+  secretHash: string;
+  secretCiphertext: string | null;
+  previousSecretHash: string | null;
+  previousSecretExpiresAt: number | null;
+}
+
+const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+export function toStoredToken(row: TokenRow): StoredToken {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    kind: row.kind as TokenKind,
+    accountSid: row.account_sid,
+    name: row.name,
+    description: row.description,
+    apiVersion: Number(row.api_version),
+    primaryContactUserId: row.primary_contact_user_id,
+    developerEmails: JSON.parse(row.developer_emails),
+    scopes: JSON.parse(row.scopes),
+    state: row.state as TokenState,
+    createdAt: Number(row.created_at),
+    createdBy: row.created_by,
+    updatedAt: Number(row.updated_at),
+    lastUsedAt: numOrNull(row.last_used_at),
+    lastUsedIp: row.last_used_ip,
+    expiresAt: numOrNull(row.expires_at),
+    notBefore: numOrNull(row.not_before),
+    allowedCidrs: JSON.parse(row.allowed_cidrs),
+    rateLimit: row.rate_limit ? JSON.parse(row.rate_limit) : null,
+    revision: Number(row.revision),
+    secretHash: row.secret_hash,
+    secretCiphertext: row.secret_ciphertext,
+    previousSecretHash: row.previous_secret_hash,
+    previousSecretExpiresAt: numOrNull(row.previous_secret_expires_at),
+  };
+}
+
+/** The public part: what leaves the service. */
+export function publicToken(t: StoredToken): Token {
+  const { secretHash: _h, secretCiphertext: _c, previousSecretHash: _p, previousSecretExpiresAt, ...rest } = t;
+  return { ...rest, graceExpiresAt: previousSecretExpiresAt };
+}
+
+export function toRow(t: StoredToken): NewTokenRow {
+  return {
+    id: t.id,
+    account_id: t.accountId,
+    kind: t.kind,
+    account_sid: t.accountSid,
+    name: t.name,
+    name_lower: t.name.toLowerCase(),
+    description: t.description,
+    api_version: t.apiVersion,
+    primary_contact_user_id: t.primaryContactUserId,
+    developer_emails: JSON.stringify(t.developerEmails),
+    scopes: JSON.stringify(t.scopes),
+    state: t.state,
+    created_at: t.createdAt,
+    created_by: t.createdBy,
+    updated_at: t.updatedAt,
+    last_used_at: t.lastUsedAt,
+    last_used_ip: t.lastUsedIp,
+    expires_at: t.expiresAt,
+    not_before: t.notBefore,
+    allowed_cidrs: JSON.stringify(t.allowedCidrs),
+    rate_limit: t.rateLimit ? JSON.stringify(t.rateLimit) : null,
+    secret_hash: t.secretHash,
+    secret_ciphertext: t.secretCiphertext,
+    previous_secret_hash: t.previousSecretHash,
+    previous_secret_expires_at: t.previousSecretExpiresAt,
+    revision: t.revision,
+  };
+}
+
+export async function insertToken(db: Executor, token: StoredToken): Promise<void> {
+  await db.insertInto('tokens').values(toRow(token)).execute();
+}
+
+export async function findToken(db: Executor, accountId: string, id: string): Promise<StoredToken | undefined> {
+  const row = await db.selectFrom('tokens').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+  return row && toStoredToken(row);
+}
+
+export async function findTokenBySid(db: Executor, accountSid: string): Promise<StoredToken | undefined> {
+  const row = await db.selectFrom('tokens').selectAll().where('account_sid', '=', accountSid).executeTakeFirst();
+  return row && toStoredToken(row);
+}
+
+export async function findLegacyTokens(db: Executor, accountId: string): Promise<StoredToken[]> {
+  const rows = await db.selectFrom('tokens').selectAll().where('account_id', '=', accountId).where('kind', 'in', ['legacy_rw', 'legacy_ro']).execute();
+  return rows.map(toStoredToken);
+}
+
+/**
+ * Writes `next` only if the row is still at `expectedRevision`; false means somebody else wrote first
+ * and the caller must re-read and re-apply (optimistic concurrency: no update is ever lost).
+ */
+export async function replaceToken(db: Executor, next: StoredToken, expectedRevision: number): Promise<boolean> {
+  // Last-used columns belong to the usage recorder, which writes them without a revision bump.
+  const { id: _id, account_id: _a, created_at: _c, last_used_at: _u, last_used_ip: _i, ...patch } = toRow(next) as TokenRowPatch & NewTokenRow;
+  const result = await db.updateTable('tokens').set(patch).where('id', '=', next.id).where('revision', '=', expectedRevision).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function deleteToken(db: Executor, id: string, expectedRevision: number): Promise<boolean> {
+  const result = await db.deleteFrom('tokens').where('id', '=', id).where('revision', '=', expectedRevision).executeTakeFirst();
+  return Number(result.numDeletedRows) === 1;
+}
+
+/** One page of an account's tokens, newest first then id, filtered as domain/filters.ts defines. */
+export async function listTokens(db: Executor, accountId: string, filter: TokenFilter, cursor: ListCursor | undefined, limit: number, nowMs: number): Promise<StoredToken[]> {
+  let query = db.selectFrom('tokens').selectAll().where('account_id', '=', accountId);
+  if (filter.state) query = query.where('state', '=', filter.state);
+  if (filter.name) {
+    // Escape LIKE wildcards so a search for "50%" means the characters, not a pattern.
+    const needle = filter.name.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+    query = query.where(sql<boolean>`name_lower like ${`%${needle}%`} escape '\\'`);
+  }
+  if (filter.createdOn) {
+    const { fromMs, beforeMs } = createdOnRange(filter.createdOn, nowMs);
+    if (fromMs !== undefined) query = query.where('created_at', '>=', fromMs);
+    if (beforeMs !== undefined) query = query.where('created_at', '<', beforeMs);
+  }
+  if (cursor) {
+    query = query.where((eb) => eb.or([eb('created_at', '<', cursor.createdAtMs), eb.and([eb('created_at', '=', cursor.createdAtMs), eb('id', '<', cursor.id)])]));
+  }
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return rows.map(toStoredToken);
+}
+
+export async function recordUsage(db: Executor, rows: { tokenId: string; day: string; code: string; count: number }[]): Promise<void> {
+  for (const r of rows) {
+    await db
+      .insertInto('usage_daily')
+      .values({ token_id: r.tokenId, day: r.day, code: r.code, count: r.count })
+      .onConflict((oc) => oc.columns(['token_id', 'day', 'code']).doUpdateSet({ count: sql`usage_daily.count + ${r.count}` }))
+      .execute();
+  }
+}
+
+export async function recordLastUsed(db: Executor, rows: { tokenId: string; at: number; ip: string | null }[]): Promise<void> {
+  for (const r of rows) {
+    await db
+      .updateTable('tokens')
+      .set({ last_used_at: r.at, last_used_ip: r.ip })
+      .where('id', '=', r.tokenId)
+      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', r.at)]))
+      .execute();
+  }
+}
+
+export async function readUsage(db: Executor, tokenId: string, fromDay: string) {
+  return db.selectFrom('usage_daily').select(['day', 'code', 'count']).where('token_id', '=', tokenId).where('day', '>=', fromDay).orderBy('day').execute();
+}
