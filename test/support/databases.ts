@@ -1,0 +1,96 @@
+/**
+ * Every store test runs on SQLite and on PostgreSQL. Each test file gets its own fresh database (a temp
+ * directory, or a uniquely named PostgreSQL database dropped afterwards), so runs never collide.
+ * In CI a missing PostgreSQL fails the run; elsewhere its tests are skipped with a loud warning.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { describe } from 'vitest';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createContext, type Context } from '../../src/app/context.js';
+import { randomBase62 } from '../../src/domain/credentials.js';
+
+export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export type DialectName = 'sqlite' | 'postgres';
+
+let pgAvailable: Promise<boolean> | undefined;
+export function isPostgresAvailable(): Promise<boolean> {
+  pgAvailable ??= (async () => {
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 3000 });
+    try {
+      await client.connect();
+      await client.query('select 1');
+      return true;
+    } catch (error) {
+      if (process.env.CI) throw new Error(`PostgreSQL is required in CI but unreachable at ${PG_ADMIN_URL}: ${(error as Error).message}`);
+      console.warn(`\n!!! PostgreSQL unreachable at ${PG_ADMIN_URL} (${(error as Error).message}): PostgreSQL store tests are SKIPPED. Start it or set TEST_PG_URL. !!!\n`);
+      return false;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  })();
+  return pgAvailable;
+}
+
+const postgresReady = await isPostgresAvailable();
+export const DIALECTS: DialectName[] = postgresReady ? ['sqlite', 'postgres'] : ['sqlite'];
+
+/** A throwaway database of the given dialect: its DATA_DIR and, for PostgreSQL, its DATABASE_URL. */
+export interface TestDatabase {
+  dialect: DialectName;
+  dataDir: string;
+  databaseUrl?: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(dialect: DialectName): Promise<TestDatabase> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sidekey-test-'));
+  if (dialect === 'sqlite') return { dialect, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  const name = `sidekey_test_${randomBase62(12).toLowerCase()}`;
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    dialect,
+    dataDir,
+    databaseUrl: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function testConfig(db: TestDatabase, overrides: Partial<Config> = {}): Config {
+  return loadConfig({ DATA_DIR: db.dataDir, ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}), LOG_LEVEL: 'silent' }, overrides);
+}
+
+/** A full service context on a fresh database; `now` may be replaced to test time-dependent rules. */
+export async function createTestContext(dialect: DialectName, options: { config?: Partial<Config>; now?: () => number } = {}) {
+  const db = await createTestDatabase(dialect);
+  const context = await createContext(testConfig(db, options.config), { now: options.now });
+  return {
+    context,
+    db,
+    async close() {
+      await context.close();
+      await db.drop();
+    },
+  };
+}
+
+/** `describe` once per dialect: "tokens [sqlite]", "tokens [postgres]". */
+export function describeEachDialect(name: string, body: (dialect: DialectName) => void): void {
+  for (const dialect of DIALECTS) describe(`${name} [${dialect}]`, () => body(dialect));
+}
+
+export type TestContext = Awaited<ReturnType<typeof createTestContext>>;
+export type { Context };
