@@ -22,8 +22,11 @@ export async function insertAccount(db: Executor, account: { id: string; name: s
   await db.insertInto('accounts').values({ id: account.id, name: account.name, api_access_enabled: 0, legacy_tokens_enabled: 0, created_at: account.createdAt }).execute();
 }
 
-export async function findAccount(db: Executor, id: string): Promise<Account | undefined> {
-  const row = await db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+/** `forUpdate` (PostgreSQL only) locks the row until the transaction ends, so check-then-set flag changes serialise. */
+export async function findAccount(db: Executor, id: string, options: { forUpdate?: boolean } = {}): Promise<Account | undefined> {
+  let query = db.selectFrom('accounts').selectAll().where('id', '=', id);
+  if (options.forUpdate) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
   return row && toAccount(row);
 }
 

@@ -10,6 +10,9 @@ import { type KeyRing, loadKeyRing } from '../secrets/keys.js';
 import { AccountService } from '../accounts/service.js';
 import { TokenService } from '../tokens/service.js';
 import { ChangeFeed } from '../tokens/changes.js';
+import { type VerificationOptions, startVerification } from '../verify/runtime.js';
+import type { Verifier } from '../verify/verifier.js';
+import type { UsageRecorder } from '../verify/usage.js';
 
 export interface Context {
   config: Config;
@@ -20,6 +23,9 @@ export interface Context {
   changes: ChangeFeed;
   accounts: AccountService;
   tokens: TokenService;
+  /** The hot path: answers "may these credentials call this endpoint" (cache, rate limits, usage counters). */
+  verifier: Verifier;
+  usage: UsageRecorder;
   /** Closes what was opened, in reverse order; registered by each part that holds a resource. */
   onClose: (fn: () => Promise<void> | void) => void;
   close: () => Promise<void>;
@@ -35,7 +41,7 @@ export function loadCatalog(path: string): Catalog {
   return parseCatalog(raw);
 }
 
-export async function createContext(config: Config, options: { migrate?: boolean; now?: () => number } = {}): Promise<Context> {
+export async function createContext(config: Config, options: { migrate?: boolean; now?: () => number; verification?: VerificationOptions } = {}): Promise<Context> {
   const catalog = loadCatalog(config.catalogPath);
   const { ring: keys, source: keySource } = loadKeyRing({ dataDir: config.dataDir, masterKey: config.masterKey, previousMasterKeys: config.previousMasterKeys, hashKey: config.hashKey });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: options.migrate });
@@ -43,6 +49,16 @@ export async function createContext(config: Config, options: { migrate?: boolean
   const accounts = new AccountService(store, { sessionTtlSeconds: config.sessionTtlSeconds, now: options.now });
   const tokens = new TokenService({ store, catalog, keys, accounts, changes, sidPrefix: config.sidPrefix, revealMode: config.revealMode, now: options.now });
   const closers: (() => Promise<void> | void)[] = [async () => store.close(), async () => changes.close()];
+  const verification = await startVerification({
+    config,
+    store,
+    catalog,
+    hashKey: keys.hashKey,
+    changes,
+    now: options.now,
+    options: { redisKeyPrefix: process.env.REDIS_KEY_PREFIX || undefined, ...options.verification },
+  });
+  closers.push(() => verification.close()); // runs before the store closes: the last usage counters are written
   return {
     config,
     store,
@@ -52,6 +68,8 @@ export async function createContext(config: Config, options: { migrate?: boolean
     changes,
     accounts,
     tokens,
+    verifier: verification.verifier,
+    usage: verification.usage,
     onClose: (fn) => closers.push(fn),
     close: async () => {
       for (const fn of closers.reverse()) await fn();

@@ -6,7 +6,6 @@ import { operator } from '../domain/actor.js';
 import { SidekeyError } from '../domain/errors.js';
 import { ROLES } from '../domain/roles.js';
 import { migrateToLatest } from '../store/migrations.js';
-import { serve } from './serve.js';
 
 const program = new Command();
 program.name('sidekey').description('Self-hostable API access tokens (Account SID + Auth Token).').showHelpAfterError();
@@ -36,6 +35,8 @@ program
     if (options.port !== undefined) overrides.port = Number(options.port);
     if (options.host) overrides.host = options.host;
     if (options.upstream) overrides.upstreamUrl = options.upstream;
+    // Loaded only for `serve`: the HTTP stack is half of the start-up time of every other command.
+    const { serve } = await import('./serve.js');
     await serve(loadConfig(process.env, overrides), { demo: Boolean(options.demo) });
   });
 

@@ -3,11 +3,13 @@ import type { Config } from '../config.js';
 import { createContext } from '../app/context.js';
 import { seedDemo } from '../app/demo.js';
 import { buildApp } from '../http/app.js';
+import { verificationRoutes } from '../http/verification.js';
+import { gatewayRoutes } from '../http/gateway.js';
 import { redactUrl } from '../store/database.js';
 
 export async function serve(config: Config, options: { demo: boolean }) {
   const context = await createContext(config);
-  const app = await buildApp(context);
+  const app = await buildApp(context, { plugins: [verificationRoutes(context), gatewayRoutes(context)] });
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     await app.close();
@@ -22,6 +24,8 @@ export async function serve(config: Config, options: { demo: boolean }) {
   const base = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   const store = context.store.dialect === 'sqlite' ? `SQLite at ${context.store.location}` : `PostgreSQL at ${redactUrl(config.databaseUrl!)}`;
   const lines = [`Sidekey is listening on ${base}  (${store}; keys from ${context.keySource})`, `API docs: ${base}/api/docs`];
+  lines.push(`Verify: POST ${base}/v1/verify  ·  forward auth: ${base}/v1/auth${config.verifyKey ? '  (X-Sidekey-Verify-Key required)' : ''}`);
+  if (config.upstreamUrl) lines.push(`Gateway: ${base}/… → ${config.upstreamUrl} (catalog paths only, after verification)`);
   if (options.demo) {
     const demo = await seedDemo(context);
     lines.push('', 'Demo brand account seeded. Sign in with any of these (passwords are re-issued on every --demo start):');

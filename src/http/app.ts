@@ -10,7 +10,7 @@ import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../app/context.js';
 import { toEnvelope } from '../domain/errors.js';
-import { installErrorHandling } from './errors.js';
+import { installErrorHandling, rejectNulCharacters } from './errors.js';
 import { sessionPlugin } from './session.js';
 import { sessionRoutes } from './routes/session.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -62,6 +62,7 @@ export async function buildApp(context: Context, options: AppOptions = {}): Prom
   await app.register(sessionPlugin, { context });
   await app.register(
     async (api) => {
+      api.addHook('preValidation', rejectNulCharacters);
       await api.register(sessionRoutes, { context });
       await api.register(tokenRoutes, { context });
     },

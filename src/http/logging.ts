@@ -18,6 +18,19 @@ export const REDACT_PATHS = [
   '*.password',
   '*.authToken',
   '*.secret',
+  // A handler that logs `request.headers` or a sign-in response would otherwise leak the session and its CSRF token.
+  'headers.cookie',
+  'headers["set-cookie"]',
+  'headers["x-csrf-token"]',
+  'headers["x-sidekey-verify-key"]',
+  '*.headers.cookie',
+  '*.headers["set-cookie"]',
+  '*.headers["x-csrf-token"]',
+  '*.headers.authorization',
+  'csrfToken',
+  '*.csrfToken',
+  'sessionId',
+  '*.sessionId',
 ];
 
 export function loggerOptions(level: string, destination?: NodeJS.WritableStream): FastifyServerOptions['logger'] {

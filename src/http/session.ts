@@ -50,7 +50,7 @@ export const sessionPlugin = fp(async (app: FastifyInstance, opts: { context: Co
   });
 });
 
-/** preHandler: a signed-in user, and for mutations a matching CSRF token. */
+/** onRequest hook: a signed-in user, and for mutations a matching CSRF token. */
 export async function requireUser(request: FastifyRequest): Promise<void> {
   if (!request.actor) throw unauthenticated('Your session has ended or you are not signed in. Sign in to continue.');
   if (MUTATING.has(request.method)) {

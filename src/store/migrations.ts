@@ -2,7 +2,7 @@
  * Forward-only migrations, in code so they ship with the build and run identically on both databases.
  * Never edit a released migration: add the next one.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, PostgresAdapter, sql } from 'kysely';
 
 const bigint = 'bigint' as const;
 
@@ -100,6 +100,15 @@ export const migrations: Record<string, Migration> = {
         .addColumn('count', bigint, (c) => c.notNull())
         .addPrimaryKeyConstraint('usage_daily_pk', ['token_id', 'day', 'code'])
         .execute();
+    },
+  },
+  '0002_name_lower_unbounded': {
+    // Lower-casing can lengthen a name ('İ' becomes 'i' + U+0307), so a valid 100-character name overflowed
+    // PostgreSQL's varchar(100) copy and the create failed with a 500. SQLite does not enforce varchar lengths.
+    async up(db: Kysely<any>) {
+      if (db.getExecutor().adapter instanceof PostgresAdapter) {
+        await db.schema.alterTable('tokens').alterColumn('name_lower', (c) => c.setDataType('text')).execute();
+      }
     },
   },
 };

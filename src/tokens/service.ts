@@ -68,7 +68,7 @@ export class TokenService {
   async enableApiAccess(actor: Actor, accountId: string) {
     await this.o.accounts.requireTokenManager(actor, accountId);
     await this.o.store.db.transaction().execute(async (trx) => {
-      const account = (await accountsStore.findAccount(trx, accountId))!;
+      const account = (await accountsStore.findAccount(trx, accountId, { forUpdate: this.o.store.dialect === 'postgres' }))!;
       if (account.apiAccessEnabled) return;
       await accountsStore.setAccountFlag(trx, accountId, 'api_access_enabled');
       await recordEvent(trx, { accountId, actor, action: 'account.api_access_enable', at: this.now() });
@@ -81,7 +81,8 @@ export class TokenService {
   async enableLegacyTokens(actor: Actor, accountId: string) {
     await this.o.accounts.requireTokenManager(actor, accountId);
     await this.o.store.db.transaction().execute(async (trx) => {
-      const account = await this.requireApiAccess(trx, accountId);
+      // The account row is locked (PostgreSQL) so that two clicks at once cannot both create the pair.
+      const account = await this.requireApiAccess(trx, accountId, { forUpdate: true });
       if (account.legacyTokensEnabled) return;
       const now = this.now();
       await accountsStore.setAccountFlag(trx, accountId, 'legacy_tokens_enabled');
@@ -97,8 +98,8 @@ export class TokenService {
     return this.apiSettings(actor, accountId);
   }
 
-  private async requireApiAccess(db: Executor, accountId: string) {
-    const account = (await accountsStore.findAccount(db, accountId))!;
+  private async requireApiAccess(db: Executor, accountId: string, options: { forUpdate?: boolean } = {}) {
+    const account = (await accountsStore.findAccount(db, accountId, { forUpdate: options.forUpdate && this.o.store.dialect === 'postgres' }))!;
     if (!account.apiAccessEnabled) throw conflict('API access is not enabled for this account. Enable API access first.');
     return account;
   }
@@ -142,6 +143,8 @@ export class TokenService {
     await this.o.accounts.requireTokenManager(actor, accountId);
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
     if (query.cursor && !cursor) throw invalidInput([{ field: 'cursor', message: 'is not a cursor this server issued' }]);
+    // HTTP validates the limit; the CLI passes Number(--limit), which may be NaN (a raw SQL error before).
+    if (query.limit !== undefined && !Number.isInteger(query.limit)) throw invalidInput([{ field: 'limit', message: 'must be an integer from 1 to 200' }]);
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
     const filter: TokenFilter = { name: query.name?.trim() || undefined, createdOn: query.createdOn, state: query.state };
     const page = await tokens.listTokens(this.o.store.db, accountId, filter, cursor, limit + 1, this.now());
@@ -155,8 +158,8 @@ export class TokenService {
     return tokens.publicToken(await this.load(this.o.store.db, accountId, tokenId));
   }
 
-  private async load(db: Executor, accountId: string, tokenId: string): Promise<StoredToken> {
-    const token = await tokens.findToken(db, accountId, tokenId);
+  private async load(db: Executor, accountId: string, tokenId: string, options: { forUpdate?: boolean } = {}): Promise<StoredToken> {
+    const token = await tokens.findToken(db, accountId, tokenId, { forUpdate: options.forUpdate && this.o.store.dialect === 'postgres' });
     if (!token) throw notFound('Token');
     return token;
   }
@@ -256,7 +259,9 @@ export class TokenService {
     await this.o.accounts.requireTokenManager(actor, accountId);
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
       const outcome = await this.o.store.db.transaction().execute(async (trx) => {
-        const current = await this.load(trx, accountId, tokenId);
+        // On PostgreSQL, concurrent writers queue on the row lock instead of all reading one revision and
+        // all but one losing the race (which, past MAX_WRITE_ATTEMPTS, surfaced as a 409 under load).
+        const current = await this.load(trx, accountId, tokenId, { forUpdate: true });
         const now = this.now();
         const { next, details, result } = change(current, now);
         const written = next ? await tokens.replaceToken(trx, { ...next, revision: current.revision + 1, updatedAt: now }, current.revision) : await tokens.deleteToken(trx, current.id, current.revision);

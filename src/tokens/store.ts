@@ -87,14 +87,29 @@ export async function insertToken(db: Executor, token: StoredToken): Promise<voi
   await db.insertInto('tokens').values(toRow(token)).execute();
 }
 
-export async function findToken(db: Executor, accountId: string, id: string): Promise<StoredToken | undefined> {
-  const row = await db.selectFrom('tokens').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+/** `forUpdate` (PostgreSQL only: SQLite has one writer at a time anyway) locks the row until the transaction ends. */
+export async function findToken(db: Executor, accountId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<StoredToken | undefined> {
+  let query = db.selectFrom('tokens').selectAll().where('id', '=', id).where('account_id', '=', accountId);
+  if (options.forUpdate) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
   return row && toStoredToken(row);
 }
 
 export async function findTokenBySid(db: Executor, accountSid: string): Promise<StoredToken | undefined> {
   const row = await db.selectFrom('tokens').selectAll().where('account_sid', '=', accountSid).executeTakeFirst();
   return row && toStoredToken(row);
+}
+
+/** What the verifier caches on a miss: the token with its account's API access flag, in one round trip. */
+export async function findTokenForVerification(db: Executor, accountSid: string): Promise<(StoredToken & { apiAccessEnabled: boolean }) | undefined> {
+  const row = await db
+    .selectFrom('tokens')
+    .innerJoin('accounts', 'accounts.id', 'tokens.account_id')
+    .selectAll('tokens')
+    .select('accounts.api_access_enabled as api_access_enabled')
+    .where('tokens.account_sid', '=', accountSid)
+    .executeTakeFirst();
+  return row && { ...toStoredToken(row), apiAccessEnabled: Number(row.api_access_enabled) === 1 };
 }
 
 export async function findLegacyTokens(db: Executor, accountId: string): Promise<StoredToken[]> {

@@ -62,6 +62,14 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
     drop: async () => {
       const client = new pg.Client({ connectionString: PG_ADMIN_URL });
       await client.connect();
+      // pg's Pool.end() resolves before its sockets have closed: a forced drop right away kills those
+      // connections mid-goodbye and their clients throw an uncaught "terminating connection" error.
+      // Give them a moment to go on their own; force only what is still there after that.
+      for (let i = 0; i < 50; i++) {
+        const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        if (rows[0].n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();
       rmSync(dataDir, { recursive: true, force: true });

@@ -20,17 +20,17 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ context: Context }> = as
     signIn(request, reply, request.body.email, request.body.password),
   );
 
-  app.delete('/session', { schema: { tags: ['session'], summary: 'Sign out', response: { 204: Type.Null(), ...errors } }, preHandler: requireUser }, async (request, reply) => {
+  app.delete('/session', { schema: { tags: ['session'], summary: 'Sign out', response: { 204: Type.Null(), ...errors } }, onRequest: requireUser }, async (request, reply) => {
     await accounts.logout(request.sessionId!);
     clearSessionCookie(reply, request);
     return reply.status(204).send(null);
   });
 
-  app.get('/session/csrf', { schema: { tags: ['session'], summary: "This session's CSRF token (after a page reload)", response: { 200: Type.Object({ csrfToken: Type.String() }), ...errors } }, preHandler: requireUser }, async (request) => ({
+  app.get('/session/csrf', { schema: { tags: ['session'], summary: "This session's CSRF token (after a page reload)", response: { 200: Type.Object({ csrfToken: Type.String() }), ...errors } }, onRequest: requireUser }, async (request) => ({
     csrfToken: request.csrfToken!,
   }));
 
-  app.get('/me', { schema: { tags: ['session'], summary: 'The signed-in user and their accounts', response: { 200: Me, ...errors } }, preHandler: requireUser }, async (request) =>
+  app.get('/me', { schema: { tags: ['session'], summary: 'The signed-in user and their accounts', response: { 200: Me, ...errors } }, onRequest: requireUser }, async (request) =>
     accounts.me(request.actor!.userId),
   );
 

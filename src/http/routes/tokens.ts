@@ -35,7 +35,9 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ context: Context }> = asyn
 
   await app.register(async (plain) => {
     const scoped = plain.withTypeProvider<TypeBoxTypeProvider>();
-    scoped.addHook('preHandler', requireUser);
+    // onRequest, before the body is parsed and validated: an anonymous caller or a missing CSRF token is told
+    // 401/403, not how its input would have been judged.
+    scoped.addHook('onRequest', requireUser);
     const tag = { tags: ['tokens'] };
 
     scoped.get('/accounts/:accountId/api-settings', { schema: { ...tag, summary: 'Whether API access and legacy tokens are enabled', params: AccountParams, response: { 200: ApiSettings, ...errors } } }, async (req) =>
@@ -73,7 +75,8 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ context: Context }> = asyn
       const issued = await tokens.duplicate(req.actor!, req.params.accountId, req.params.tokenId);
       return reply.status(201).send({ token: toTokenDto(issued.token), authToken: issued.authToken });
     });
-    scoped.post('/accounts/:accountId/tokens/:tokenId/reset', { schema: { ...tag, summary: 'New Auth Token; the old one fails at once or after graceSeconds', params: TokenParams, body: Type.Optional(ResetBody), response: { 200: TokenWithSecret, ...errors } } }, async (req) => {
+    // The body is optional: Fastify validates a request without one as null, so null must be allowed.
+    scoped.post('/accounts/:accountId/tokens/:tokenId/reset', { schema: { ...tag, summary: 'New Auth Token; the old one fails at once or after graceSeconds', params: TokenParams, body: Type.Union([ResetBody, Type.Null()]), response: { 200: TokenWithSecret, ...errors } } }, async (req) => {
       const issued = await tokens.reset(req.actor!, req.params.accountId, req.params.tokenId, { graceSeconds: req.body?.graceSeconds });
       return { token: toTokenDto(issued.token), authToken: issued.authToken };
     });

@@ -1,0 +1,228 @@
+/**
+ * The verification entrances over HTTP, on the one verifier:
+ *   POST /v1/verify  JSON in, JSON out (always 200 for a well-formed question): for services and the SDK.
+ *   GET  /v1/auth    forward auth for nginx auth_request, Traefik ForwardAuth and Envoy ext_authz (HTTP mode):
+ *                    200 with identity headers, or 401/403/429 with the error envelope.
+ * Both may require the service key SIDEKEY_VERIFY_KEY in X-Sidekey-Verify-Key (the production setting).
+ * Their request logs are at "warn": thousands of lines a second would cost more than the verification itself.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
+import type { Context } from '../app/context.js';
+import { toEnvelope } from '../domain/errors.js';
+import type { VerificationCode } from '../domain/verification.js';
+import { clientIp, trustedProxies, type TrustTest } from '../verify/client-ip.js';
+import type { VerificationResult } from '../verify/verifier.js';
+
+export const VERIFY_KEY_HEADER = 'x-sidekey-verify-key';
+/** Sent by nginx (see docs/protect-your-api.md): auth_request treats any status but 2xx/401/403 as an error. */
+export const AUTH_STYLE_HEADER = 'x-sidekey-auth-style';
+
+// ---- answers, shared with the gateway ------------------------------------------------------------------------
+
+/** The Errors entry of each refusal, unless the verifier gave a more precise one (scope, version, path). */
+const FIELD_OF_CODE: Record<VerificationCode, { field: string; message: string }> = {
+  ALLOWED: { field: '', message: '' },
+  INVALID_CREDENTIALS: { field: 'Authorization', message: 'is missing, malformed or not valid' },
+  API_ACCESS_DISABLED: { field: 'account', message: 'has API access turned off' },
+  TOKEN_DISABLED: { field: 'token', message: 'is disabled' },
+  TOKEN_EXPIRED: { field: 'token', message: 'has expired' },
+  TOKEN_NOT_YET_VALID: { field: 'token', message: 'is not valid yet' },
+  IP_NOT_ALLOWED: { field: 'ip', message: "is not in the token's allowed address ranges" },
+  VERSION_UNSUPPORTED: { field: 'IR-Version', message: 'is not a supported API version' },
+  INSUFFICIENT_SCOPE: { field: 'scope', message: 'is not granted to this token' },
+  RATE_LIMITED: { field: 'rateLimit', message: 'is used up until the window resets (see Retry-After)' },
+};
+
+/** impact.com's envelope, plus the machine-readable Code and, for a missing scope, which scope. */
+export function denialEnvelope(result: VerificationResult) {
+  const field = result.detail ?? FIELD_OF_CODE[result.code];
+  const envelope: ReturnType<typeof toEnvelope> & { Code: string; RequiredScope?: { Id: string; Name: string; Method: string; Path: string } } = {
+    ...toEnvelope(result.message, [field]),
+    Code: result.code,
+  };
+  if (result.requiredScope) {
+    const { id, name, method, path } = result.requiredScope;
+    envelope.RequiredScope = { Id: id, Name: name, Method: method, Path: path };
+  }
+  return envelope;
+}
+
+export function basicChallenge(realm: string): string {
+  return `Basic realm="${realm.replace(/["\\]/g, '')}", charset="UTF-8"`;
+}
+
+export function setRateLimitHeaders(reply: FastifyReply, result: VerificationResult): void {
+  if (!result.rateLimit) return;
+  reply.header('X-RateLimit-Limit', result.rateLimit.limit);
+  reply.header('X-RateLimit-Remaining', result.rateLimit.remaining);
+  reply.header('X-RateLimit-Reset', result.rateLimit.reset);
+}
+
+/** The identity an upstream may rely on (only after every client-sent X-Sidekey-* header was removed). */
+export function identityHeaders(result: VerificationResult): Record<string, string> {
+  const token = result.token!;
+  return {
+    'x-sidekey-account-id': token.accountId,
+    'x-sidekey-token-id': token.id,
+    'x-sidekey-account-sid': token.accountSid,
+    'x-sidekey-api-version': String(result.apiVersion ?? token.apiVersion),
+  };
+}
+
+/** Status, headers and envelope of a refusal; `style: 'nginx'` turns a 429 into 403 plus X-Sidekey-Status. */
+export function sendDenial(reply: FastifyReply, result: VerificationResult, realm: string, style?: 'nginx') {
+  const envelope = denialEnvelope(result);
+  setRateLimitHeaders(reply, result);
+  reply.header('X-Sidekey-Code', result.code);
+  if (result.status === 401) reply.header('WWW-Authenticate', basicChallenge(realm));
+  if (result.retryAfter !== undefined) reply.header('Retry-After', result.retryAfter);
+  let status: number = result.status;
+  if (style === 'nginx') {
+    // nginx cannot read the subrequest's body, only its headers: the envelope travels in one (ASCII-only).
+    reply.header('X-Sidekey-Status', result.status);
+    reply.header('X-Sidekey-Error', asciiJson(envelope));
+    if (status === 429) status = 403;
+  }
+  return reply.status(status).send(envelope);
+}
+
+const asciiJson = (value: unknown) => JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+/** onRequest hook: the service key, when configured, compared in constant time (digests, so lengths leak nothing). */
+export function requireVerifyKey(expected: string | undefined) {
+  if (!expected) return undefined;
+  const expectedDigest = createHash('sha256').update(expected).digest();
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const sent = single(request.headers[VERIFY_KEY_HEADER]);
+    const ok = sent !== undefined && timingSafeEqual(createHash('sha256').update(sent).digest(), expectedDigest);
+    if (ok) return;
+    return reply
+      .status(401)
+      .header('WWW-Authenticate', 'SidekeyVerifyKey')
+      .send({ ...toEnvelope('This verification endpoint needs the service key in X-Sidekey-Verify-Key (SIDEKEY_VERIFY_KEY).', [{ field: 'X-Sidekey-Verify-Key', message: 'is missing or wrong' }]), Code: 'VERIFY_KEY_INVALID' });
+  };
+}
+
+export function clientIpOf(request: FastifyRequest, isTrusted: TrustTest): string | undefined {
+  return clientIp(request.socket.remoteAddress, single(request.headers['x-forwarded-for']), single(request.headers['x-real-ip']), isTrusted);
+}
+
+// ---- POST /v1/verify ----------------------------------------------------------------------------------------
+
+const VerifyBody = Type.Object(
+  {
+    accountSid: Type.Optional(Type.String({ maxLength: 128 })),
+    authToken: Type.Optional(Type.String({ maxLength: 256 })),
+    authorization: Type.Optional(Type.String({ maxLength: 512, description: 'the raw Authorization header value, instead of accountSid + authToken' })),
+    method: Type.String({ pattern: '^[A-Za-z]{1,10}$' }),
+    path: Type.String({ minLength: 1, maxLength: 8192, description: 'the path the API client called, query string included' }),
+    apiVersion: Type.Optional(Type.Union([Type.Integer(), Type.String({ maxLength: 16 })], { description: "the request's IR-Version header, if any" })),
+    ip: Type.Optional(Type.String({ maxLength: 64, description: "the API client's IP address, for tokens with an IP allow-list" })),
+  },
+  { additionalProperties: false },
+);
+
+const VerifyAnswer = Type.Object({
+  valid: Type.Boolean(),
+  code: Type.String(),
+  status: Type.Integer(),
+  message: Type.String(),
+  token: Type.Union([
+    Type.Object({
+      id: Type.String(),
+      accountId: Type.String(),
+      accountSid: Type.String(),
+      name: Type.String(),
+      kind: Type.String(),
+      apiVersion: Type.Integer(),
+      scopes: Type.Array(Type.String()),
+    }),
+    Type.Null(),
+  ]),
+  apiVersion: Type.Optional(Type.Integer()),
+  requiredScope: Type.Optional(Type.Object({ id: Type.String(), name: Type.String(), method: Type.String(), path: Type.String() })),
+  detail: Type.Optional(Type.Object({ field: Type.String(), message: Type.String() })),
+  rateLimit: Type.Union([Type.Object({ limit: Type.Integer(), remaining: Type.Integer(), reset: Type.Integer() }), Type.Null()]),
+  retryAfter: Type.Optional(Type.Integer()),
+});
+export type VerifyAnswer = Static<typeof VerifyAnswer>;
+
+function toAnswer(result: VerificationResult): VerifyAnswer {
+  return { ...result, token: result.token ?? null, rateLimit: result.rateLimit ?? null } as VerifyAnswer;
+}
+
+// ---- the plugin ---------------------------------------------------------------------------------------------
+
+const AUTH_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const AUTH_PREFIX = '/v1/auth';
+
+export function verificationRoutes(context: Context) {
+  const { verifier, config, catalog } = context;
+  const isTrusted = trustedProxies(config.trustedProxies);
+  const realm = catalog.name;
+  const verifyKeyHook = requireVerifyKey(config.verifyKey);
+
+  const plugin = async (scope: FastifyInstance) => {
+    const app = scope.withTypeProvider<TypeBoxTypeProvider>();
+    if (verifyKeyHook) app.addHook('onRequest', verifyKeyHook);
+
+    app.post(
+      '/v1/verify',
+      {
+        helmet: false,
+        schema: {
+          tags: ['verification'],
+          summary: 'May these credentials call this endpoint? Always 200 with the answer (valid, code, status) for a well-formed question.',
+          body: VerifyBody,
+          response: { 200: VerifyAnswer },
+        },
+      },
+      async (request) => {
+        const { body } = request;
+        const result = await verifier.verify(body);
+        return toAnswer(result);
+      },
+    );
+
+    // Forward auth: its own scope, because proxies may send any method with any body, which it ignores.
+    await app.register(async (auth) => {
+      auth.removeAllContentTypeParsers();
+      auth.addContentTypeParser('*', (_request, payload, done) => {
+        payload.resume();
+        done(null, undefined);
+      });
+      const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+        const headers = request.headers;
+        const inPath = request.url.length > AUTH_PREFIX.length && request.url[AUTH_PREFIX.length] === '/';
+        const path = single(headers['x-original-uri']) ?? single(headers['x-forwarded-uri']) ?? (inPath ? request.url.slice(AUTH_PREFIX.length) : undefined);
+        const method = single(headers['x-original-method']) ?? single(headers['x-forwarded-method']) ?? (inPath ? request.method : 'GET');
+        if (!path) {
+          return reply.status(400).send(toEnvelope('Forward auth needs the original request: X-Original-URI (nginx) or X-Forwarded-Uri (Traefik), or the path after /v1/auth (Envoy path_prefix).', [{ field: 'X-Original-URI', message: 'is required' }]));
+        }
+        const result = await verifier.verify({
+          authorization: headers.authorization,
+          method,
+          path,
+          apiVersion: single(headers['ir-version']),
+          ip: clientIpOf(request, isTrusted),
+        });
+        if (!result.valid) return sendDenial(reply, result, realm, single(headers[AUTH_STYLE_HEADER]) === 'nginx' ? 'nginx' : undefined);
+        setRateLimitHeaders(reply, result);
+        reply.headers(identityHeaders(result));
+        return reply.status(200).send();
+      };
+      const schema = { tags: ['verification'], summary: 'Forward auth (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz)' };
+      // No browser ever reads these answers (proxies and services do): helmet's page-security headers would only add bytes.
+      auth.route({ method: [...AUTH_METHODS], url: AUTH_PREFIX, schema, handler, helmet: false });
+      auth.route({ method: [...AUTH_METHODS], url: `${AUTH_PREFIX}/*`, schema: { ...schema, hide: true }, handler, helmet: false });
+    });
+  };
+  return async (app: FastifyInstance) => {
+    await app.register(plugin, { logLevel: 'warn' });
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * The verifier's in-process cache, keyed by Account SID. Bounded (least recently used goes first), with
+ * negative entries for unknown SIDs kept apart so guessed SIDs cannot push real tokens out, and a safety TTL
+ * so a notification lost without a visible disconnect still heals. Changes from the ChangeFeed drop entries:
+ * a token's own, an account's (through an accountId → SIDs index), or everything.
+ */
+import type { Change } from '../tokens/changes.js';
+import type { CacheEntry, CachedToken, NegativeEntry } from './entry.js';
+
+/** A Map used as an LRU list: insertion order is recency order, so a hit re-inserts its key at the end. */
+export class LruMap<V> {
+  private readonly map = new Map<string, V>();
+  constructor(
+    private readonly maxSize: number,
+    private readonly onEvict: (key: string, value: V) => void = () => {},
+  ) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: string): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) this.touch(key, value);
+    return value;
+  }
+
+  /** Reads without changing the order. */
+  peek(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  /** Marks a key most recently used. */
+  touch(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+  }
+
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.maxSize) {
+      const oldest = this.map.keys().next().value as string;
+      const evicted = this.map.get(oldest)!;
+      this.map.delete(oldest);
+      this.onEvict(oldest, evicted);
+    }
+  }
+
+  delete(key: string): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) this.map.delete(key);
+    return value;
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+export interface TokenCacheOptions {
+  maxEntries: number;
+  maxNegativeEntries: number;
+  /** Safety TTL of a token entry: reloaded after this even if no change was heard. */
+  ttlMs: number;
+  negativeTtlMs: number;
+  /** TTL while the change notifications are down (entries may be stale at any moment then). */
+  degradedTtlMs: number;
+}
+
+export const DEFAULT_CACHE_OPTIONS: TokenCacheOptions = {
+  maxEntries: 200_000,
+  maxNegativeEntries: 20_000,
+  ttlMs: 5 * 60_000,
+  negativeTtlMs: 60_000,
+  degradedTtlMs: 1_000,
+};
+
+const TOUCH_INTERVAL_MS = 1_000;
+
+export class TokenCache {
+  private readonly tokens: LruMap<CachedToken>;
+  private readonly unknown: LruMap<NegativeEntry>;
+  private readonly sidsByAccount = new Map<string, Set<string>>();
+  private degraded = false;
+  /**
+   * Bumped by every invalidation. A load records the generation it started at and is cached only if no
+   * invalidation happened meanwhile: otherwise a read from before a reset could be cached after it.
+   */
+  generation = 0;
+
+  constructor(private readonly options: TokenCacheOptions = DEFAULT_CACHE_OPTIONS) {
+    this.tokens = new LruMap<CachedToken>(options.maxEntries, (sid, entry) => this.unindex(entry.accountId, sid));
+    this.unknown = new LruMap<NegativeEntry>(options.maxNegativeEntries);
+  }
+
+  get size(): { tokens: number; unknown: number } {
+    return { tokens: this.tokens.size, unknown: this.unknown.size };
+  }
+
+  /**
+   * The live entry for a SID, or undefined when it must be loaded (absent or past its TTL). Recency is
+   * refreshed at most once a second per entry: an exact LRU order costs a Map delete and insert on every hit.
+   */
+  get(accountSid: string, now: number): CacheEntry | undefined {
+    const token = this.tokens.peek(accountSid);
+    const entry = token ?? this.unknown.peek(accountSid);
+    if (entry === undefined) return undefined;
+    if (now >= entry.staleAt) {
+      this.remove(accountSid);
+      return undefined;
+    }
+    if (now - entry.touchedAt >= TOUCH_INTERVAL_MS) {
+      entry.touchedAt = now;
+      if (token) this.tokens.touch(accountSid, token);
+      else this.unknown.touch(accountSid, entry as NegativeEntry);
+    }
+    return entry;
+  }
+
+  /** Stores a loaded entry unless an invalidation arrived since `loadedAtGeneration`; true when stored. */
+  set(entry: CacheEntry, now: number, loadedAtGeneration: number): boolean {
+    if (loadedAtGeneration !== this.generation) return false;
+    if (entry.negative) {
+      entry.staleAt = now + (this.degraded ? this.options.degradedTtlMs : this.options.negativeTtlMs);
+      entry.touchedAt = now;
+      this.unknown.set(entry.accountSid, entry);
+      return true;
+    }
+    entry.staleAt = now + (this.degraded ? this.options.degradedTtlMs : this.options.ttlMs);
+    entry.touchedAt = now;
+    this.unknown.delete(entry.accountSid);
+    const previous = this.tokens.delete(entry.accountSid);
+    if (previous) this.unindex(previous.accountId, previous.accountSid);
+    this.tokens.set(entry.accountSid, entry);
+    let sids = this.sidsByAccount.get(entry.accountId);
+    if (!sids) this.sidsByAccount.set(entry.accountId, (sids = new Set()));
+    sids.add(entry.accountSid);
+    return true;
+  }
+
+  /** Applies a change from the ChangeFeed: synchronously, so the caller's mutation returns after it. */
+  invalidate(change: Change): void {
+    this.generation++;
+    switch (change.kind) {
+      case 'token':
+        this.remove(change.accountSid);
+        return;
+      case 'account':
+        for (const sid of this.sidsByAccount.get(change.accountId) ?? []) this.remove(sid);
+        return;
+      case 'all':
+        this.clear();
+        return;
+    }
+  }
+
+  /**
+   * While the notification channel is down, nothing cached can be trusted for long: drop everything and keep
+   * new entries only briefly. Back up, drop everything once more (changes may have been missed meanwhile).
+   */
+  setDegraded(degraded: boolean): void {
+    this.degraded = degraded;
+    this.generation++;
+    this.clear();
+  }
+
+  get isDegraded(): boolean {
+    return this.degraded;
+  }
+
+  private remove(accountSid: string): void {
+    const entry = this.tokens.delete(accountSid);
+    if (entry) this.unindex(entry.accountId, accountSid);
+    this.unknown.delete(accountSid);
+  }
+
+  private unindex(accountId: string, accountSid: string): void {
+    const sids = this.sidsByAccount.get(accountId);
+    if (!sids) return;
+    sids.delete(accountSid);
+    if (sids.size === 0) this.sidsByAccount.delete(accountId);
+  }
+
+  private clear(): void {
+    this.tokens.clear();
+    this.unknown.clear();
+    this.sidsByAccount.clear();
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The decision for a cached token and a request, as plain functions with no I/O: which secret matched, and
+ * then which code the request earns, in the issue's order of precedence. The verifier wraps these with the
+ * cache, the rate limiter and the usage recorder.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { hashSecret } from '../domain/credentials.js';
+import { type Catalog, type Scope, isSupportedVersion } from '../domain/catalog.js';
+import { cidrContains } from '../domain/cidr.js';
+import { type DenialCode, accountSidInSegments, accountSidRoots, isCanonicalPath, parseVersionText, versionFromQuery } from '../domain/verification.js';
+import type { CachedToken } from './entry.js';
+import { type RouteTable, compileRouteTables, pathSegments } from './route-table.js';
+
+/** The catalog, prepared once for matching. */
+export interface CatalogRules {
+  catalog: Catalog;
+  routes: Map<number, RouteTable>;
+  accountRoots: string[][];
+}
+
+export function prepareCatalog(catalog: Catalog): CatalogRules {
+  return { catalog, routes: compileRouteTables(catalog), accountRoots: accountSidRoots(catalog) };
+}
+
+export interface RequestFacts {
+  method: string;
+  /** The path as the API client sent it, query string included. */
+  path: string;
+  /** `IR-Version` header or the `apiVersion` field of POST /v1/verify; the `IrVersion` query parameter is read from `path`. */
+  apiVersion?: string | number;
+  ip?: string;
+}
+
+// ---- authentication ------------------------------------------------------------------------------------
+
+export type SecretMatch = 'current' | 'previous' | 'none';
+
+/**
+ * Which of the token's secrets `authToken` is. A repeat of the last accepted secret is recognised by a
+ * constant-time comparison with the memo; anything else pays for the keyed hash, compared in constant time.
+ * The previous secret counts only inside its grace window.
+ */
+export function matchSecret(entry: CachedToken, authToken: string, hashKey: Buffer, now: number): SecretMatch {
+  const memo = entry.acceptedAuthToken;
+  if (memo !== undefined && memo.length === authToken.length && timingSafeEqual(memo, Buffer.from(authToken, 'latin1'))) return 'current';
+  const hashed = hashSecret(authToken, hashKey);
+  if (timingSafeEqual(hashed, entry.secretHash)) return 'current';
+  if (entry.previousSecretHash && now < entry.previousSecretExpiresAt && timingSafeEqual(hashed, entry.previousSecretHash)) return 'previous';
+  return 'none';
+}
+
+// ---- authorisation ------------------------------------------------------------------------------------
+
+export type Authorization =
+  | { code: 'ALLOWED'; apiVersion: number; scope: Scope | undefined; detail?: undefined }
+  | { code: DenialCode; apiVersion?: number; scope?: Scope; detail?: { field: string; message: string } };
+
+/** GET and HEAD read the same resource; a scope for GET covers HEAD. */
+const scopeMethod = (method: string) => {
+  if (method === 'GET') return method;
+  const upper = method.toUpperCase();
+  return upper === 'HEAD' ? 'GET' : upper;
+};
+
+/**
+ * The code for an authenticated request, in the issue's order: the path's SID (401), then account access,
+ * state, validity window, IP, version, scope (403). Rate limits come after, in the verifier.
+ */
+export function authorize(entry: CachedToken, request: RequestFacts, rules: CatalogRules, now: number): Authorization {
+  const segments = pathSegments(request.path);
+  const pathSid = accountSidInSegments(segments, rules.accountRoots);
+  if (pathSid !== undefined && pathSid !== entry.accountSid) {
+    return { code: 'INVALID_CREDENTIALS', detail: { field: 'path', message: 'The Account SID in the path is not the one in the credentials.' } };
+  }
+  if (!entry.apiAccessEnabled) return { code: 'API_ACCESS_DISABLED' };
+  if (entry.state !== 'enabled') return { code: 'TOKEN_DISABLED' };
+  if (entry.expiresAt !== null && now >= entry.expiresAt) return { code: 'TOKEN_EXPIRED' };
+  if (entry.notBefore !== null && now < entry.notBefore) return { code: 'TOKEN_NOT_YET_VALID' };
+  if (entry.allowedCidrs.length > 0 && !ipAllowed(entry, request.ip)) return { code: 'IP_NOT_ALLOWED' };
+
+  const apiVersion = requestedVersion(request) ?? entry.apiVersion;
+  if (Number.isNaN(apiVersion) || !isSupportedVersion(rules.catalog, apiVersion)) {
+    const listed = rules.catalog.versions.map((v) => v.version).join(', ');
+    return { code: 'VERSION_UNSUPPORTED', detail: { field: 'IR-Version', message: `must be one of ${listed}` } };
+  }
+  if (!isCanonicalPath(request.path)) {
+    return { code: 'INSUFFICIENT_SCOPE', apiVersion, detail: { field: 'path', message: 'Paths with dot segments or encoded slashes, dots or backslashes are refused.' } };
+  }
+  const method = scopeMethod(request.method);
+  const scope = rules.routes.get(apiVersion)!.match(method, segments);
+  if (entry.kind === 'legacy_rw') return { code: 'ALLOWED', apiVersion, scope };
+  if (entry.kind === 'legacy_ro') {
+    return method === 'GET' ? { code: 'ALLOWED', apiVersion, scope } : insufficientScope(apiVersion, scope, method, request.path, 'Read-Only tokens may only call GET endpoints.');
+  }
+  if (scope && entry.scopeIds.has(scope.id)) return { code: 'ALLOWED', apiVersion, scope };
+  return insufficientScope(apiVersion, scope, method, request.path);
+}
+
+function insufficientScope(apiVersion: number, scope: Scope | undefined, method: string, path: string, why?: string): Authorization {
+  const bare = path.split('?')[0];
+  const message = scope
+    ? `${why ? `${why} ` : ''}This endpoint needs the scope "${scope.name}" (${scope.id}): ${scope.method} ${scope.path}.`
+    : `No scope of API version ${apiVersion} covers ${method} ${bare}.`;
+  return { code: 'INSUFFICIENT_SCOPE', apiVersion, scope, detail: { field: 'scope', message } };
+}
+
+function ipAllowed(entry: CachedToken, ip: string | undefined): boolean {
+  if (!ip) return false;
+  for (const cidr of entry.allowedCidrs) if (cidrContains(cidr, ip)) return true;
+  return false;
+}
+
+/** The version the request names: the header (or verify field) first, then the query parameter. NaN if malformed. */
+function requestedVersion(request: RequestFacts): number | undefined {
+  const named = parseVersionText(request.apiVersion);
+  if (named !== undefined) return named;
+  return request.path.includes('?') ? parseVersionText(versionFromQuery(request.path)) : undefined;
+}

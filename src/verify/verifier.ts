@@ -1,0 +1,178 @@
+/**
+ * The hot path, shared by POST /v1/verify, GET /v1/auth, the gateway and in-process callers:
+ *   parse → reject malformed credentials (format, checksum; no I/O) → cache lookup by SID (a miss loads once,
+ *   however many requests wait for it) → constant-time secret check → authorize (pure) → rate limit →
+ *   count usage in memory → answer.
+ * A cache hit makes no database call and no write; with in-memory rate limits it returns synchronously.
+ */
+import type { Store } from '../store/database.js';
+import type { Catalog, Scope } from '../domain/catalog.js';
+import { type VerificationCode, MESSAGE_OF_CODE, STATUS_OF_CODE } from '../domain/verification.js';
+import type { ChangeFeed } from '../tokens/changes.js';
+import { type StoredToken, findTokenForVerification } from '../tokens/store.js';
+import { type CacheEntry, type CachedToken, type RateBucket, type TokenIdentity, negativeEntry, scopeBucket, toCachedToken } from './entry.js';
+import { DEFAULT_CACHE_OPTIONS, TokenCache, type TokenCacheOptions } from './cache.js';
+import { type Authorization, type CatalogRules, type RequestFacts, authorize, matchSecret, prepareCatalog } from './decision.js';
+import { type Credentials, isWellFormed, parseAuthorization } from './parser.js';
+import type { RateLimitOutcome, RateLimitState, RateLimitStore } from './rate-limit.js';
+import type { UsageRecorder } from './usage.js';
+
+export interface VerificationRequest extends RequestFacts {
+  /** The raw Authorization header value (Basic or Bearer)… */
+  authorization?: string;
+  /** …or the two parts given separately (POST /v1/verify). */
+  accountSid?: string;
+  authToken?: string;
+}
+
+export interface RequiredScope {
+  id: string;
+  name: string;
+  method: string;
+  path: string;
+}
+
+export interface VerificationResult {
+  valid: boolean;
+  code: VerificationCode;
+  status: 200 | 401 | 403 | 429;
+  message: string;
+  /** Present once the credentials authenticated a token. */
+  token?: TokenIdentity;
+  /** The API version the scope check used (the token's, or the one the request named). */
+  apiVersion?: number;
+  /** The scope this endpoint needs (always on INSUFFICIENT_SCOPE when the catalog knows the endpoint). */
+  requiredScope?: RequiredScope;
+  /** What exactly was wrong, for the error envelope's Errors list. */
+  detail?: { field: string; message: string };
+  /** On every answer that reached a token, except a 401. */
+  rateLimit?: RateLimitState;
+  /** Seconds, on RATE_LIMITED. */
+  retryAfter?: number;
+}
+
+export type TokenLoader = (accountSid: string) => Promise<(StoredToken & { apiAccessEnabled: boolean }) | undefined>;
+
+export interface VerifierOptions {
+  store: Store;
+  catalog: Catalog;
+  hashKey: Buffer;
+  sidPrefix: string;
+  changes: ChangeFeed;
+  rateLimits: RateLimitStore;
+  usage: UsageRecorder;
+  cache?: Partial<TokenCacheOptions>;
+  /** How a cache miss reads a token; defaults to one indexed query joining the account's API access flag. */
+  loader?: TokenLoader;
+  now?: () => number;
+}
+
+const INVALID: VerificationResult = Object.freeze({ valid: false, code: 'INVALID_CREDENTIALS', status: 401, message: MESSAGE_OF_CODE.INVALID_CREDENTIALS });
+
+export class Verifier {
+  readonly cache: TokenCache;
+  private readonly rules: CatalogRules;
+  private readonly loader: TokenLoader;
+  private readonly inflight = new Map<string, Promise<CacheEntry>>();
+  private readonly now: () => number;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly o: VerifierOptions) {
+    this.cache = new TokenCache({ ...DEFAULT_CACHE_OPTIONS, ...o.cache });
+    this.rules = prepareCatalog(o.catalog);
+    this.loader = o.loader ?? ((sid) => findTokenForVerification(o.store.db, sid));
+    this.now = o.now ?? Date.now;
+    // Runs inside ChangeFeed.publish, which the token service awaits: the entry is gone before the API call returns.
+    this.unsubscribe = o.changes.subscribe((change) => {
+      this.cache.invalidate(change);
+      // A load that began before the change may have read the old row: later requests must not join it.
+      this.inflight.clear();
+    });
+  }
+
+  /** Synchronous on a warm cache with local rate limits; a Promise when it must load a token or ask Redis. */
+  verify(request: VerificationRequest): VerificationResult | Promise<VerificationResult> {
+    const credentials = credentialsOf(request);
+    if (!credentials || !isWellFormed(credentials, this.o.sidPrefix)) return INVALID;
+    const now = this.now();
+    const entry = this.cache.get(credentials.accountSid, now);
+    if (entry !== undefined) return this.decide(entry, credentials.authToken, request, now);
+    return this.load(credentials.accountSid).then((loaded) => this.decide(loaded, credentials.authToken, request, this.now()));
+  }
+
+  private load(accountSid: string): Promise<CacheEntry> {
+    const waiting = this.inflight.get(accountSid);
+    if (waiting) return waiting;
+    const generation = this.cache.generation;
+    const loading: Promise<CacheEntry> = this.loader(accountSid)
+      .then((row) => {
+        const entry: CacheEntry = row ? toCachedToken(row, this.o.catalog, 0) : negativeEntry(accountSid, 0);
+        this.cache.set(entry, this.now(), generation);
+        return entry;
+      })
+      .finally(() => {
+        if (this.inflight.get(accountSid) === loading) this.inflight.delete(accountSid);
+      });
+    this.inflight.set(accountSid, loading);
+    return loading;
+  }
+
+  private decide(entry: CacheEntry, authToken: string, request: RequestFacts, now: number): VerificationResult | Promise<VerificationResult> {
+    if (entry.negative) return INVALID;
+    const match = matchSecret(entry, authToken, this.o.hashKey, now);
+    if (match === 'none') {
+      this.o.usage.count(entry.tokenId, 'INVALID_CREDENTIALS', now);
+      return INVALID;
+    }
+    // The memo is only ever the current secret: a reset drops the whole entry, memo included.
+    if (match === 'current' && entry.acceptedAuthToken === undefined) entry.acceptedAuthToken = Buffer.from(authToken, 'latin1');
+    const authorization = authorize(entry, request, this.rules, now);
+    if (authorization.code === 'INVALID_CREDENTIALS') {
+      this.o.usage.count(entry.tokenId, 'INVALID_CREDENTIALS', now);
+      return { ...INVALID, detail: authorization.detail };
+    }
+    this.o.usage.markUsed(entry.tokenId, now, request.ip);
+    const buckets = this.bucketsFor(entry, authorization.scope);
+    // A request refused before the limit is not counted, but its answer still reports the limit.
+    const outcome = this.o.rateLimits.consume(buckets, now, authorization.code !== 'ALLOWED');
+    if (outcome instanceof Promise) return outcome.then((settled) => this.answer(entry, authorization, settled, now));
+    return this.answer(entry, authorization, outcome, now);
+  }
+
+  private bucketsFor(entry: CachedToken, scope: Scope | undefined): readonly RateBucket[] {
+    const forScope = scope ? scopeBucket(entry, scope.id, scope.rateLimit) : undefined;
+    return forScope ? [entry.tokenBucket, forScope] : entry.tokenBuckets;
+  }
+
+  private answer(entry: CachedToken, authorization: Authorization, outcome: RateLimitOutcome, now: number): VerificationResult {
+    const code: VerificationCode = authorization.code === 'ALLOWED' && !outcome.allowed ? 'RATE_LIMITED' : authorization.code;
+    this.o.usage.count(entry.tokenId, code, now);
+    const result: VerificationResult = {
+      valid: code === 'ALLOWED',
+      code,
+      status: STATUS_OF_CODE[code],
+      message: MESSAGE_OF_CODE[code],
+      token: entry.identity,
+      apiVersion: authorization.apiVersion,
+      rateLimit: { limit: outcome.limit, remaining: outcome.remaining, reset: outcome.reset },
+    };
+    if (authorization.scope && code === 'INSUFFICIENT_SCOPE') {
+      const { id, name, method, path } = authorization.scope;
+      result.requiredScope = { id, name, method, path };
+    }
+    if (authorization.detail) result.detail = authorization.detail;
+    if (code === 'RATE_LIMITED') result.retryAfter = outcome.retryAfter;
+    return result;
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+}
+
+function credentialsOf(request: VerificationRequest): Credentials | undefined {
+  if (request.authorization !== undefined) return parseAuthorization(request.authorization);
+  if (typeof request.accountSid === 'string' && typeof request.authToken === 'string') return { accountSid: request.accountSid, authToken: request.authToken };
+  return undefined;
+}
+

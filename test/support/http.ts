@@ -1,0 +1,114 @@
+/**
+ * The management API in-process: `buildApp` on a test context, driven with `app.inject` (no port, no
+ * network). A `Session` is a signed-in browser: its cookie and CSRF token go on every request it makes.
+ */
+import type { FastifyInstance, FastifyServerOptions, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/http/app.js';
+import type { Config } from '../../src/config.js';
+import { createTestContext, type DialectName, type TestContext } from './databases.js';
+
+export interface HttpHarness extends TestContext {
+  app: FastifyInstance;
+}
+
+export async function createHttpHarness(
+  dialect: DialectName,
+  options: { config?: Partial<Config>; now?: () => number; logger?: FastifyServerOptions['logger'] } = {},
+): Promise<HttpHarness> {
+  const t = await createTestContext(dialect, { config: options.config, now: options.now });
+  const app = await buildApp(t.context, { logger: options.logger ?? false });
+  await app.ready();
+  return {
+    ...t,
+    app,
+    async close() {
+      await app.close();
+      await t.close();
+    },
+  };
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT' | 'HEAD';
+
+export interface RequestOptions {
+  /** The X-CSRF-Token to send: the session's own by default, a wrong one, or none (false). */
+  csrf?: string | false;
+  headers?: Record<string, string>;
+  remoteAddress?: string;
+}
+
+export class Session {
+  constructor(
+    readonly app: FastifyInstance,
+    readonly cookie: string,
+    readonly csrfToken: string,
+    readonly sessionId: string,
+    readonly body: { user: { id: string; email: string }; accounts: { id: string; name: string; role: string }[] },
+    readonly remoteAddress = '127.0.0.1',
+  ) {}
+
+  request(method: Method, url: string, payload?: unknown, options: RequestOptions = {}): Promise<LightMyRequestResponse> {
+    const csrf = options.csrf === undefined ? this.csrfToken : options.csrf;
+    const headers: Record<string, string> = { cookie: this.cookie, ...(csrf !== false ? { 'x-csrf-token': csrf } : {}), ...options.headers };
+    return this.app.inject({ method, url, headers, remoteAddress: options.remoteAddress ?? this.remoteAddress, ...(payload !== undefined ? { payload: payload as InjectOptions['payload'] } : {}) });
+  }
+
+  get(url: string, options?: RequestOptions) {
+    return this.request('GET', url, undefined, options);
+  }
+  post(url: string, payload?: unknown, options?: RequestOptions) {
+    return this.request('POST', url, payload, options);
+  }
+  patch(url: string, payload?: unknown, options?: RequestOptions) {
+    return this.request('PATCH', url, payload, options);
+  }
+  delete(url: string, options?: RequestOptions) {
+    return this.request('DELETE', url, undefined, options);
+  }
+}
+
+export function loginRequest(app: FastifyInstance, email: string, password: string, options: { remoteAddress?: string; headers?: Record<string, string> } = {}) {
+  return app.inject({ method: 'POST', url: '/api/v1/session', payload: { email, password }, remoteAddress: options.remoteAddress ?? '127.0.0.1', headers: options.headers });
+}
+
+/** The session cookie's value from a response's Set-Cookie header(s). */
+export function sessionCookieOf(response: LightMyRequestResponse): { value: string; header: string } | undefined {
+  const raw = response.headers['set-cookie'];
+  const headers = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  const header = headers.find((h) => h.startsWith('sidekey_session='));
+  if (!header) return undefined;
+  return { value: header.slice('sidekey_session='.length).split(';')[0], header };
+}
+
+/** Signs in through POST /api/v1/session and fails loudly if that does not work. */
+export async function login(app: FastifyInstance, email: string, password: string, options: { remoteAddress?: string } = {}): Promise<Session> {
+  const response = await loginRequest(app, email, password, options);
+  if (response.statusCode !== 200) throw new Error(`login of ${email} failed: ${response.statusCode} ${response.body}`);
+  const cookie = sessionCookieOf(response);
+  if (!cookie) throw new Error('login set no session cookie');
+  const body = response.json();
+  return new Session(app, `sidekey_session=${cookie.value}`, body.csrfToken, cookie.value, body, options.remoteAddress);
+}
+
+/**
+ * Every route Fastify registered, as `METHOD /path` pairs, read from `printRoutes` (the only complete
+ * list Fastify exposes once the routes are in): each tree line's segment is appended to its parent's.
+ */
+export function registeredRoutes(app: FastifyInstance): { method: string; url: string }[] {
+  const lines = app.printRoutes({ commonPrefix: false }).split('\n').filter((l) => l.trim().length > 0);
+  const stack: string[] = [];
+  const routes: { method: string; url: string }[] = [];
+  for (const line of lines) {
+    const match = /^((?:[│ ] {3})*)(?:[├└]── )?(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!match) throw new Error(`cannot read route line: ${line}`);
+    const depth = match[1].length / 4;
+    const segment = match[2];
+    stack.length = depth;
+    const url = (stack[depth - 1] ?? '') + segment;
+    stack[depth] = url;
+    for (const method of (match[3] ?? '').split(',').map((m) => m.trim()).filter(Boolean)) routes.push({ method, url: url.replace(/^\/\//, '/') });
+  }
+  return routes;
+}
+
+export const json = (response: LightMyRequestResponse) => response.json() as any;

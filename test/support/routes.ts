@@ -1,0 +1,30 @@
+/** The management routes under /api/v1/accounts, with a valid request for each: shared by the authorisation matrix and the CSRF test. */
+export interface RouteRow {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  url: string;
+  /** The success status for a permitted user on their own account. */
+  ok: number;
+  body?: unknown;
+}
+
+const A = '/api/v1/accounts/:accountId';
+const T = `${A}/tokens/:tokenId`;
+export const ACCOUNT_ROUTES: RouteRow[] = [
+  { method: 'GET', url: `${A}/api-settings`, ok: 200 },
+  { method: 'POST', url: `${A}/api-access`, ok: 200 },
+  { method: 'POST', url: `${A}/legacy-tokens`, ok: 200 },
+  { method: 'GET', url: `${A}/users`, ok: 200 },
+  { method: 'GET', url: `${A}/tokens`, ok: 200 },
+  { method: 'POST', url: `${A}/tokens`, ok: 201, body: { name: 'Matrix token', scopes: ['listActions'] } },
+  { method: 'GET', url: T, ok: 200 },
+  { method: 'PATCH', url: T, ok: 200, body: { description: 'edited by the matrix' } },
+  { method: 'DELETE', url: T, ok: 204 },
+  { method: 'POST', url: `${T}/duplicate`, ok: 201 },
+  { method: 'POST', url: `${T}/reset`, ok: 200, body: { graceSeconds: 60 } },
+  { method: 'POST', url: `${T}/upgrade`, ok: 200, body: { apiVersion: 14 } },
+  { method: 'POST', url: `${T}/disable`, ok: 200 },
+  { method: 'POST', url: `${T}/enable`, ok: 200 },
+  { method: 'GET', url: `${T}/credentials`, ok: 200 },
+  { method: 'GET', url: `${T}/events`, ok: 200 },
+  { method: 'GET', url: `${T}/usage`, ok: 200 },
+];
