@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'sdk/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'sdk/**/*.test.ts', 'web/src/**/*.test.ts'],
     environment: 'node',
     // Integration tests start real servers and databases; keep files in parallel but give them room.
     testTimeout: 30_000,

@@ -4,7 +4,12 @@ export type CreatedOnFilter = (typeof CREATED_ON)[number];
 export const TOKEN_STATES = ['enabled', 'disabled'] as const;
 export type TokenState = (typeof TOKEN_STATES)[number];
 
+/** `legacy` means both legacy pairs (Read/Write and Read-Only). */
+export const KIND_FILTERS = ['scoped', 'legacy'] as const;
+export type KindFilter = (typeof KIND_FILTERS)[number];
+
 export interface TokenFilter {
+  kind?: KindFilter;
   name?: string;
   createdOn?: CreatedOnFilter;
   state?: TokenState;
@@ -28,7 +33,8 @@ export function createdOnRange(filter: CreatedOnFilter, nowMs: number): { fromMs
 }
 
 /** The reference meaning of a filter: the SQL in the store must agree with this (property-tested). */
-export function matchesFilter(token: { name: string; state: TokenState; createdAtMs: number }, filter: TokenFilter, nowMs: number): boolean {
+export function matchesFilter(token: { name: string; state: TokenState; createdAtMs: number; kind?: string }, filter: TokenFilter, nowMs: number): boolean {
+  if (filter.kind && token.kind !== undefined && (token.kind === 'scoped') !== (filter.kind === 'scoped')) return false;
   if (filter.name && !token.name.toLowerCase().includes(filter.name.toLowerCase())) return false;
   if (filter.state && token.state !== filter.state) return false;
   if (filter.createdOn) {

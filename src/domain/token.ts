@@ -2,19 +2,14 @@ import type { FieldError } from './errors.js';
 import { type Catalog, type RateLimitRule, isSupportedVersion, scopesMissingInVersion } from './catalog.js';
 import { parseCidr } from './cidr.js';
 import type { TokenState } from './filters.js';
+import { LIMITS, isEmail } from './fields.js';
+
+export { LIMITS, isEmail };
 
 export const TOKEN_KINDS = ['scoped', 'legacy_rw', 'legacy_ro'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
-export const LIMITS = {
-  nameMax: 100,
-  descriptionMax: 1000,
-  developerEmailsMax: 20,
-  allowedCidrsMax: 50,
-  graceSecondsMax: 7 * 86_400,
-  rateLimitMax: 10_000_000,
-  rateWindowMaxSeconds: 31 * 86_400,
-} as const;
+
 
 /** A token as the service sees it: never the secret itself. Times are epoch milliseconds. */
 export interface Token {
@@ -58,15 +53,22 @@ export interface TokenSettingsInput {
   rateLimit?: RateLimitRule | null;
 }
 
-// Pragmatic address check (what browsers use for <input type=email>), not full RFC 5322.
-const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
-export const isEmail = (s: string) => s.length <= 254 && EMAIL.test(s);
+
+
+// An instant needs its offset (without one, Date.parse reads server-local time) and a real calendar date
+// (Date.parse turns 2027-02-31 into 3 March without complaint).
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/i;
+const isCalendarDate = (y: number, m: number, d: number) => {
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+};
 
 function parseInstant(value: string | null | undefined, field: string, errors: FieldError[]): number | null | undefined {
   if (value === undefined || value === null) return value;
   const ms = Date.parse(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(ms)) {
-    errors.push({ field, message: 'must be an ISO 8601 date-time, e.g. 2027-01-31T00:00:00Z' });
+  const parts = ISO_INSTANT.exec(value);
+  if (!parts || !isCalendarDate(Number(parts[1]), Number(parts[2]), Number(parts[3])) || Number.isNaN(ms)) {
+    errors.push({ field, message: 'must be an ISO 8601 date-time with a time zone, e.g. 2027-01-31T00:00:00Z' });
     return undefined;
   }
   return ms;

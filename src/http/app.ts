@@ -75,7 +75,8 @@ export async function buildApp(context: Context, options: AppOptions = {}): Prom
   // Unknown API paths get the envelope; every other GET is a deep link into the single-page app.
   app.setNotFoundHandler(async (request, reply) => {
     const isApi = /^\/(api|v1)\//.test(request.url);
-    if (!isApi && request.method === 'GET' && hasUi) return reply.type('text/html').sendFile('index.html');
+    const isAsset = request.url.startsWith('/assets/');
+    if (!isApi && !isAsset && request.method === 'GET' && hasUi) return reply.type('text/html').sendFile('index.html');
     return reply.status(404).send(toEnvelope(hasUi || isApi ? `No route ${request.method} ${request.url.split('?')[0]}` : 'The web UI is not built: run `npm run build:web`.'));
   });
   return app;

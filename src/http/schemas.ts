@@ -4,7 +4,8 @@
  */
 import { Type, type Static } from 'typebox';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+// Null first: ajv coerces types (query strings → integers), and with the string branch first it would turn null into "".
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([Type.Null(), schema]);
 const IsoTime = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
 
 export const ErrorEnvelope = Type.Object(
@@ -75,6 +76,7 @@ export const TokenSettingsSchema = Type.Object(
 export const TokenWithSecret = Type.Object({ token: TokenSchema, authToken: Type.String() });
 export const TokenList = Type.Object({ items: Type.Array(TokenSchema), nextCursor: Nullable(Type.String()) });
 export const TokenListQuery = Type.Object({
+  kind: Type.Optional(Type.Union([Type.Literal('scoped'), Type.Literal('legacy')], { description: 'legacy = the Read/Write and Read-Only pairs' })),
   name: Type.Optional(Type.String({ maxLength: 100 })),
   createdOn: Type.Optional(Type.Union([Type.Literal('last7'), Type.Literal('last30'), Type.Literal('older30')])),
   state: Type.Optional(Type.Union([Type.Literal('enabled'), Type.Literal('disabled')])),

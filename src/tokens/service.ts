@@ -146,7 +146,7 @@ export class TokenService {
     // HTTP validates the limit; the CLI passes Number(--limit), which may be NaN (a raw SQL error before).
     if (query.limit !== undefined && !Number.isInteger(query.limit)) throw invalidInput([{ field: 'limit', message: 'must be an integer from 1 to 200' }]);
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
-    const filter: TokenFilter = { name: query.name?.trim() || undefined, createdOn: query.createdOn, state: query.state };
+    const filter: TokenFilter = { kind: query.kind, name: query.name?.trim() || undefined, createdOn: query.createdOn, state: query.state };
     const page = await tokens.listTokens(this.o.store.db, accountId, filter, cursor, limit + 1, this.now());
     const items = page.slice(0, limit);
     const last = items[items.length - 1];

@@ -137,6 +137,7 @@ export async function deleteToken(db: Executor, id: string, expectedRevision: nu
 export async function listTokens(db: Executor, accountId: string, filter: TokenFilter, cursor: ListCursor | undefined, limit: number, nowMs: number): Promise<StoredToken[]> {
   let query = db.selectFrom('tokens').selectAll().where('account_id', '=', accountId);
   if (filter.state) query = query.where('state', '=', filter.state);
+  if (filter.kind) query = filter.kind === 'scoped' ? query.where('kind', '=', 'scoped') : query.where('kind', 'in', ['legacy_rw', 'legacy_ro']);
   if (filter.name) {
     // Escape LIKE wildcards so a search for "50%" means the characters, not a pattern.
     const needle = filter.name.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);

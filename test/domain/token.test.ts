@@ -73,6 +73,16 @@ describe('token settings validation', () => {
     expect(fields({ name: 'n', expiresAt: '1735689600000' })).toEqual(['expiresAt']);
   });
 
+  it('an instant needs a time zone and a real calendar date; any offset is accepted and normalised to UTC', () => {
+    expect(create({ name: 'n', expiresAt: '2030-01-31T23:00:00-02:00' }).settings.expiresAt).toBe(Date.UTC(2030, 1, 1, 1));
+    expect(create({ name: 'n', expiresAt: '2030-01-31T00:00:00.123456Z' }).settings.expiresAt).toBe(Date.UTC(2030, 0, 31, 0, 0, 0, 123));
+    expect(create({ name: 'n', expiresAt: '2030-01-31T10:30z' }).settings.expiresAt).toBe(Date.UTC(2030, 0, 31, 10, 30));
+    expect(create({ name: 'n', expiresAt: '2032-02-29T00:00:00Z' }).errors).toEqual([]);
+    for (const bad of ['2030-02-31T00:00:00Z', '2031-02-29T00:00:00Z', '2030-13-01T00:00:00Z', '2030-01-31T00:00:00', '2030-01-31', '2030-01-31T25:00:00Z', ' 2030-01-31T00:00:00Z']) {
+      expect(create({ name: 'n', expiresAt: bad }).errors, bad).toEqual([{ field: 'expiresAt', message: 'must be an ISO 8601 date-time with a time zone, e.g. 2027-01-31T00:00:00Z' }]);
+    }
+  });
+
   it('allowed CIDRs are IPv4/IPv6 addresses or ranges, trimmed and de-duplicated, at most 50', () => {
     expect(create({ name: 'n', allowedCidrs: [' 10.0.0.0/8', '10.0.0.0/8', '2001:db8::/32', '192.0.2.7', ''] }).settings.allowedCidrs).toEqual(['10.0.0.0/8', '2001:db8::/32', '192.0.2.7']);
     expect(create({ name: 'n', allowedCidrs: ['10.0.0.0/8', 'example.com', '1.2.3.4/33'] }).errors[0].message).toBe('not valid IPv4/IPv6 addresses or CIDR ranges: example.com, 1.2.3.4/33');

@@ -1,0 +1,17 @@
+/**
+ * Field limits and the e-mail check, kept free of Node imports so the web UI can give the same instant
+ * feedback the server enforces.
+ */
+export const LIMITS = {
+  nameMax: 100,
+  descriptionMax: 1000,
+  developerEmailsMax: 20,
+  allowedCidrsMax: 50,
+  graceSecondsMax: 7 * 86_400,
+  rateLimitMax: 10_000_000,
+  rateWindowMaxSeconds: 31 * 86_400,
+} as const;
+
+// Pragmatic address check (what browsers use for <input type=email>), not full RFC 5322.
+const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
+export const isEmail = (s: string) => s.length <= 254 && EMAIL.test(s);

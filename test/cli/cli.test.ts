@@ -1,0 +1,152 @@
+/**
+ * The CLI as scripts use it: `node bin/sidekey.js …` in a child process, with DATA_DIR (and DATABASE_URL for
+ * PostgreSQL) in the environment, `--json` on stdout, a clear message on stderr and a non-zero exit code
+ * on failure.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createContext } from '../../src/app/context.js';
+import { operator } from '../../src/domain/actor.js';
+import { isWellFormedAuthToken } from '../../src/domain/credentials.js';
+import { createTestDatabase, describeEachDialect, testConfig, type TestDatabase } from '../support/databases.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PASSWORD = 'a long enough password';
+/** Each command is a fresh Node process (~1-2 s, far more on a loaded machine): give these tests room. */
+const SLOW = 180_000;
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(db: TestDatabase, args: string[]): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}) };
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['bin/sidekey.js', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function json(db: TestDatabase, args: string[]) {
+  const result = await cli(db, [...args, '--json']);
+  if (result.code !== 0) throw new Error(`sidekey ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+  return JSON.parse(result.stdout);
+}
+
+describeEachDialect('sidekey CLI', (dialect) => {
+  let db: TestDatabase;
+  let accountId: string;
+  let adminId: string;
+  beforeAll(async () => {
+    db = await createTestDatabase(dialect);
+  });
+  afterAll(() => db.drop());
+
+  /** A service context on the CLI's database, to check what the commands did. */
+  async function inspect<T>(fn: (context: Awaited<ReturnType<typeof createContext>>) => Promise<T>): Promise<T> {
+    const context = await createContext(testConfig(db));
+    try {
+      return await fn(context);
+    } finally {
+      await context.close();
+    }
+  }
+
+  it('admin create --json prints exactly {userId, accountId}; the administrator can sign in', async () => {
+    const result = await json(db, ['admin', 'create', '--email', 'owner@brand.test', '--password', PASSWORD, '--account', 'CLI Brand']);
+    expect(Object.keys(result).sort()).toEqual(['accountId', 'userId']);
+    expect(result.userId).toMatch(/^usr_/);
+    expect(result.accountId).toMatch(/^acc_/);
+    ({ accountId, userId: adminId } = result);
+    await inspect(async (context) => {
+      const { session } = await context.accounts.login('owner@brand.test', PASSWORD, '127.0.0.1');
+      expect(session.userId).toBe(adminId);
+      expect((await context.accounts.me(adminId)).accounts).toEqual([{ id: accountId, name: 'CLI Brand', role: 'account_administrator' }]);
+    });
+  }, SLOW);
+
+  it('user add --json prints exactly {userId} (account create: {accountId}); a short password is refused with a clear message, a non-zero exit and nothing created', async () => {
+    const [added, short, shortAdmin, badRole, account] = await Promise.all([
+      json(db, ['user', 'add', '--account', accountId, '--email', 'dev@brand.test', '--password', PASSWORD, '--role', 'implementation_specialist']),
+      cli(db, ['user', 'add', '--account', accountId, '--email', 'short@brand.test', '--password', 'elevenchars', '--role', 'analyst', '--json']),
+      cli(db, ['admin', 'create', '--email', 'short-admin@brand.test', '--password', 'short', '--account', 'Nope', '--json']),
+      cli(db, ['user', 'add', '--account', accountId, '--email', 'role@brand.test', '--password', PASSWORD, '--role', 'owner']),
+      json(db, ['account', 'create', '--name', 'Second brand']),
+    ]);
+    expect(Object.keys(account)).toEqual(['accountId']);
+    expect(Object.keys(added)).toEqual(['userId']);
+    for (const refused of [short, shortAdmin]) {
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('password: must be at least 12 characters');
+      expect(refused.stdout).toBe('');
+    }
+    expect(badRole.code).not.toBe(0);
+    expect(badRole.stderr).toMatch(/argument 'owner' is invalid/);
+    await inspect(async (context) => {
+      const users = await context.accounts.listUsers(operator(), accountId);
+      expect(users.map((u) => [u.email, u.role]).sort()).toEqual([
+        ['dev@brand.test', 'implementation_specialist'],
+        ['owner@brand.test', 'account_administrator'],
+      ]);
+      expect(await context.accounts.findUserByEmail('short-admin@brand.test')).toBeUndefined();
+    });
+  }, SLOW);
+
+  it('tokens create, list, reset, disable, enable and delete with --json', async () => {
+    const refused = await cli(db, ['tokens', 'create', '--account', accountId, '--name', 'Too early', '--json']);
+    expect(refused.code).toBe(5); // 409: API access is not enabled yet
+    expect(refused.stderr).toContain('Enable API access first');
+    await inspect((context) => context.tokens.enableApiAccess(operator(), accountId));
+
+    const created = await json(db, ['tokens', 'create', '--account', accountId, '--name', 'Nightly export', '--description', 'From the shell', '--api-version', '13', '--scope', 'listActions', 'acceptContract', '--developer-email', 'ops@brand.test']);
+    expect(Object.keys(created).sort()).toEqual(['authToken', 'token']);
+    expect(isWellFormedAuthToken(created.authToken)).toBe(true);
+    expect(created.token).toMatchObject({ name: 'Nightly export', description: 'From the shell', apiVersion: 13, scopes: ['acceptContract', 'listActions'], developerEmails: ['ops@brand.test'], state: 'enabled', kind: 'scoped' });
+    const id = created.token.id;
+
+    const listed = await json(db, ['tokens', 'list', '--account', accountId, '--name', 'NIGHTLY', '--state', 'enabled', '--created-on', 'last7']);
+    expect(listed.items.map((t: { id: string }) => t.id)).toEqual([id]);
+    expect(listed.nextCursor).toBeNull();
+    expect(JSON.stringify(listed)).not.toContain(created.authToken);
+
+    const reset = await json(db, ['tokens', 'reset', id, '--account', accountId, '--grace-seconds', '60']);
+    expect(reset.token.id).toBe(id);
+    expect(isWellFormedAuthToken(reset.authToken)).toBe(true);
+    expect(reset.authToken).not.toBe(created.authToken);
+    expect(reset.token.graceExpiresAt).toBeGreaterThan(Date.now());
+
+    expect((await json(db, ['tokens', 'disable', id, '--account', accountId])).state).toBe('disabled');
+    expect((await json(db, ['tokens', 'enable', id, '--account', accountId])).state).toBe('enabled');
+    expect(await json(db, ['tokens', 'delete', id, '--account', accountId])).toEqual({ deleted: id });
+
+    await inspect(async (context) => {
+      await expect(context.tokens.get(operator(), accountId, id)).rejects.toMatchObject({ status: 404 });
+      const events = await context.store.db.selectFrom('audit_events').select(['action', 'details']).where('token_id', '=', id).execute();
+      expect(events.map((e) => e.action).sort()).toEqual(['token.create', 'token.delete', 'token.disable', 'token.enable', 'token.reset']);
+      for (const e of events) expect(JSON.parse(e.details).via).toBe('cli');
+    });
+  }, SLOW);
+
+  it('failures print "sidekey: …" on stderr and exit 2 (bad input), 4 (not found)', async () => {
+    const [unknownToken, unknownAccount, badLimit, badScope] = await Promise.all([
+      cli(db, ['tokens', 'reset', 'tok_nope', '--account', accountId, '--json']),
+      cli(db, ['tokens', 'list', '--account', 'acc_nope', '--json']),
+      cli(db, ['tokens', 'list', '--account', accountId, '--limit', 'many', '--json']),
+      cli(db, ['tokens', 'create', '--account', accountId, '--name', 'x', '--scope', 'notAScope', '--json']),
+    ]);
+    expect(unknownToken).toMatchObject({ code: 4, stdout: '', stderr: 'sidekey: Token not found.\n' });
+    expect(unknownAccount).toMatchObject({ code: 4, stderr: 'sidekey: Account not found.\n' });
+    expect(badLimit.code).toBe(2);
+    expect(badLimit.stderr).toContain('limit: must be an integer from 1 to 200');
+    expect(badScope.code).toBe(2);
+    expect(badScope.stderr).toContain('scopes: unknown in API version 14: notAScope');
+  }, SLOW);
+
+  it('migrate --json on an up-to-date database applies nothing', async () => {
+    expect(await json(db, ['migrate'])).toEqual({ applied: [] });
+  }, SLOW);
+});

@@ -1,0 +1,92 @@
+/**
+ * Debian's Chromium driven by playwright-core (no browser is ever downloaded), with what every journey needs:
+ * a record of console errors, named screenshots in test-results/, and an axe-core accessibility check.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ROOT } from './server.js';
+
+export const SCREENSHOT_DIR = join(ROOT, 'test-results', 'e2e');
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export async function newContext(browser: Browser, baseUrl: string): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1366, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
+  // Copy buttons are part of the journey: let the page use the clipboard as a user's browser would.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+  return context;
+}
+
+export interface ConsoleProblem {
+  kind: string;
+  text: string;
+  url?: string;
+}
+
+export interface ExpectedFailure {
+  status: number;
+  url: RegExp;
+}
+
+/**
+ * Collects console errors and uncaught exceptions. Browsers also log every 4xx/5xx response as an error;
+ * the only one a healthy session produces is the 401 from GET /api/v1/me that tells a signed-out page to
+ * show the login form. A test that provokes a refusal on purpose names it in `expected`; anything else counts.
+ */
+export function recordConsoleProblems(page: Page, expected: ExpectedFailure[] = []): ConsoleProblem[] {
+  const allowed = [{ status: 401, url: /\/api\/v1\/me(\?|$)/ }, ...expected];
+  const problems: ConsoleProblem[] = [];
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const url = message.location().url;
+    const status = Number(/status of (\d{3})/.exec(message.text())?.[1]);
+    if (allowed.some((a) => a.status === status && a.url.test(url))) return;
+    problems.push({ kind: 'console.error', text: message.text(), url });
+  });
+  page.on('pageerror', (error) => problems.push({ kind: 'pageerror', text: `${error.name}: ${error.message}` }));
+  return problems;
+}
+
+/** The whole page by default; `fullPage: false` for pages too tall to capture (a thousand cards). */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: options.fullPage ?? true });
+}
+
+let axeSource: string | undefined;
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * Runs axe-core in the page and returns the serious and critical violations. The script is evaluated through
+ * the DevTools protocol rather than added as a <script> tag, because the app's CSP (rightly) refuses inline scripts.
+ */
+export async function seriousAccessibilityViolations(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: any[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      // Where, as a selector and a short piece of the markup, so a failure can be fixed without rerunning.
+      nodes: v.nodes.slice(0, 5).map((n: any) => `${n.target.join(' ')} → ${String(n.html).slice(0, 160)}`),
+    }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}

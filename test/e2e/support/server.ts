@@ -1,0 +1,126 @@
+/**
+ * A real Sidekey for browser tests: the CLI creates an account with an administrator and an analyst in a
+ * fresh SQLite DATA_DIR, then `sidekey serve` listens on a free port. Everything goes through the public
+ * commands a deployment uses, so the test sees exactly what a user would.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CLI = join(ROOT, 'bin', 'sidekey.js');
+
+export const E2E_PASSWORD = 'e2e correct horse battery';
+
+export interface E2eServer {
+  baseUrl: string;
+  /** The one-time first-run link `serve` prints when the database has no account yet (empty servers only). */
+  setupLink: string | null;
+  accountId: string;
+  /** A second account where the administrator is an Implementation Specialist, for the account switcher. */
+  secondAccountId: string;
+  admin: { email: string; password: string };
+  analyst: { email: string; password: string };
+  /** Everything the server printed, for diagnosing a failure. */
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+async function cli(env: NodeJS.ProcessEnv, args: string[]): Promise<any> {
+  const { stdout } = await run(process.execPath, [CLI, ...args, '--json'], { cwd: ROOT, env, timeout: 60_000 });
+  return JSON.parse(stdout);
+}
+
+/**
+ * Builds the UI when it is missing or stale, exactly as `npm install` does. Test files run in parallel, and two
+ * builds emptying web/dist at once would break each other: a lock directory (mkdir is atomic) lets one build
+ * while the others wait for it.
+ */
+export async function ensureWebBuilt(): Promise<void> {
+  const lock = join(ROOT, 'test-results', '.web-build-lock');
+  await mkdir(join(ROOT, 'test-results'), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`${lock} has been held for 3 minutes; remove it if no test run is building the UI.`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  try {
+    await run(process.execPath, [join(ROOT, 'scripts', 'build-web-if-needed.mjs')], { cwd: ROOT, timeout: 180_000 });
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `accounts: 'admin-and-analyst'` (the default) prepares an account with those two users; `'none'` leaves the
+ * database empty, so the server prints its first-run setup link instead.
+ */
+export async function startServer(options: { accounts?: 'admin-and-analyst' | 'none' } = {}): Promise<E2eServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'sidekey-e2e-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+  delete env.DATABASE_URL; // always the embedded SQLite: a stray setting must not point a test at a real database
+  delete env.REDIS_URL;
+
+  const admin = { email: 'admin@e2e.sidekey.test', password: E2E_PASSWORD };
+  const analyst = { email: 'analyst@e2e.sidekey.test', password: E2E_PASSWORD };
+  let accountId = '';
+  let secondAccountId = '';
+  if (options.accounts !== 'none') {
+    ({ accountId } = await cli(env, ['admin', 'create', '--email', admin.email, '--password', admin.password, '--name', 'Erin Admin', '--account', 'E2E Outdoor']));
+    await cli(env, ['user', 'add', '--account', accountId, '--email', analyst.email, '--password', analyst.password, '--role', 'analyst', '--name', 'Andy Analyst']);
+    ({ accountId: secondAccountId } = await cli(env, ['account', 'create', '--name', 'E2E Second Brand']));
+    await cli(env, ['user', 'add', '--account', secondAccountId, '--email', admin.email, '--password', admin.password, '--role', 'implementation_specialist']);
+  }
+
+  const child = spawn(process.execPath, [CLI, 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const baseUrl = await waitForListening(child, () => output);
+
+  return {
+    baseUrl,
+    setupLink: /(http:\/\/\S+\/setup\?token=\S+)/.exec(output)?.[1] ?? null,
+    accountId,
+    secondAccountId,
+    admin,
+    analyst,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function waitForListening(child: ChildProcess, output: () => string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sidekey serve did not start within 60 s:\n${output()}`)), 60_000);
+    const check = () => {
+      const match = /Sidekey is listening on (http:\/\/\S+)/.exec(output());
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sidekey serve exited with code ${code}:\n${output()}`));
+    });
+  });
+}

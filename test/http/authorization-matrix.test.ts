@@ -1,0 +1,100 @@
+/**
+ * Every management route × every role × own/other account, plus anonymous. Only Account Administrator and
+ * Implementation Specialist may use these routes on their own account; the other roles get 403 there; any
+ * user of another account gets 404 (no existence leak); nobody signed in gets 401. A refused request
+ * changes nothing. The route table must match what Fastify registered, so a new route needs a row here.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ROLES, type Role } from '../../src/domain/roles.js';
+import { describeEachDialect } from '../support/databases.js';
+import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
+import { createHttpHarness, login, registeredRoutes, type HttpHarness, type Session } from '../support/http.js';
+import { ACCOUNT_ROUTES as ROUTES, type RouteRow } from '../support/routes.js';
+
+const MANAGERS: readonly Role[] = ['account_administrator', 'implementation_specialist'];
+
+describeEachDialect('authorisation matrix', (dialect) => {
+  let h: HttpHarness;
+  let own: Brand;
+  let other: Brand;
+  const sessions = {} as Record<Role, Session>;
+  beforeAll(async () => {
+    h = await createHttpHarness(dialect);
+    own = await createBrand(h.context, { name: 'Own brand' });
+    other = await createBrand(h.context, { name: 'Other brand' });
+    for (const role of ROLES) sessions[role] = await login(h.app, own.emails[role], TEST_PASSWORD);
+  });
+  afterAll(() => h.close());
+
+  /** Everything a request could change in an account: its flags and every token row. */
+  async function snapshot(accountId: string) {
+    const account = await h.context.store.db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+    const tokens = await h.context.store.db.selectFrom('tokens').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+    return { account, tokens };
+  }
+
+  async function urlFor(row: RouteRow, brand: Brand) {
+    let url = row.url.replace(':accountId', brand.accountId);
+    if (url.includes(':tokenId')) {
+      const { token } = await h.context.tokens.create(brand.admin, brand.accountId, { name: 'Target', apiVersion: 11, scopes: ['listActions'] });
+      url = url.replace(':tokenId', token.id);
+    }
+    return url;
+  }
+
+  it('the table lists exactly the routes registered under /api/v1/accounts', () => {
+    const registered = registeredRoutes(h.app)
+      .filter((r) => r.url.startsWith('/api/v1/accounts') && r.method !== 'HEAD')
+      .map((r) => `${r.method} ${r.url}`)
+      .sort();
+    expect(registered.length).toBeGreaterThan(0);
+    expect(ROUTES.map((r) => `${r.method} ${r.url}`).sort()).toEqual(registered);
+  });
+
+  it('every route × every role × own/other account × anonymous answers as the rules say, and refusals change nothing', async () => {
+    const failures: string[] = [];
+    let checked = 0;
+    const check = async (label: string, row: RouteRow, target: Brand, send: (url: string) => Promise<{ statusCode: number; body: string }>, expected: number) => {
+      const url = await urlFor(row, target);
+      const before = expected >= 400 ? await snapshot(target.accountId) : undefined;
+      const response = await send(url);
+      checked++;
+      if (response.statusCode !== expected) failures.push(`${label} ${row.method} ${row.url}: expected ${expected}, got ${response.statusCode} ${response.body.slice(0, 120)}`);
+      if (expected >= 400) {
+        const body = JSON.parse(response.body);
+        if (body.Status !== 'ERROR' || typeof body.Message !== 'string' || !Array.isArray(body.Errors)) failures.push(`${label} ${row.method} ${row.url}: not the error envelope: ${response.body}`);
+        const after = await snapshot(target.accountId);
+        if (JSON.stringify(after) !== JSON.stringify(before)) failures.push(`${label} ${row.method} ${row.url}: a refused request changed the account`);
+      }
+    };
+
+    for (const row of ROUTES) {
+      for (const role of ROLES) {
+        const session = sessions[role];
+        await check(`${role} on own account`, row, own, (url) => session.request(row.method, url, row.body), MANAGERS.includes(role) ? row.ok : 403);
+        await check(`${role} on another account`, row, other, (url) => session.request(row.method, url, row.body), 404);
+      }
+      await check('anonymous', row, own, (url) => h.app.inject({ method: row.method, url, ...(row.body ? { payload: row.body as object } : {}) }), 401);
+    }
+    expect(failures).toEqual([]);
+    expect(checked).toBe(ROUTES.length * (ROLES.length * 2 + 1));
+  }, 120_000);
+
+  it('a token id of another account is 404 even for an administrator of the account in the URL', async () => {
+    const { token } = await h.context.tokens.create(other.admin, other.accountId, { name: 'Elsewhere' });
+    const admin = sessions.account_administrator;
+    for (const row of ROUTES.filter((r) => r.url.includes(':tokenId'))) {
+      const url = row.url.replace(':accountId', own.accountId).replace(':tokenId', token.id);
+      const response = await admin.request(row.method, url, row.body);
+      expect(response.statusCode, `${row.method} ${row.url}`).toBe(404);
+    }
+    expect(await h.context.tokens.get(other.admin, other.accountId, token.id)).toMatchObject({ name: 'Elsewhere', revision: 1 });
+  });
+
+  it('an account that does not exist is 404, the same answer as one that is not yours', async () => {
+    const response = await sessions.account_administrator.get('/api/v1/accounts/acc_doesnotexist00000/tokens');
+    const notYours = await sessions.account_administrator.get(`/api/v1/accounts/${other.accountId}/tokens`);
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual(notYours.json());
+  });
+});

@@ -1,0 +1,79 @@
+/** Every mutation needs the session's X-CSRF-Token: without it, or with a wrong one, 403 and nothing changes. */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDialect } from '../support/databases.js';
+import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
+import { createHttpHarness, login, registeredRoutes, type HttpHarness, type Session } from '../support/http.js';
+import { ACCOUNT_ROUTES } from '../support/routes.js';
+
+const MUTATIONS = ACCOUNT_ROUTES.filter((r) => r.method !== 'GET');
+
+describeEachDialect('CSRF protection', (dialect) => {
+  let h: HttpHarness;
+  let brand: Brand;
+  let admin: Session;
+  let other: Session;
+  beforeAll(async () => {
+    h = await createHttpHarness(dialect);
+    brand = await createBrand(h.context, { apiAccess: false });
+    admin = await login(h.app, brand.emails.account_administrator, TEST_PASSWORD);
+    other = await login(h.app, brand.emails.implementation_specialist, TEST_PASSWORD);
+  });
+  afterAll(() => h.close());
+
+  async function snapshot() {
+    const db = h.context.store.db;
+    return {
+      account: await db.selectFrom('accounts').selectAll().where('id', '=', brand.accountId).executeTakeFirstOrThrow(),
+      tokens: await db.selectFrom('tokens').selectAll().where('account_id', '=', brand.accountId).orderBy('id').execute(),
+      events: await db.selectFrom('audit_events').select('id').where('account_id', '=', brand.accountId).orderBy('id').execute(),
+      sessions: await db.selectFrom('sessions').select('id_hash').orderBy('id_hash').execute(),
+    };
+  }
+
+  it('every mutating route is covered here (each POST/PATCH/DELETE registered under /api/v1)', () => {
+    const registered = registeredRoutes(h.app)
+      .filter((r) => r.url.startsWith('/api/v1/') && ['POST', 'PATCH', 'DELETE', 'PUT'].includes(r.method))
+      .map((r) => `${r.method} ${r.url}`)
+      .sort();
+    // Sign-in and first-run setup create the session, so they cannot carry its token (SameSite=Strict guards them).
+    const exempt = ['POST /api/v1/session', 'POST /api/v1/setup'];
+    expect([...MUTATIONS.map((r) => `${r.method} ${r.url}`), 'DELETE /api/v1/session', ...exempt].sort()).toEqual(registered);
+  });
+
+  it('without the header, with a wrong one, or with another session\'s, every mutation is 403 and changes nothing', async () => {
+    // Turn API access on outside HTTP, and make a token, so that every route would otherwise succeed.
+    await h.context.tokens.enableApiAccess(brand.admin, brand.accountId);
+    const { token } = await h.context.tokens.create(brand.admin, brand.accountId, { name: 'Protected', apiVersion: 11 });
+    const before = await snapshot();
+    const failures: string[] = [];
+    for (const row of MUTATIONS) {
+      const url = row.url.replace(':accountId', brand.accountId).replace(':tokenId', token.id);
+      for (const csrf of [false, '', 'wrong', admin.csrfToken.slice(0, -1), `${admin.csrfToken}x`, other.csrfToken] as const) {
+        const response = await admin.request(row.method, url, row.body, { csrf });
+        if (response.statusCode !== 403) failures.push(`${row.method} ${row.url} csrf=${JSON.stringify(csrf)}: ${response.statusCode}`);
+        else expect(response.json()).toEqual({ Status: 'ERROR', Message: 'Missing or wrong X-CSRF-Token header for this session.', Errors: [] });
+      }
+    }
+    const logout = await admin.request('DELETE', '/api/v1/session', undefined, { csrf: false });
+    if (logout.statusCode !== 403) failures.push(`DELETE /api/v1/session: ${logout.statusCode}`);
+    expect(failures).toEqual([]);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('an invalid body without the header is still 403: the token is checked before the input', async () => {
+    const response = await admin.request('POST', `/api/v1/accounts/${brand.accountId}/tokens`, { unknownField: true }, { csrf: false });
+    expect(response.statusCode).toBe(403);
+  });
+
+  it('with the right header the same requests work', async () => {
+    const created = await admin.post(`/api/v1/accounts/${brand.accountId}/tokens`, { name: 'With token' });
+    expect(created.statusCode).toBe(201);
+    const id = created.json().token.id;
+    expect((await admin.post(`/api/v1/accounts/${brand.accountId}/tokens/${id}/disable`)).statusCode).toBe(200);
+    expect((await admin.delete(`/api/v1/accounts/${brand.accountId}/tokens/${id}`)).statusCode).toBe(204);
+  });
+
+  it('reads need no CSRF token', async () => {
+    expect((await admin.get(`/api/v1/accounts/${brand.accountId}/tokens`, { csrf: false })).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,192 @@
+/**
+ * Every write the UI makes. Each hook keeps the caches honest after the server answers: a changed token is
+ * replaced in place (so a list of 1,000 loaded tokens is not re-downloaded page by page), while creating,
+ * duplicating and deleting change which tokens a list holds and so refetch it.
+ */
+import { type InfiniteData, type QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
+import type {
+  ApiSettingsDto,
+  CredentialsDto,
+  MeDto,
+  SessionDto,
+  TokenDto,
+  TokenListDto,
+  TokenSettingsDto,
+  TokenWithSecretDto,
+  UpgradeResultDto,
+} from '../../../src/http/schemas.js';
+import { api, setCsrfToken } from './client.js';
+import { accountApi, queryKeys, tokenApi, tokenKeys } from './queries.js';
+
+declare module '@tanstack/react-query' {
+  interface Register {
+    mutationMeta: {
+      /** The form shows the server's field errors next to its fields, so those do not also become toasts. */
+      inlineFieldErrors?: boolean;
+      /** The component explains every failure itself (e.g. show-once deployments answering 409). */
+      silentErrors?: boolean;
+    };
+  }
+}
+
+function replaceTokenInCaches(queryClient: QueryClient, token: TokenDto): void {
+  const { accountId } = token;
+  queryClient.setQueryData(tokenKeys.detail(accountId, token.id), token);
+  const swap = (items: TokenDto[]) => items.map((t) => (t.id === token.id ? token : t));
+  queryClient.setQueriesData<InfiniteData<TokenListDto>>({ queryKey: tokenKeys.lists(accountId) }, (data) =>
+    data ? { ...data, pages: data.pages.map((page) => ({ ...page, items: swap(page.items) })) } : data,
+  );
+  queryClient.setQueryData<TokenListDto>(tokenKeys.legacy(accountId), (data) => (data ? { ...data, items: swap(data.items) } : data));
+  // Filters may now exclude the token (e.g. State: Enabled after a disable): mark lists stale for the next visit.
+  void queryClient.invalidateQueries({ queryKey: tokenKeys.lists(accountId), refetchType: 'none' });
+  void queryClient.invalidateQueries({ queryKey: tokenKeys.events(accountId, token.id) });
+}
+
+function removeTokenFromCaches(queryClient: QueryClient, accountId: string, tokenId: string): void {
+  queryClient.setQueriesData<InfiniteData<TokenListDto>>({ queryKey: tokenKeys.lists(accountId) }, (data) =>
+    data ? { ...data, pages: data.pages.map((page) => ({ ...page, items: page.items.filter((t) => t.id !== tokenId) })) } : data,
+  );
+  queryClient.removeQueries({ queryKey: tokenKeys.detail(accountId, tokenId) });
+  void queryClient.invalidateQueries({ queryKey: tokenKeys.lists(accountId), refetchType: 'none' });
+}
+
+function addedToken(queryClient: QueryClient, token: TokenDto): void {
+  queryClient.setQueryData(tokenKeys.detail(token.accountId, token.id), token);
+  void queryClient.invalidateQueries({ queryKey: tokenKeys.lists(token.accountId) });
+}
+
+// ---- Session ------------------------------------------------------------------------------------------
+
+function startSession(queryClient: QueryClient, session: SessionDto): void {
+  setCsrfToken(session.csrfToken);
+  queryClient.clear();
+  queryClient.setQueryData<MeDto>(queryKeys.me, { user: session.user, accounts: session.accounts });
+}
+
+export function useSignIn() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (credentials: { email: string; password: string }) => api.post<SessionDto>('/session', credentials),
+    onSuccess: (session) => startSession(queryClient, session),
+    meta: { inlineFieldErrors: true },
+  });
+}
+
+export function useFirstRunSetup() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { token: string; email: string; password: string; name?: string; accountName: string }) => api.post<SessionDto>('/setup', body),
+    onSuccess: (session) => startSession(queryClient, session),
+    meta: { inlineFieldErrors: true },
+  });
+}
+
+export function useSignOut() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.delete('/session'),
+    // Whatever the server said, this browser forgets the session.
+    onSettled: () => {
+      setCsrfToken(null);
+      queryClient.clear();
+    },
+  });
+}
+
+// ---- Account API settings -----------------------------------------------------------------------------
+
+export function useEnableApiAccess(accountId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.post<ApiSettingsDto>(`${accountApi(accountId)}/api-access`),
+    onSuccess: (settings) => queryClient.setQueryData(queryKeys.apiSettings(accountId), settings),
+  });
+}
+
+export function useEnableLegacyTokens(accountId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.post<ApiSettingsDto>(`${accountApi(accountId)}/legacy-tokens`),
+    onSuccess: (settings) => {
+      queryClient.setQueryData(queryKeys.apiSettings(accountId), settings);
+      void queryClient.invalidateQueries({ queryKey: tokenKeys.legacy(accountId) });
+    },
+  });
+}
+
+// ---- Tokens -------------------------------------------------------------------------------------------
+
+export function useCreateToken(accountId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (settings: TokenSettingsDto) => api.post<TokenWithSecretDto>(`${accountApi(accountId)}/tokens`, settings),
+    onSuccess: ({ token }) => addedToken(queryClient, token),
+    meta: { inlineFieldErrors: true },
+  });
+}
+
+export function useUpdateToken(accountId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ tokenId, changes }: { tokenId: string; changes: TokenSettingsDto }) => api.patch<TokenDto>(tokenApi(accountId, tokenId), changes),
+    onSuccess: (token) => replaceTokenInCaches(queryClient, token),
+    meta: { inlineFieldErrors: true },
+  });
+}
+
+export function useDuplicateToken(accountId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (tokenId: string) => api.post<TokenWithSecretDto>(`${tokenApi(accountId, tokenId)}/duplicate`),
+    onSuccess: ({ token }) => addedToken(queryClient, token),
+  });
+}
+
+export function useResetToken(accountId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ tokenId, graceSeconds }: { tokenId: string; graceSeconds: number }) =>
+      api.post<TokenWithSecretDto>(`${tokenApi(accountId, tokenId)}/reset`, graceSeconds > 0 ? { graceSeconds } : {}),
+    onSuccess: ({ token }) => replaceTokenInCaches(queryClient, token),
+  });
+}
+
+export function useUpgradeToken(accountId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ tokenId, apiVersion }: { tokenId: string; apiVersion: number }) =>
+      api.post<UpgradeResultDto>(`${tokenApi(accountId, tokenId)}/upgrade`, { apiVersion }),
+    onSuccess: ({ token }) => replaceTokenInCaches(queryClient, token),
+  });
+}
+
+export function useSetTokenState(accountId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ tokenId, enabled }: { tokenId: string; enabled: boolean }) =>
+      api.post<TokenDto>(`${tokenApi(accountId, tokenId)}/${enabled ? 'enable' : 'disable'}`),
+    onSuccess: (token) => replaceTokenInCaches(queryClient, token),
+  });
+}
+
+export function useDeleteToken(accountId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (tokenId: string) => api.delete(tokenApi(accountId, tokenId)),
+    onSuccess: (_nothing, tokenId) => removeTokenFromCaches(queryClient, accountId, tokenId),
+  });
+}
+
+/**
+ * Reading the Auth Token back is an audited action, not cached server state: it runs only when the user
+ * presses Reveal or Copy, and the value is kept by the component that asked, never in the query cache.
+ */
+export function useRevealCredentials(accountId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (tokenId: string) => api.get<CredentialsDto>(`${tokenApi(accountId, tokenId)}/credentials`),
+    // The reveal itself is now in the token's audit trail.
+    onSuccess: (_credentials, tokenId) => void queryClient.invalidateQueries({ queryKey: tokenKeys.events(accountId, tokenId) }),
+    meta: { silentErrors: true },
+  });
+}

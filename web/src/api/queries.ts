@@ -1,0 +1,110 @@
+/**
+ * Server state as TanStack Query hooks. Keys nest under the account so that one invalidation of
+ * `tokenKeys.all(accountId)` refreshes every list, detail, audit trail and usage chart of that account.
+ */
+import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import type {
+  AccountUserDto,
+  ApiSettingsDto,
+  AuditEventDto,
+  CatalogDto,
+  MeDto,
+  TokenDto,
+  TokenListDto,
+  TokenListQueryDto,
+  UsageDto,
+} from '../../../src/http/schemas.js';
+import { api, queryString } from './client.js';
+
+export type TokenFilters = Pick<TokenListQueryDto, 'name' | 'createdOn' | 'state'>;
+
+export const PAGE_SIZE = 50;
+
+export const queryKeys = {
+  me: ['me'] as const,
+  catalog: ['catalog'] as const,
+  account: (accountId: string) => ['accounts', accountId] as const,
+  apiSettings: (accountId: string) => ['accounts', accountId, 'api-settings'] as const,
+  users: (accountId: string) => ['accounts', accountId, 'users'] as const,
+};
+
+export const tokenKeys = {
+  all: (accountId: string) => ['accounts', accountId, 'tokens'] as const,
+  lists: (accountId: string) => ['accounts', accountId, 'tokens', 'list'] as const,
+  list: (accountId: string, filters: TokenFilters) => ['accounts', accountId, 'tokens', 'list', filters] as const,
+  legacy: (accountId: string) => ['accounts', accountId, 'tokens', 'legacy'] as const,
+  detail: (accountId: string, tokenId: string) => ['accounts', accountId, 'tokens', 'detail', tokenId] as const,
+  events: (accountId: string, tokenId: string) => ['accounts', accountId, 'tokens', 'detail', tokenId, 'events'] as const,
+  usage: (accountId: string, tokenId: string) => ['accounts', accountId, 'tokens', 'detail', tokenId, 'usage'] as const,
+};
+
+// Paths of the management API, relative to /api/v1 (UI routes are in lib/routes.ts).
+export const accountApi = (accountId: string) => `/accounts/${encodeURIComponent(accountId)}`;
+export const tokenApi = (accountId: string, tokenId: string) => `${accountApi(accountId)}/tokens/${encodeURIComponent(tokenId)}`;
+
+export function useMe() {
+  return useQuery({ queryKey: queryKeys.me, queryFn: () => api.get<MeDto>('/me'), staleTime: 60_000 });
+}
+
+/** The catalog changes only with a deployment, so it is fetched once per page load. */
+export function useCatalog() {
+  return useQuery({ queryKey: queryKeys.catalog, queryFn: () => api.get<CatalogDto>('/catalog'), staleTime: Infinity });
+}
+
+export function useApiSettings(accountId: string) {
+  return useQuery({ queryKey: queryKeys.apiSettings(accountId), queryFn: () => api.get<ApiSettingsDto>(`${accountApi(accountId)}/api-settings`) });
+}
+
+export function useAccountUsers(accountId: string) {
+  return useQuery({
+    queryKey: queryKeys.users(accountId),
+    queryFn: () => api.get<{ items: AccountUserDto[] }>(`${accountApi(accountId)}/users`),
+    select: (data) => data.items,
+    staleTime: 5 * 60_000,
+  });
+}
+
+/**
+ * Scoped tokens, newest first, one page of PAGE_SIZE at a time. `kind=scoped` keeps the legacy pair out of
+ * the cards; a server that does not filter by kind still works because the list also drops them here.
+ */
+export function useTokenList(accountId: string, filters: TokenFilters) {
+  return useInfiniteQuery({
+    queryKey: tokenKeys.list(accountId, filters),
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) =>
+      api.get<TokenListDto>(`${accountApi(accountId)}/tokens${queryString({ ...filters, kind: 'scoped', cursor: pageParam, limit: PAGE_SIZE })}`),
+    getNextPageParam: (last) => last.nextCursor,
+    select: (data) => data.pages.flatMap((page) => page.items).filter((token) => token.kind === 'scoped'),
+    // Typing in the search box must not blank the list between keystrokes.
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** The legacy Read/Write and Read-Only pair, shown together on one card whatever the filters say. */
+export function useLegacyTokens(accountId: string) {
+  return useQuery({
+    queryKey: tokenKeys.legacy(accountId),
+    queryFn: () => api.get<TokenListDto>(`${accountApi(accountId)}/tokens${queryString({ kind: 'legacy', limit: 200 })}`),
+    select: (data) => ({
+      readWrite: data.items.find((t) => t.kind === 'legacy_rw'),
+      readOnly: data.items.find((t) => t.kind === 'legacy_ro'),
+    }),
+  });
+}
+
+export function useToken(accountId: string, tokenId: string) {
+  return useQuery({ queryKey: tokenKeys.detail(accountId, tokenId), queryFn: () => api.get<TokenDto>(tokenApi(accountId, tokenId)) });
+}
+
+export function useTokenEvents(accountId: string, tokenId: string) {
+  return useQuery({
+    queryKey: tokenKeys.events(accountId, tokenId),
+    queryFn: () => api.get<{ items: AuditEventDto[] }>(`${tokenApi(accountId, tokenId)}/events`),
+    select: (data) => data.items,
+  });
+}
+
+export function useTokenUsage(accountId: string, tokenId: string) {
+  return useQuery({ queryKey: tokenKeys.usage(accountId, tokenId), queryFn: () => api.get<UsageDto>(`${tokenApi(accountId, tokenId)}/usage`) });
+}

@@ -1,0 +1,85 @@
+import { ActionIcon, Menu } from '@mantine/core';
+import { useEffect, useRef, useState } from 'react';
+import type { TokenDto } from '../../../../src/http/schemas.js';
+import { useCatalog } from '../../api/queries.js';
+import { newerVersions } from '../../lib/scopes.js';
+import { DotsIcon } from '../icons.js';
+import { DeleteTokenDialog } from './DeleteTokenDialog.js';
+import { ResetTokenDialog } from './ResetTokenDialog.js';
+import { UpgradeVersionDialog } from './UpgradeVersionDialog.js';
+import { useQuickTokenActions } from './useQuickTokenActions.js';
+
+type Dialog = 'reset' | 'upgrade' | 'delete' | null;
+
+interface TokenMoreMenuProps {
+  token: TokenDto;
+  onDeleted?: () => void;
+  className?: string;
+}
+
+/**
+ * The [More] menu of a token, on its card and on its page. Until first used it is a plain button: a list of a
+ * thousand cards then carries a thousand buttons, not a thousand menus, dialogs and mutation observers.
+ */
+export function TokenMoreMenu(props: TokenMoreMenuProps) {
+  const [used, setUsed] = useState(false);
+  if (used) return <ActiveTokenMoreMenu {...props} />;
+  return (
+    <ActionIcon
+      variant="subtle"
+      color="gray"
+      aria-label={`More actions for ${props.token.name}`}
+      aria-haspopup="menu"
+      aria-expanded={false}
+      className={props.className}
+      onClick={() => setUsed(true)}
+    >
+      <DotsIcon />
+    </ActionIcon>
+  );
+}
+
+/** Legacy tokens cannot be duplicated or deleted. */
+function ActiveTokenMoreMenu({ token, onDeleted, className }: TokenMoreMenuProps) {
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const catalog = useCatalog();
+  const actions = useQuickTokenActions(token.accountId);
+  const target = useRef<HTMLButtonElement>(null);
+  // The menu replaced the plain button under the user's pointer or keyboard: keep focus where they were.
+  useEffect(() => target.current?.focus(), []);
+  const canUpgrade = catalog.data ? newerVersions(catalog.data, token.apiVersion).length > 0 : false;
+  const close = () => setDialog(null);
+  const scoped = token.kind === 'scoped';
+
+  return (
+    <>
+      <Menu position="bottom-end" width={200} withinPortal defaultOpened>
+        <Menu.Target>
+          <ActionIcon ref={target} variant="subtle" color="gray" aria-label={`More actions for ${token.name}`} className={className} loading={actions.busy}>
+            <DotsIcon />
+          </ActionIcon>
+        </Menu.Target>
+        <Menu.Dropdown>
+          {scoped && <Menu.Item onClick={() => actions.duplicate(token)}>Duplicate</Menu.Item>}
+          <Menu.Item onClick={() => setDialog('reset')}>Reset</Menu.Item>
+          <Menu.Item onClick={() => setDialog('upgrade')} disabled={!canUpgrade}>
+            Upgrade Version
+          </Menu.Item>
+          <Menu.Item onClick={() => actions.toggleState(token)}>{token.state === 'enabled' ? 'Disable' : 'Enable'}</Menu.Item>
+          {scoped && (
+            <>
+              <Menu.Divider />
+              <Menu.Item color="red" onClick={() => setDialog('delete')}>
+                Delete
+              </Menu.Item>
+            </>
+          )}
+        </Menu.Dropdown>
+      </Menu>
+      {/* Mounted only while open. */}
+      {dialog === 'reset' && <ResetTokenDialog token={token} opened onClose={close} />}
+      {dialog === 'upgrade' && <UpgradeVersionDialog token={token} opened onClose={close} />}
+      {dialog === 'delete' && <DeleteTokenDialog token={token} opened onClose={close} onDeleted={onDeleted} />}
+    </>
+  );
+}

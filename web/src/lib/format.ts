@@ -1,0 +1,29 @@
+import dayjs from 'dayjs';
+import relativeTime from 'dayjs/plugin/relativeTime.js';
+
+dayjs.extend(relativeTime);
+
+/** "12 Mar 2026" — dates in lists, in the user's time zone. */
+export const formatDate = (iso: string) => dayjs(iso).format('D MMM YYYY');
+
+/** "12 Mar 2026, 14:05" — exact times in the audit trail and credentials. */
+export const formatDateTime = (iso: string) => dayjs(iso).format('D MMM YYYY, HH:mm');
+
+/** "3 hours ago" — recency, with the exact time kept for a tooltip. */
+export const formatRelative = (iso: string) => dayjs(iso).fromNow();
+
+/** Shows enough of an identifier to recognise it, never enough to use it. */
+export function maskSecret(value: string, visibleEnd = 4): string {
+  if (value.length <= visibleEnd * 2) return '•'.repeat(value.length);
+  return `${value.slice(0, 2)}${'•'.repeat(12)}${value.slice(-visibleEnd)}`;
+}
+
+export const pluralize = (count: number, singular: string, plural = `${singular}s`) => `${count.toLocaleString()} ${count === 1 ? singular : plural}`;
+
+/** "1 hour", "24 hours", "7 days" for a rate-limit window or a grace period in seconds. */
+export function formatDuration(seconds: number): string {
+  if (seconds % 86_400 === 0) return pluralize(seconds / 86_400, 'day');
+  if (seconds % 3_600 === 0) return pluralize(seconds / 3_600, 'hour');
+  if (seconds % 60 === 0) return pluralize(seconds / 60, 'minute');
+  return pluralize(seconds, 'second');
+}

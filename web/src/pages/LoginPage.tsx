@@ -1,0 +1,59 @@
+import { Alert, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { useState, type FormEvent } from 'react';
+import { useNavigate, useSearchParams } from 'react-router';
+import { isApiError } from '../api/client.js';
+import { useSignIn } from '../api/mutations.js';
+import { PublicLayout } from '../components/PublicLayout.js';
+import { sentence } from '../lib/fieldErrors.js';
+import { safeNextPath } from '../lib/routes.js';
+
+export function LoginPage() {
+  const [params] = useSearchParams();
+  const navigate = useNavigate();
+  const signIn = useSignIn();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const error = signIn.error;
+  const formError = isApiError(error) && (error.status === 400 || error.status === 401) ? error : null;
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    signIn.mutate({ email: email.trim(), password }, { onSuccess: () => navigate(safeNextPath(params.get('next')), { replace: true }) });
+  };
+
+  return (
+    <PublicLayout title="Sign in" subtitle="Manage your account's API access tokens.">
+      <form onSubmit={submit} noValidate>
+        <Stack gap="md">
+          {formError && formError.fieldErrors.length === 0 && (
+            <Alert color="red" variant="light" role="alert">
+              {formError.message}
+            </Alert>
+          )}
+          <TextInput
+            label="Email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.currentTarget.value)}
+            error={sentence('Email', formError?.fieldMessage('email'))}
+            data-autofocus
+            autoFocus
+          />
+          <PasswordInput
+            label="Password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.currentTarget.value)}
+            error={sentence('Password', formError?.fieldMessage('password'))}
+          />
+          <Button type="submit" loading={signIn.isPending} disabled={!email.trim() || !password} fullWidth mt="xs">
+            Sign in
+          </Button>
+        </Stack>
+      </form>
+    </PublicLayout>
+  );
+}

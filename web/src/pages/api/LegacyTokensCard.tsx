@@ -1,0 +1,130 @@
+import { ActionIcon, Anchor, Card, Divider, Group, Menu, Stack, Text, Title } from '@mantine/core';
+import { Fragment, useState } from 'react';
+import { Link } from 'react-router';
+import type { TokenDto } from '../../../../src/http/schemas.js';
+import { useCatalog, useLegacyTokens } from '../../api/queries.js';
+import { StateBadge, VersionBadge } from '../../components/badges.js';
+import { CopyValueButton } from '../../components/CopyValueButton.js';
+import { SectionLoader } from '../../components/Feedback.js';
+import { DotsIcon } from '../../components/icons.js';
+import { ResetTokenDialog } from '../../components/tokenActions/ResetTokenDialog.js';
+import { UpgradeVersionDialog } from '../../components/tokenActions/UpgradeVersionDialog.js';
+import { useQuickTokenActions } from '../../components/tokenActions/useQuickTokenActions.js';
+import { formatDateTime, formatRelative, maskSecret } from '../../lib/format.js';
+import { routes } from '../../lib/routes.js';
+import { latestVersion, newerVersions } from '../../lib/scopes.js';
+
+const PAIRS = [
+  { key: 'readWrite', label: 'Read/Write', access: 'Every endpoint, every method' },
+  { key: 'readOnly', label: 'Read-Only', access: 'Every endpoint, GET only' },
+] as const;
+
+type PairToken = { token: TokenDto; label: string; access: string };
+
+/** The account-wide Read/Write and Read-Only pair, on one card with one [More] menu that acts on each pair separately. */
+export function LegacyTokensCard({ accountId }: { accountId: string }) {
+  const legacy = useLegacyTokens(accountId);
+  const catalog = useCatalog();
+  const latest = catalog.data ? latestVersion(catalog.data) : undefined;
+  const pairs: PairToken[] = PAIRS.flatMap((p) => {
+    const token = legacy.data?.[p.key];
+    return token ? [{ token, label: p.label, access: p.access }] : [];
+  });
+
+  return (
+    <Card component="section" aria-labelledby="legacy-tokens-title" bg="white">
+      <Group justify="space-between" align="flex-start" wrap="nowrap" mb="sm">
+        <Stack gap={2}>
+          <Title order={2} size="h4" id="legacy-tokens-title">
+            Legacy Account Tokens
+          </Title>
+          <Text size="sm" c="dimmed">
+            Account-wide credentials with no scopes. Prefer scoped tokens that allow only what an integration needs.
+          </Text>
+        </Stack>
+        {pairs.length > 0 && <LegacyMoreMenu pairs={pairs} />}
+      </Group>
+      {legacy.isPending ? (
+        <SectionLoader label="Loading legacy tokens" />
+      ) : pairs.length === 0 ? (
+        <Text size="sm" c="dimmed">
+          No legacy tokens were found for this account.
+        </Text>
+      ) : (
+        <Stack gap="sm">
+          {pairs.map((pair, i) => (
+            <Fragment key={pair.token.id}>
+              {i > 0 && <Divider />}
+              <LegacyPairRow pair={pair} latest={latest} />
+            </Fragment>
+          ))}
+        </Stack>
+      )}
+    </Card>
+  );
+}
+
+function LegacyPairRow({ pair: { token, label, access }, latest }: { pair: PairToken; latest: number | undefined }) {
+  return (
+    <Group justify="space-between" wrap="wrap" gap="sm">
+      <Stack gap={4}>
+        <Group gap="xs">
+          <Anchor component={Link} to={routes.token(token.accountId, token.id, 'credentials')} fw={600}>
+            {label}
+          </Anchor>
+          <StateBadge state={token.state} />
+          <VersionBadge version={token.apiVersion} latest={latest} />
+        </Group>
+        <Text size="xs" c="dimmed">
+          {access} · {token.lastUsedAt ? <span title={formatDateTime(token.lastUsedAt)}>last used {formatRelative(token.lastUsedAt)}</span> : 'never used'}
+        </Text>
+      </Stack>
+      <Group gap={6} wrap="nowrap">
+        <Text size="xs" c="dimmed">
+          Account SID
+        </Text>
+        <Text size="sm" className="secret">
+          {maskSecret(token.accountSid)}
+        </Text>
+        <CopyValueButton label={`${label} Account SID`} value={token.accountSid} />
+      </Group>
+    </Group>
+  );
+}
+
+type Dialog = { kind: 'reset' | 'upgrade'; pair: PairToken } | null;
+
+function LegacyMoreMenu({ pairs }: { pairs: PairToken[] }) {
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const catalog = useCatalog();
+  const actions = useQuickTokenActions(pairs[0].token.accountId);
+  const close = () => setDialog(null);
+  return (
+    <>
+      <Menu position="bottom-end" width={240} withinPortal>
+        <Menu.Target>
+          <ActionIcon variant="subtle" color="gray" aria-label="More actions for Legacy Account Tokens" loading={actions.busy}>
+            <DotsIcon />
+          </ActionIcon>
+        </Menu.Target>
+        <Menu.Dropdown>
+          {pairs.map((pair, i) => (
+            <Fragment key={pair.token.id}>
+              {i > 0 && <Menu.Divider />}
+              <Menu.Label>{pair.label}</Menu.Label>
+              <Menu.Item onClick={() => setDialog({ kind: 'reset', pair })}>Reset {pair.label} token</Menu.Item>
+              {catalog.data && newerVersions(catalog.data, pair.token.apiVersion).length > 0 && (
+                <Menu.Item onClick={() => setDialog({ kind: 'upgrade', pair })}>Upgrade {pair.label} version</Menu.Item>
+              )}
+              <Menu.Item onClick={() => actions.toggleState(pair.token, `The ${pair.label} token`)}>
+                {pair.token.state === 'enabled' ? 'Disable' : 'Enable'} {pair.label} token
+              </Menu.Item>
+            </Fragment>
+          ))}
+        </Menu.Dropdown>
+      </Menu>
+      {dialog?.kind === 'reset' && <ResetTokenDialog token={dialog.pair.token} label={`the ${dialog.pair.label} token`} opened onClose={close} />}
+      {dialog?.kind === 'upgrade' && <UpgradeVersionDialog token={dialog.pair.token} label={`the ${dialog.pair.label} token`} opened onClose={close} />}
+    </>
+  );
+}

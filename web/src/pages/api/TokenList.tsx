@@ -1,0 +1,95 @@
+import { Button, Center, EmptyState, Group, SimpleGrid, Stack, Text } from '@mantine/core';
+import { useIntersection } from '@mantine/hooks';
+import { useEffect } from 'react';
+import { Link } from 'react-router';
+import { type TokenFilters, useCatalog, useTokenList } from '../../api/queries.js';
+import { LoadError, SectionLoader } from '../../components/Feedback.js';
+import { InboxIcon, PlusIcon, SearchIcon } from '../../components/icons.js';
+import { pluralize } from '../../lib/format.js';
+import { routes } from '../../lib/routes.js';
+import { latestVersion } from '../../lib/scopes.js';
+import { TokenCard } from './TokenCard.js';
+
+interface TokenListProps {
+  accountId: string;
+  filters: TokenFilters;
+  filtered: boolean;
+  onClearFilters: () => void;
+}
+
+/**
+ * Cards page in as the user scrolls (the sentinel below the grid asks for the next page once it comes into
+ * view); the "Load more" button does the same for keyboards and for browsers without IntersectionObserver.
+ */
+export function TokenList({ accountId, filters, filtered, onClearFilters }: TokenListProps) {
+  const list = useTokenList(accountId, filters);
+  const catalog = useCatalog();
+  const latest = catalog.data ? latestVersion(catalog.data) : undefined;
+  const { ref: sentinel, entry } = useIntersection({ rootMargin: '600px' });
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+
+  useEffect(() => {
+    if (entry?.isIntersecting && hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [entry?.isIntersecting, hasNextPage, isFetchingNextPage, fetchNextPage]);
+
+  if (list.isPending) return <SectionLoader label="Loading access tokens" />;
+  if (list.isError) return <LoadError error={list.error} onRetry={() => void list.refetch()} />;
+
+  const tokens = list.data;
+  if (tokens.length === 0) {
+    return filtered ? (
+      <EmptyState
+        icon={<SearchIcon size={28} />}
+        withIndicatorBackground
+        title="No tokens match these filters"
+        description="Try another part of the name, a wider date range or any state."
+        py="xl"
+      >
+        <EmptyState.Actions>
+          <Button variant="default" onClick={onClearFilters}>
+            Clear All
+          </Button>
+        </EmptyState.Actions>
+      </EmptyState>
+    ) : (
+      <EmptyState
+        icon={<InboxIcon size={28} />}
+        withIndicatorBackground
+        title="No access tokens yet"
+        description="Create a token for each integration, with only the scopes it needs."
+        py="xl"
+      >
+        <EmptyState.Actions>
+          <Button component={Link} to={routes.createToken(accountId)} leftSection={<PlusIcon size={16} />}>
+            Create Access Token
+          </Button>
+        </EmptyState.Actions>
+      </EmptyState>
+    );
+  }
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between">
+        <Text size="sm" c="dimmed" role="status" aria-live="polite">
+          {hasNextPage ? `Showing the ${pluralize(tokens.length, 'newest token')}` : `${pluralize(tokens.length, 'token')}`}
+          {filtered ? ' matching the filters' : ''}
+          {list.isFetching && !isFetchingNextPage ? ' · updating…' : ''}
+        </Text>
+      </Group>
+      <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md" aria-busy={list.isFetching}>
+        {tokens.map((token) => (
+          <TokenCard key={token.id} token={token} latestVersion={latest} />
+        ))}
+      </SimpleGrid>
+      <div ref={sentinel} />
+      {hasNextPage && (
+        <Center>
+          <Button variant="default" onClick={() => void fetchNextPage()} loading={isFetchingNextPage}>
+            Load more
+          </Button>
+        </Center>
+      )}
+    </Stack>
+  );
+}

@@ -1,0 +1,175 @@
+/**
+ * Create Access Token: the product's four steps (Setup, Contact Information, API Scopes, Review). Nothing is
+ * sent until Create; then the new token's credentials page opens with the Auth Token shown once.
+ */
+import { Alert, Anchor, Breadcrumbs, Button, Divider, Group, Paper, Stack, Stepper, Text, Title } from '@mantine/core';
+import { useEffect, useMemo, useState } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { isApiError } from '../../api/client.js';
+import { useCreateToken } from '../../api/mutations.js';
+import { useCatalog, useMe } from '../../api/queries.js';
+import { useCurrentAccount } from '../../auth/account.js';
+import { LoadError, SectionLoader } from '../../components/Feedback.js';
+import { useShowNewSecret } from '../../components/NewSecretDialog.js';
+import { ContactFields } from '../../components/tokenForm/ContactFields.js';
+import { emptyDraft, settingsFromDraft, type TokenDraft } from '../../components/tokenForm/draft.js';
+import { fieldErrorsOf, type FieldErrors } from '../../lib/fieldErrors.js';
+import { RestrictionsFields } from '../../components/tokenForm/RestrictionsFields.js';
+import { ScopePicker } from '../../components/tokenForm/ScopePicker.js';
+import { SetupFields } from '../../components/tokenForm/SetupFields.js';
+import { notifySuccess } from '../../lib/notify.js';
+import { routes } from '../../lib/routes.js';
+import { categoriesInVersion, latestVersion } from '../../lib/scopes.js';
+import { ReviewStep } from './ReviewStep.js';
+
+const STEPS = ['Setup', 'Contact Information', 'API Scopes', 'Review'] as const;
+
+/** Which step shows a field the server may complain about, so a rejected Create returns the user to it. */
+const STEP_OF_FIELD: Record<string, number> = {
+  name: 0,
+  description: 0,
+  apiVersion: 0,
+  primaryContactUserId: 1,
+  developerEmails: 1,
+  scopes: 2,
+  expiresAt: 2,
+  notBefore: 2,
+  allowedCidrs: 2,
+  rateLimit: 2,
+  'rateLimit.limit': 2,
+  'rateLimit.windowSeconds': 2,
+};
+
+/** Checks that spare a round trip; the server checks everything again. */
+function checkStep(step: number, draft: TokenDraft): FieldErrors {
+  if (step === 0 && !draft.name.trim()) return { name: 'is required' };
+  if (step === 2) {
+    if (draft.scopes.length === 0) return { scopes: 'Select at least one scope: a token without scopes cannot call any endpoint.' };
+    const limit = Number(draft.rateLimit?.limit);
+    if (draft.rateLimit && (!Number.isInteger(limit) || limit < 1)) return { 'rateLimit.limit': 'must be a whole number of at least 1' };
+  }
+  return {};
+}
+
+export default function CreateTokenPage() {
+  const { account } = useCurrentAccount();
+  const catalog = useCatalog();
+  const me = useMe();
+  if (catalog.isPending || me.isPending) return <SectionLoader label="Preparing the form" />;
+  if (catalog.isError) return <LoadError error={catalog.error} onRetry={() => void catalog.refetch()} />;
+  if (!me.data) return null;
+  return <CreateTokenWizard accountId={account.id} catalog={catalog.data} initial={emptyDraft(latestVersion(catalog.data), me.data.user.id)} />;
+}
+
+function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string; catalog: NonNullable<ReturnType<typeof useCatalog>['data']>; initial: TokenDraft }) {
+  const [step, setStep] = useState(0);
+  const [draft, setDraft] = useState(initial);
+  const [clientErrors, setClientErrors] = useState<FieldErrors>({});
+  const create = useCreateToken(accountId);
+  const showNewSecret = useShowNewSecret();
+  const navigate = useNavigate();
+  const serverErrors = useMemo(() => fieldErrorsOf(create.error), [create.error]);
+  const errors = { ...serverErrors, ...clientErrors };
+
+  const change = (changes: Partial<TokenDraft>) => {
+    setDraft((current) => {
+      const next = { ...current, ...changes };
+      // A different version may not have every chosen endpoint: keep only the scopes that exist there.
+      if (changes.apiVersion !== undefined && changes.apiVersion !== current.apiVersion) {
+        const available = new Set(categoriesInVersion(catalog, changes.apiVersion).flatMap((c) => c.scopes.map((s) => s.id)));
+        next.scopes = current.scopes.filter((id) => available.has(id));
+      }
+      return next;
+    });
+    setClientErrors({});
+    // Once the user edits, the server's earlier verdict no longer describes the form.
+    if (create.isError) create.reset();
+  };
+
+  const next = () => {
+    const problems = checkStep(step, draft);
+    setClientErrors(problems);
+    if (Object.keys(problems).length === 0) setStep((s) => Math.min(s + 1, STEPS.length - 1));
+  };
+
+  const submit = () =>
+    create.mutate(settingsFromDraft(draft), {
+      onSuccess: (result) => {
+        notifySuccess(`“${result.token.name}” is ready to use.`, 'Access token created');
+        showNewSecret({ ...result, reason: 'created' });
+        navigate(routes.token(accountId, result.token.id, 'credentials'), { replace: true });
+      },
+      onError: (error) => {
+        if (!isApiError(error) || error.status !== 400) return;
+        const steps = error.fieldErrors.map((f) => STEP_OF_FIELD[f.field] ?? STEP_OF_FIELD[f.field.split('.')[0]!]).filter((s) => s !== undefined);
+        if (steps.length > 0) setStep(Math.min(...steps));
+      },
+    });
+
+  // Move focus to the step's heading so keyboard and screen-reader users know where they are.
+  useEffect(() => document.getElementById('wizard-step-title')?.focus(), [step]);
+
+  const rejected = isApiError(create.error) && create.error.status === 400 ? create.error : null;
+  return (
+    <Stack gap="lg" maw={960}>
+      <Breadcrumbs aria-label="Breadcrumb">
+        <Anchor component={Link} to={routes.settings(accountId)} size="sm">
+          Settings
+        </Anchor>
+        <Anchor component={Link} to={routes.apiPage(accountId)} size="sm">
+          API
+        </Anchor>
+        <Text size="sm" aria-current="page">
+          Create Access Token
+        </Text>
+      </Breadcrumbs>
+      <Title order={1}>Create Access Token</Title>
+      <Paper withBorder p="xl" bg="white">
+        <Stepper active={step} onStepClick={(s) => s < step && setStep(s)} allowNextStepsSelect={false} size="sm" mb="xl">
+          {STEPS.map((label) => (
+            <Stepper.Step key={label} label={label} />
+          ))}
+        </Stepper>
+        <Stack gap="md">
+          <Title order={2} size="h3" id="wizard-step-title" tabIndex={-1} style={{ outline: 'none' }}>
+            {step + 1}. {STEPS[step]}
+          </Title>
+          {rejected && (
+            <Alert color="red" variant="light" role="alert" title="The token was not created">
+              {rejected.message} {rejected.fieldErrors.length > 0 && 'Fix the highlighted fields and try again.'}
+            </Alert>
+          )}
+          {step === 0 && <SetupFields draft={draft} onChange={change} errors={errors} versions={catalog.versions} />}
+          {step === 1 && <ContactFields accountId={accountId} draft={draft} onChange={change} errors={errors} />}
+          {step === 2 && (
+            <Stack gap="xl">
+              <ScopePicker catalog={catalog} version={draft.apiVersion} selected={draft.scopes} onChange={(scopes) => change({ scopes })} error={errors.scopes} />
+              <Divider label="Optional controls" labelPosition="left" />
+              <RestrictionsFields draft={draft} onChange={change} errors={errors} />
+            </Stack>
+          )}
+          {step === 3 && <ReviewStep accountId={accountId} catalog={catalog} draft={draft} onEdit={setStep} />}
+        </Stack>
+        <Group justify="space-between" mt="xl">
+          <Button variant="subtle" color="gray" component={Link} to={routes.apiPage(accountId)}>
+            Cancel
+          </Button>
+          <Group gap="sm">
+            {step > 0 && (
+              <Button variant="default" onClick={() => setStep((s) => s - 1)} disabled={create.isPending}>
+                Back
+              </Button>
+            )}
+            {step < STEPS.length - 1 ? (
+              <Button onClick={next}>Next</Button>
+            ) : (
+              <Button onClick={submit} loading={create.isPending}>
+                Create
+              </Button>
+            )}
+          </Group>
+        </Group>
+      </Paper>
+    </Stack>
+  );
+}

@@ -1,0 +1,47 @@
+/**
+ * One QueryClient for the app, with the rules every request shares: client errors are not retried,
+ * an ended session sends the user to sign in (and back afterwards), and failed writes become toasts
+ * unless the form that made them shows the server's field errors itself.
+ */
+import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
+import { isApiError, setCsrfToken } from './api/client.js';
+import { notifyError } from './lib/notify.js';
+import { routes } from './lib/routes.js';
+import { router } from './router.js';
+
+const PUBLIC_PATHS = ['/login', '/setup'];
+
+function onSessionEnded(): void {
+  const { pathname, search } = window.location;
+  if (PUBLIC_PATHS.includes(pathname)) return;
+  setCsrfToken(null);
+  queryClient.clear();
+  void router.navigate(routes.login(pathname + search), { replace: true });
+}
+
+const isUnauthenticated = (error: unknown) => isApiError(error) && error.status === 401;
+
+export const queryClient = new QueryClient({
+  queryCache: new QueryCache({
+    onError: (error, query) => {
+      // GET /me answering 401 is the normal "not signed in" case; RequireSession redirects for it.
+      if (isUnauthenticated(error) && query.queryKey[0] !== 'me') onSessionEnded();
+    },
+  }),
+  mutationCache: new MutationCache({
+    onError: (error, _variables, _context, mutation) => {
+      // On /login and /setup a 401 means wrong credentials: the form says so, nothing redirects.
+      if (isUnauthenticated(error)) return onSessionEnded();
+      if (mutation.meta?.silentErrors) return;
+      if (mutation.meta?.inlineFieldErrors && isApiError(error) && error.status === 400) return;
+      notifyError(error);
+    },
+  }),
+  defaultOptions: {
+    queries: {
+      staleTime: 15_000,
+      retry: (failures, error) => !(isApiError(error) && error.status >= 400 && error.status < 500) && failures < 2,
+    },
+    mutations: { retry: false },
+  },
+});
