@@ -31,6 +31,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!/^[A-Z]{2}$/.test(sidPrefix)) problems.push(`SID_PREFIX must be two capital letters, got "${sidPrefix}"`);
   const revealMode = (env.SIDEKEY_REVEAL ?? 'retrievable') as RevealMode;
   if (revealMode !== 'retrievable' && revealMode !== 'once') problems.push(`SIDEKEY_REVEAL must be "retrievable" or "once", got "${env.SIDEKEY_REVEAL}"`);
+  const sessionTtlSeconds = Number(env.SESSION_TTL_SECONDS ?? 12 * 3600);
+  if (!Number.isInteger(sessionTtlSeconds) || sessionTtlSeconds < 60) problems.push(`SESSION_TTL_SECONDS must be a whole number of seconds ≥ 60, got "${env.SESSION_TTL_SECONDS}"`);
   if (problems.length > 0) throw new Error(`Configuration problems:\n  ${problems.join('\n  ')}`);
   const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   return {
@@ -50,7 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     verifyKey: env.SIDEKEY_VERIFY_KEY || undefined,
     publicUrl: env.PUBLIC_URL || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
-    sessionTtlSeconds: Number(env.SESSION_TTL_SECONDS ?? 12 * 3600),
+    sessionTtlSeconds,
     ...overrides,
   };
 }

@@ -83,6 +83,20 @@ account
     }),
   );
 
+account
+  .command('enable-api')
+  .description('Enable API access for an account (as the "Enable API Access" button does)')
+  .requiredOption('--account <accountId>')
+  .option('--legacy', 'also enable the legacy Read/Write and Read-Only tokens')
+  .option('--json', 'machine-readable output')
+  .action((o) =>
+    withContext(o, async ({ tokens }) => {
+      let settings = await tokens.enableApiAccess(cli, o.account);
+      if (o.legacy) settings = await tokens.enableLegacyTokens(cli, o.account);
+      return { json: settings, text: `API access is enabled${settings.legacyTokensEnabled ? ', with legacy tokens' : ''}.` };
+    }),
+  );
+
 const user = program.command('user').description('Users');
 user
   .command('add')

@@ -1,6 +1,6 @@
 /** The audit trail: written in the same transaction as the change it records, so neither exists without the other. */
 import type { Executor } from '../store/database.js';
-import { newId } from '../domain/ids.js';
+import { newSortableId } from '../domain/ids.js';
 import { type Actor, actorUserId } from '../domain/actor.js';
 
 export const AUDIT_ACTIONS = [
@@ -39,7 +39,7 @@ export async function recordEvent(
   await db
     .insertInto('audit_events')
     .values({
-      id: newId('evt'),
+      id: newSortableId('evt', event.at),
       account_id: event.accountId,
       token_id: event.tokenId ?? null,
       actor_user_id: actorUserId(event.actor),

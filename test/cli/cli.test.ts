@@ -100,7 +100,7 @@ describeEachDialect('sidekey CLI', (dialect) => {
     const refused = await cli(db, ['tokens', 'create', '--account', accountId, '--name', 'Too early', '--json']);
     expect(refused.code).toBe(5); // 409: API access is not enabled yet
     expect(refused.stderr).toContain('Enable API access first');
-    await inspect((context) => context.tokens.enableApiAccess(operator(), accountId));
+    expect(await json(db, ['account', 'enable-api', '--account', accountId])).toEqual({ apiAccessEnabled: true, legacyTokensEnabled: false });
 
     const created = await json(db, ['tokens', 'create', '--account', accountId, '--name', 'Nightly export', '--description', 'From the shell', '--api-version', '13', '--scope', 'listActions', 'acceptContract', '--developer-email', 'ops@brand.test']);
     expect(Object.keys(created).sort()).toEqual(['authToken', 'token']);
