@@ -74,18 +74,8 @@ function parseInstant(value: string | null | undefined, field: string, errors: F
   return ms;
 }
 
-export interface NormalisedSettings {
-  name?: string;
-  description?: string;
-  apiVersion?: number;
-  primaryContactUserId?: string | null;
-  developerEmails?: string[];
-  scopes?: string[];
-  expiresAt?: number | null;
-  notBefore?: number | null;
-  allowedCidrs?: string[];
-  rateLimit?: RateLimitRule | null;
-}
+/** The same fields once validated: trimmed, de-duplicated, and times as epoch milliseconds. */
+export type NormalisedSettings = Omit<TokenSettingsInput, 'expiresAt' | 'notBefore'> & { expiresAt?: number | null; notBefore?: number | null };
 
 /**
  * Validates and normalises the editable fields. `effective` is the token as it would be after the change
