@@ -139,7 +139,8 @@ describe('the API access token journey (issue 4)', () => {
     await page.getByRole('button', { name: 'Next' }).click();
 
     await page.getByRole('heading', { name: '2. Contact Information' }).waitFor();
-    expect(await page.getByLabel('Primary Contact').first().inputValue()).toContain('Erin Admin');
+    // The name appears once the account's users have loaded, which a busy machine may take a moment to do.
+    await expect.poll(() => page.getByLabel('Primary Contact').first().inputValue()).toContain('Erin Admin');
     const emails = page.getByRole('combobox', { name: 'Developer e-mails' });
     await emails.fill('not-an-address');
     await emails.press('Enter');
@@ -300,6 +301,8 @@ describe('the API access token journey (issue 4)', () => {
     await legacy.getByRole('button', { name: 'More actions for Legacy Account Tokens' }).click();
     await page.getByRole('menuitem', { name: 'Reset Read-Only token' }).waitFor();
     await page.keyboard.press('Escape');
+    // Until its closing transition ends, the menu is still in the page (and in axe-core's view).
+    await page.getByRole('menu').waitFor({ state: 'detached' });
     await screenshot(page, '15-api-page');
     await expectNoSeriousViolations(page, 'the API page (tokens and legacy card)');
 

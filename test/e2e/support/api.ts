@@ -6,7 +6,9 @@ import type { SessionDto, TokenSettingsDto, TokenWithSecretDto } from '../../../
 
 export interface ManagementClient {
   session: SessionDto;
+  get<T>(path: string): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
+  patch<T>(path: string, body: unknown): Promise<T>;
   createToken(accountId: string, settings: TokenSettingsDto): Promise<TokenWithSecretDto>;
 }
 
@@ -15,16 +17,19 @@ export async function signInToApi(baseUrl: string, credentials: { email: string;
   if (!response.ok) throw new Error(`sign-in failed: ${response.status} ${await response.text()}`);
   const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0];
   const session = (await response.json()) as SessionDto;
-  const post = async <T>(path: string, body?: unknown): Promise<T> => {
+  const send = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const headers: Record<string, string> = { cookie, 'x-csrf-token': session.csrfToken };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const reply = await fetch(`${baseUrl}/api/v1${path}`, { method: 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    if (!reply.ok) throw new Error(`POST ${path} failed: ${reply.status} ${await reply.text()}`);
+    const reply = await fetch(`${baseUrl}/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (!reply.ok) throw new Error(`${method} ${path} failed: ${reply.status} ${await reply.text()}`);
     return (await reply.json()) as T;
   };
+  const post = <T>(path: string, body?: unknown) => send<T>('POST', path, body);
   return {
     session,
+    get: (path) => send('GET', path),
     post,
+    patch: (path, body) => send('PATCH', path, body),
     createToken: (accountId, settings) => post<TokenWithSecretDto>(`/accounts/${accountId}/tokens`, settings),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from './server.js';
 
@@ -55,10 +55,57 @@ export function recordConsoleProblems(page: Page, expected: ExpectedFailure[] = 
   return problems;
 }
 
-/** The whole page by default; `fullPage: false` for pages too tall to capture (a thousand cards). */
-export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
-  await mkdir(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: options.fullPage ?? true });
+export interface ScreenshotOptions {
+  /** The whole page (default) or only the viewport, e.g. for pages too tall to capture (a thousand cards). */
+  fullPage?: boolean;
+  /** Where to write the PNG instead of test-results/e2e/<name>.png (README images go to docs/screenshots/). */
+  path?: string;
+  /** For documentation shots: hide toasts, drop the focus ring and move the pointer off the page's controls. */
+  clean?: boolean;
+}
+
+/**
+ * A named screenshot. A full page is taken by growing the viewport to the page's height rather than with
+ * Playwright's `fullPage`, which stitches beyond the viewport at the current scroll position and so paints
+ * fixed elements (the app's header, toasts, a modal's overlay) in the middle of the page. Animations are
+ * finished first, so a toast or dialog is never caught half-faded.
+ */
+export async function screenshot(page: Page, name: string, options: ScreenshotOptions = {}): Promise<void> {
+  const path = options.path ?? join(SCREENSHOT_DIR, `${name}.png`);
+  await mkdir(dirname(path), { recursive: true });
+  const cleanup = options.clean ? await cleanForDocumentation(page) : undefined;
+  const viewport = page.viewportSize();
+  try {
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    if ((options.fullPage ?? true) && viewport && height > viewport.height) {
+      await page.setViewportSize({ width: viewport.width, height: Math.min(height, 10_000) });
+      await nextFrames(page);
+      try {
+        await page.screenshot({ path, animations: 'disabled' });
+      } finally {
+        await page.setViewportSize(viewport);
+      }
+    } else {
+      await page.screenshot({ path, animations: 'disabled' });
+    }
+  } finally {
+    await cleanup?.();
+  }
+}
+
+async function cleanForDocumentation(page: Page): Promise<() => Promise<void>> {
+  await page.mouse.move(0, (page.viewportSize()?.height ?? 900) - 1);
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur?.());
+  const style = await page.addStyleTag({ content: '.mantine-Notifications-root { display: none !important; }' });
+  await nextFrames(page);
+  return async () => {
+    await style.evaluate((element) => (element as Element).remove()).catch(() => undefined);
+  };
+}
+
+/** Lets layout and paint catch up (after a resize or a style change) before the capture. */
+async function nextFrames(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
 }
 
 let axeSource: string | undefined;

@@ -60,24 +60,31 @@ export async function ensureWebBuilt(): Promise<void> {
   }
 }
 
-/**
- * `accounts: 'admin-and-analyst'` (the default) prepares an account with those two users; `'none'` leaves the
- * database empty, so the server prints its first-run setup link instead.
- */
-export async function startServer(options: { accounts?: 'admin-and-analyst' | 'none' } = {}): Promise<E2eServer> {
+export interface ServerOptions {
+  /**
+   * `'admin-and-analyst'` (the default) prepares an account with those two users; `'none'` leaves the database
+   * empty, so the server prints its first-run setup link instead.
+   */
+  accounts?: 'admin-and-analyst' | 'none';
+  /** Names to show instead of the E2E ones, for screenshots that end up in the documentation. */
+  names?: { account?: string; secondAccount?: string; admin?: { name: string; email: string }; analyst?: { name: string; email: string } };
+}
+
+export async function startServer(options: ServerOptions = {}): Promise<E2eServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sidekey-e2e-'));
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL; // always the embedded SQLite: a stray setting must not point a test at a real database
   delete env.REDIS_URL;
 
-  const admin = { email: 'admin@e2e.sidekey.test', password: E2E_PASSWORD };
-  const analyst = { email: 'analyst@e2e.sidekey.test', password: E2E_PASSWORD };
+  const names = options.names ?? {};
+  const admin = { email: names.admin?.email ?? 'admin@e2e.sidekey.test', password: E2E_PASSWORD };
+  const analyst = { email: names.analyst?.email ?? 'analyst@e2e.sidekey.test', password: E2E_PASSWORD };
   let accountId = '';
   let secondAccountId = '';
   if (options.accounts !== 'none') {
-    ({ accountId } = await cli(env, ['admin', 'create', '--email', admin.email, '--password', admin.password, '--name', 'Erin Admin', '--account', 'E2E Outdoor']));
-    await cli(env, ['user', 'add', '--account', accountId, '--email', analyst.email, '--password', analyst.password, '--role', 'analyst', '--name', 'Andy Analyst']);
-    ({ accountId: secondAccountId } = await cli(env, ['account', 'create', '--name', 'E2E Second Brand']));
+    ({ accountId } = await cli(env, ['admin', 'create', '--email', admin.email, '--password', admin.password, '--name', names.admin?.name ?? 'Erin Admin', '--account', names.account ?? 'E2E Outdoor']));
+    await cli(env, ['user', 'add', '--account', accountId, '--email', analyst.email, '--password', analyst.password, '--role', 'analyst', '--name', names.analyst?.name ?? 'Andy Analyst']);
+    ({ accountId: secondAccountId } = await cli(env, ['account', 'create', '--name', names.secondAccount ?? 'E2E Second Brand']));
     await cli(env, ['user', 'add', '--account', secondAccountId, '--email', admin.email, '--password', admin.password, '--role', 'implementation_specialist']);
   }
 

@@ -3,7 +3,9 @@
  * replaced in place (so a list of 1,000 loaded tokens is not re-downloaded page by page), while creating,
  * duplicating and deleting change which tokens a list holds and so refetch it.
  */
+import { notifications } from '@mantine/notifications';
 import { type InfiniteData, type QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from 'react-router';
 import type {
   ApiSettingsDto,
   CredentialsDto,
@@ -16,6 +18,7 @@ import type {
   UpgradeResultDto,
 } from '../../../src/http/schemas.js';
 import { api, setCsrfToken } from './client.js';
+import { routes } from '../lib/routes.js';
 import { accountApi, queryKeys, tokenApi, tokenKeys } from './queries.js';
 
 declare module '@tanstack/react-query' {
@@ -83,11 +86,16 @@ export function useFirstRunSetup() {
 
 export function useSignOut() {
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   return useMutation({
     mutationFn: () => api.delete('/session'),
-    // Whatever the server said, this browser forgets the session.
-    onSettled: () => {
+    // Whatever the server said, this browser forgets the session, and the toasts about what was done in it.
+    // The signed-in pages are left first: emptied while still on screen, their queries would refetch without
+    // a session, and each 401 would start a second trip to the login page.
+    onSettled: async () => {
       setCsrfToken(null);
+      notifications.clean();
+      await navigate(routes.login(), { replace: true });
       queryClient.clear();
     },
   });

@@ -142,10 +142,8 @@ function ProfileMenu({ me, account }: { me: MeDto; account: Membership | undefin
             Settings
           </Menu.Item>
         )}
-        <Menu.Item
-          leftSection={<LogoutIcon size={16} />}
-          onClick={() => signOut.mutate(undefined, { onSettled: () => navigate(routes.login(), { replace: true }) })}
-        >
+        {/* Signing out also leaves for the login page (see useSignOut). */}
+        <Menu.Item leftSection={<LogoutIcon size={16} />} onClick={() => signOut.mutate()}>
           Sign out
         </Menu.Item>
       </Menu.Dropdown>

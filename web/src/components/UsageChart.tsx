@@ -4,7 +4,7 @@
  */
 import { Group, Stack, Text, VisuallyHidden } from '@mantine/core';
 import type { UsageDto } from '../../../src/http/schemas.js';
-import { formatDate } from '../lib/format.js';
+import { formatDate, formatDayMonth } from '../lib/format.js';
 
 const WIDTH = 720;
 const HEIGHT = 180;
@@ -25,9 +25,11 @@ export function UsageChart({ days }: { days: UsageDto['days'] }) {
       <Group gap="lg">
         <Legend color="var(--mantine-color-brand-6)" label={`Allowed: ${totalAllowed.toLocaleString()}`} />
         <Legend color="var(--mantine-color-red-6)" label={`Refused: ${totalDenied.toLocaleString()}`} />
-        <Text size="xs" c="dimmed">
-          Peak {peak.toLocaleString()} per day
-        </Text>
+        {totalAllowed + totalDenied > 0 && (
+          <Text size="xs" c="dimmed">
+            Peak {peak.toLocaleString()} per day
+          </Text>
+        )}
       </Group>
       <svg
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
@@ -56,7 +58,7 @@ export function UsageChart({ days }: { days: UsageDto['days'] }) {
               {/* A date under every 7th bar counted back from today, so the last label is always today's. */}
               {(days.length - 1 - i) % 7 === 0 && (
                 <text x={x + barWidth / 2} y={HEIGHT - 4} fontSize={10} textAnchor={i === days.length - 1 ? 'end' : 'middle'} fill="var(--mantine-color-gray-7)">
-                  {day.day.slice(5)}
+                  {formatDayMonth(day.day)}
                 </text>
               )}
             </g>

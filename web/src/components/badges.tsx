@@ -20,10 +20,11 @@ function methodStyle(method: string): { color: string; variant: 'light' | 'fille
   return { color: method === 'GET' ? 'blue' : 'gray', variant: 'light' };
 }
 
-export function MethodBadge({ method }: { method: string }) {
+/** `size="xs"` for inline use in running text (the audit trail); the default lines up in scope lists. */
+export function MethodBadge({ method, size = 'sm' }: { method: string; size?: 'xs' | 'sm' }) {
   const upper = method.toUpperCase();
   return (
-    <Badge {...methodStyle(upper)} radius="sm" w={76} style={{ flexShrink: 0 }}>
+    <Badge {...methodStyle(upper)} radius="sm" size={size} w={size === 'xs' ? 58 : 76} style={{ flexShrink: 0 }}>
       {upper}
     </Badge>
   );

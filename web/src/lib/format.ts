@@ -6,6 +6,9 @@ dayjs.extend(relativeTime);
 /** "12 Mar 2026" — dates in lists, in the user's time zone. */
 export const formatDate = (iso: string) => dayjs(iso).format('D MMM YYYY');
 
+/** "12 Mar" — axis labels, where the year is plain from the context. */
+export const formatDayMonth = (iso: string) => dayjs(iso).format('D MMM');
+
 /** "12 Mar 2026, 14:05" — exact times in the audit trail and credentials. */
 export const formatDateTime = (iso: string) => dayjs(iso).format('D MMM YYYY, HH:mm');
 

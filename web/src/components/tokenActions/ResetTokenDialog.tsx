@@ -9,7 +9,7 @@ import { useShowNewSecret } from '../NewSecretDialog.js';
 
 // A Stripe-style "roll": optionally keep the old secret valid for a while so integrations can be updated first.
 const GRACE_OPTIONS = [
-  { value: '0', label: 'None — the current Auth Token stops working at once' },
+  { value: '0', label: 'None: it stops working at once' },
   { value: String(3_600), label: '1 hour' },
   { value: String(86_400), label: '24 hours' },
   { value: String(7 * 86_400), label: '7 days' },

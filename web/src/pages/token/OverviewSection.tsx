@@ -108,7 +108,7 @@ function VersionRow({ token }: { token: TokenDto }) {
   return (
     <Group justify="space-between" wrap="wrap">
       <div>
-        <Text size="sm" fw={500}>
+        <Text size="sm" fw={600}>
           API Version
         </Text>
         <Text size="sm" c="dimmed">
