@@ -7,15 +7,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import proxy from '@fastify/http-proxy';
 import type { Context } from '../app/context.js';
-import { compileMatchers } from '../domain/catalog.js';
 import { toEnvelope } from '../domain/errors.js';
 import { catalogPathRoots } from '../domain/verification.js';
 import { trustedProxies } from '../verify/client-ip.js';
+import { RouteTable, pathSegments } from '../verify/route-table.js';
 import type { VerificationResult } from '../verify/verifier.js';
-import { clientIpOf, identityHeaders, sendDenial } from './verification.js';
+import { clientIpOf, identityHeaders, sendDenial, useSharedQuietLogger } from './verification.js';
 
-/** Where the verifier's answer waits between the preHandler and the header rewrite, per request. */
-const answers = new WeakMap<FastifyRequest, VerificationResult>();
+/** Where the verifier's answer waits between the preHandler and the header rewrites, on the request itself. */
+const ANSWER = Symbol('sidekey.answer');
+type Answered = FastifyRequest & { [ANSWER]?: VerificationResult };
 
 /** Request headers a client must never be able to set on the upstream request. */
 const isSidekeyHeader = (name: string) => name.startsWith('x-sidekey-');
@@ -23,10 +24,11 @@ const isSidekeyHeader = (name: string) => name.startsWith('x-sidekey-');
 export function gatewayRoutes(context: Context) {
   const { config, catalog, verifier } = context;
   const upstream = config.upstreamUrl;
-  const matchers = [...compileMatchers(catalog).values()];
+  // Every scope of every version in one table: a path is proxied if any version knows it.
+  const allRoutes = new RouteTable(catalog.scopesById.values());
   const isTrusted = trustedProxies(config.trustedProxies);
 
-  const knowsPath = (url: string) => matchers.some((matcher) => matcher.knowsPath(url));
+  const knowsPath = (url: string) => allRoutes.knows(pathSegments(url));
 
   const verifyThenProxy = async (request: FastifyRequest, reply: FastifyReply) => {
     if (!knowsPath(request.url)) {
@@ -41,10 +43,11 @@ export function gatewayRoutes(context: Context) {
       ip: clientIpOf(request, isTrusted),
     });
     if (!result.valid) return sendDenial(reply, result, catalog.name);
-    answers.set(request, result);
+    (request as Answered)[ANSWER] = result;
   };
 
   const plugin = async (app: FastifyInstance) => {
+    useSharedQuietLogger(app, 'gateway');
     for (const root of catalogPathRoots(catalog)) {
       await app.register(proxy, {
         upstream: upstream!,
@@ -62,7 +65,7 @@ export function gatewayRoutes(context: Context) {
           // The only place @fastify/http-proxy lets a plugin change the upstream request's headers
           // (`headers` is already a copy made for the upstream request).
           rewriteRequestHeaders: (request, headers) => {
-            const result = answers.get(request as FastifyRequest)!;
+            const result = (request as Answered)[ANSWER]!;
             delete headers.authorization;
             for (const name in headers) if (isSidekeyHeader(name)) delete headers[name];
             // The platform's API still learns who called, as behind any reverse proxy.
@@ -71,14 +74,13 @@ export function gatewayRoutes(context: Context) {
             return Object.assign(headers, identityHeaders(result));
           },
           rewriteHeaders: (headers, request) => {
-            const result = request && answers.get(request as FastifyRequest);
-            if (!result?.rateLimit) return headers;
-            return {
-              ...headers,
-              'x-ratelimit-limit': String(result.rateLimit.limit),
-              'x-ratelimit-remaining': String(result.rateLimit.remaining),
-              'x-ratelimit-reset': String(result.rateLimit.reset),
-            };
+            const limit = (request as Answered | undefined)?.[ANSWER]?.rateLimit;
+            if (!limit) return headers;
+            // The upstream response's own header object, made for this response only: changed in place.
+            headers['x-ratelimit-limit'] = String(limit.limit);
+            headers['x-ratelimit-remaining'] = String(limit.remaining);
+            headers['x-ratelimit-reset'] = String(limit.reset);
+            return headers;
           },
         },
       });

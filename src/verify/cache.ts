@@ -84,6 +84,15 @@ export class TokenCache {
   private readonly sidsByAccount = new Map<string, Set<string>>();
   private degraded = false;
   /**
+   * Entry times are kept relative to the first time this cache saw (ms since then): small integers live inside
+   * the entry, while a full epoch timestamp would be a separately allocated number — for each of 100k+ entries.
+   */
+  private epoch: number | undefined;
+  private since(now: number): number {
+    this.epoch ??= now;
+    return now - this.epoch;
+  }
+  /**
    * Bumped by every invalidation. A load records the generation it started at and is cached only if no
    * invalidation happened meanwhile: otherwise a read from before a reset could be cached after it.
    */
@@ -102,7 +111,8 @@ export class TokenCache {
    * The live entry for a SID, or undefined when it must be loaded (absent or past its TTL). Recency is
    * refreshed at most once a second per entry: an exact LRU order costs a Map delete and insert on every hit.
    */
-  get(accountSid: string, now: number): CacheEntry | undefined {
+  get(accountSid: string, nowMs: number): CacheEntry | undefined {
+    const now = this.since(nowMs);
     const token = this.tokens.peek(accountSid);
     const entry = token ?? this.unknown.peek(accountSid);
     if (entry === undefined) return undefined;
@@ -119,8 +129,9 @@ export class TokenCache {
   }
 
   /** Stores a loaded entry unless an invalidation arrived since `loadedAtGeneration`; true when stored. */
-  set(entry: CacheEntry, now: number, loadedAtGeneration: number): boolean {
+  set(entry: CacheEntry, nowMs: number, loadedAtGeneration: number): boolean {
     if (loadedAtGeneration !== this.generation) return false;
+    const now = this.since(nowMs);
     if (entry.negative) {
       entry.staleAt = now + (this.degraded ? this.options.degradedTtlMs : this.options.negativeTtlMs);
       entry.touchedAt = now;
@@ -129,13 +140,14 @@ export class TokenCache {
     }
     entry.staleAt = now + (this.degraded ? this.options.degradedTtlMs : this.options.ttlMs);
     entry.touchedAt = now;
-    this.unknown.delete(entry.accountSid);
-    const previous = this.tokens.delete(entry.accountSid);
-    if (previous) this.unindex(previous.accountId, previous.accountSid);
-    this.tokens.set(entry.accountSid, entry);
-    let sids = this.sidsByAccount.get(entry.accountId);
-    if (!sids) this.sidsByAccount.set(entry.accountId, (sids = new Set()));
-    sids.add(entry.accountSid);
+    const { accountSid, accountId } = entry;
+    this.unknown.delete(accountSid);
+    const previous = this.tokens.delete(accountSid);
+    if (previous) this.unindex(previous.accountId, accountSid);
+    this.tokens.set(accountSid, entry);
+    let sids = this.sidsByAccount.get(accountId);
+    if (!sids) this.sidsByAccount.set(accountId, (sids = new Set()));
+    sids.add(accountSid);
     return true;
   }
 

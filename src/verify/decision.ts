@@ -3,12 +3,11 @@
  * then which code the request earns, in the issue's order of precedence. The verifier wraps these with the
  * cache, the rate limiter and the usage recorder.
  */
-import { timingSafeEqual } from 'node:crypto';
-import { hashSecret } from '../domain/credentials.js';
+import { createHmac } from 'node:crypto';
 import { type Catalog, type Scope, isSupportedVersion } from '../domain/catalog.js';
 import { cidrContains } from '../domain/cidr.js';
 import { type DenialCode, accountSidInSegments, accountSidRoots, isCanonicalPath, parseVersionText, versionFromQuery } from '../domain/verification.js';
-import type { CachedToken } from './entry.js';
+import { type CachedToken, hasScope } from './entry.js';
 import { type RouteTable, compileRouteTables, pathSegments } from './route-table.js';
 
 /** The catalog, prepared once for matching. */
@@ -35,17 +34,27 @@ export interface RequestFacts {
 
 export type SecretMatch = 'current' | 'previous' | 'none';
 
+/** Constant-time for equal lengths: every character is compared, whatever differs first. */
+export function sameString(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
+}
+
+/** domain/credentials.ts's hashSecret, as the latin1 string the cache keeps. */
+const keyedHash = (authToken: string, hashKey: Buffer) => createHmac('sha256', hashKey).update(authToken).digest('binary'); // 'binary' is latin1
+
 /**
  * Which of the token's secrets `authToken` is. A repeat of the last accepted secret is recognised by a
  * constant-time comparison with the memo; anything else pays for the keyed hash, compared in constant time.
  * The previous secret counts only inside its grace window.
  */
 export function matchSecret(entry: CachedToken, authToken: string, hashKey: Buffer, now: number): SecretMatch {
-  const memo = entry.acceptedAuthToken;
-  if (memo !== undefined && memo.length === authToken.length && timingSafeEqual(memo, Buffer.from(authToken, 'latin1'))) return 'current';
-  const hashed = hashSecret(authToken, hashKey);
-  if (timingSafeEqual(hashed, entry.secretHash)) return 'current';
-  if (entry.previousSecretHash && now < entry.previousSecretExpiresAt && timingSafeEqual(hashed, entry.previousSecretHash)) return 'previous';
+  if (entry.acceptedAuthToken !== undefined && sameString(entry.acceptedAuthToken, authToken)) return 'current';
+  const hashed = keyedHash(authToken, hashKey);
+  if (sameString(hashed, entry.secretHash)) return 'current';
+  if (entry.previousSecretHash !== null && now < entry.previousSecretExpiresAt && sameString(hashed, entry.previousSecretHash)) return 'previous';
   return 'none';
 }
 
@@ -88,11 +97,12 @@ export function authorize(entry: CachedToken, request: RequestFacts, rules: Cata
   }
   const method = scopeMethod(request.method);
   const scope = rules.routes.get(apiVersion)!.match(method, segments);
-  if (entry.kind === 'legacy_rw') return { code: 'ALLOWED', apiVersion, scope };
-  if (entry.kind === 'legacy_ro') {
+  const kind = entry.kind;
+  if (kind === 'legacy_rw') return { code: 'ALLOWED', apiVersion, scope };
+  if (kind === 'legacy_ro') {
     return method === 'GET' ? { code: 'ALLOWED', apiVersion, scope } : insufficientScope(apiVersion, scope, method, request.path, 'Read-Only tokens may only call GET endpoints.');
   }
-  if (scope && entry.scopeIds.has(scope.id)) return { code: 'ALLOWED', apiVersion, scope };
+  if (scope && hasScope(entry, scope.id)) return { code: 'ALLOWED', apiVersion, scope };
   return insufficientScope(apiVersion, scope, method, request.path);
 }
 

@@ -1,16 +1,19 @@
 /**
  * What the verifier keeps per Account SID: everything a decision needs, prepared once on a cache miss so a hit
- * does no parsing, no allocation beyond the answer, and no I/O.
+ * does no parsing and no I/O. Entries are kept small (the cache holds 100k+ of them): strings that repeat
+ * across tokens (scope ids, kinds, states, account ids, whole scope lists) are shared, and rarely used
+ * structures are made only when needed.
  */
 import type { Catalog, RateLimitRule } from '../domain/catalog.js';
 import { type Cidr, parseCidr } from '../domain/cidr.js';
-import type { TokenKind } from '../domain/token.js';
-import type { TokenState } from '../domain/filters.js';
+import { TOKEN_KINDS, type TokenKind } from '../domain/token.js';
+import { TOKEN_STATES, type TokenState } from '../domain/filters.js';
 import type { StoredToken } from '../tokens/store.js';
 
-/** One rate-limit counter: a key that names it across nodes, and its rule. */
+/** One rate-limit counter: `key` names it (on this node and in Redis), `tokenId` groups a token's counters. */
 export interface RateBucket {
   key: string;
+  tokenId: string;
   limit: number;
   windowSeconds: number;
 }
@@ -26,43 +29,40 @@ export interface TokenIdentity {
   readonly scopes: readonly string[];
 }
 
-export interface CachedToken {
+/**
+ * A cached token. It is its own rate-limit bucket (`key` and `tokenId` are its id, `limit`/`windowSeconds` its
+ * rule), and the identity reported in answers is built from it per answer: both save an object per entry.
+ */
+export interface CachedToken extends RateBucket, TokenIdentity {
   readonly negative: false;
-  readonly identity: TokenIdentity;
-  readonly tokenId: string;
-  readonly accountId: string;
-  readonly accountSid: string;
-  readonly name: string;
-  readonly kind: TokenKind;
-  readonly apiVersion: number;
-  readonly scopes: readonly string[];
-  /** Scope ids for the membership test; the catalog's per-version matchers say which id a request needs. */
-  readonly scopeIds: ReadonlySet<string>;
+  /** Only for long scope lists; short ones are searched directly (a Set costs more memory than it saves time). */
+  readonly scopeSet: ReadonlySet<string> | undefined;
   readonly state: TokenState;
-  /** HMAC-SHA256 of the current Auth Token under the server's hash key. */
-  readonly secretHash: Buffer;
+  /**
+   * HMAC-SHA256 of the current Auth Token under the server's hash key, as a 32-character latin1 string: a
+   * string costs a third of a Buffer's memory here, and compares in constant time just as well (sameString).
+   */
+  readonly secretHash: string;
   /** The secret replaced by a reset with a grace window, valid until `previousSecretExpiresAt`. */
-  readonly previousSecretHash: Buffer | null;
+  readonly previousSecretHash: string | null;
   readonly previousSecretExpiresAt: number;
   readonly expiresAt: number | null;
   readonly notBefore: number | null;
   readonly allowedCidrs: readonly Cidr[];
   readonly apiAccessEnabled: boolean;
-  /** The token's own limit (or the catalog default): counted for every allowed request. */
-  readonly tokenBucket: RateBucket;
-  /** `[tokenBucket]`, kept so the common request (no per-scope limit) allocates no array. */
-  readonly tokenBuckets: readonly RateBucket[];
+  /** `[this]`: the buckets of a request to an endpoint without a limit of its own, with no array made per request. */
+  tokenBuckets: readonly RateBucket[];
   /** Per-scope buckets, made on first use of a scope that declares a limit. */
-  readonly scopeBuckets: Map<string, RateBucket>;
+  scopeBuckets: Map<string, RateBucket> | undefined;
   /**
    * The last Auth Token that matched `secretHash`. A repeat request is then accepted by a constant-time
    * comparison with it instead of a fresh HMAC (~3 µs, the largest cost of a warm verification). It lives
    * only as long as this entry: a reset, edit or lost notification drops the entry and the memo with it.
    */
-  acceptedAuthToken: Buffer | undefined;
-  /** When the cache must reload this entry even without a change notification (the safety TTL). */
+  acceptedAuthToken: string | undefined;
+  /** When the cache must reload this entry even without a change notification (the safety TTL; cache-relative ms). */
   staleAt: number;
-  /** When the cache last moved this entry to the recent end of its LRU order. */
+  /** When the cache last moved this entry to the recent end of its LRU order (cache-relative ms). */
   touchedAt: number;
 }
 
@@ -76,48 +76,105 @@ export interface NegativeEntry {
 
 export type CacheEntry = CachedToken | NegativeEntry;
 
-export function toCachedToken(row: StoredToken & { apiAccessEnabled: boolean }, catalog: Catalog, staleAt: number): CachedToken {
-  const rule: RateLimitRule = row.rateLimit ?? catalog.defaultRateLimit;
-  const tokenBucket: RateBucket = { key: `{${row.id}}:token`, limit: rule.limit, windowSeconds: rule.windowSeconds };
-  return {
-    negative: false,
-    identity: Object.freeze({ id: row.id, accountId: row.accountId, accountSid: row.accountSid, name: row.name, kind: row.kind, apiVersion: row.apiVersion, scopes: Object.freeze([...row.scopes]) }),
-    tokenId: row.id,
-    accountId: row.accountId,
-    accountSid: row.accountSid,
-    name: row.name,
-    kind: row.kind,
-    apiVersion: row.apiVersion,
-    scopes: row.scopes,
-    scopeIds: new Set(row.scopes),
-    state: row.state,
-    secretHash: Buffer.from(row.secretHash, 'hex'),
-    previousSecretHash: row.previousSecretHash ? Buffer.from(row.previousSecretHash, 'hex') : null,
-    previousSecretExpiresAt: row.previousSecretExpiresAt ?? 0,
-    expiresAt: row.expiresAt,
-    notBefore: row.notBefore,
-    allowedCidrs: row.allowedCidrs.map(parseCidr).filter((c): c is Cidr => c !== undefined),
-    apiAccessEnabled: row.apiAccessEnabled,
-    tokenBucket,
-    tokenBuckets: [tokenBucket],
-    scopeBuckets: new Map(),
-    acceptedAuthToken: undefined,
-    staleAt,
-    touchedAt: 0,
-  };
+const SCOPE_SET_THRESHOLD = 16;
+const NO_CIDRS: readonly Cidr[] = Object.freeze([]);
+const NO_BUCKETS: readonly RateBucket[] = Object.freeze([]);
+
+/** Shares equal strings and scope lists between entries (bounded: past the bound, values are kept as they are). */
+class Interner {
+  private readonly strings = new Map<string, string>();
+  private readonly lists = new Map<string, readonly string[]>();
+  constructor(private readonly bound = 50_000) {}
+
+  string(value: string): string {
+    const known = this.strings.get(value);
+    if (known !== undefined) return known;
+    if (this.strings.size < this.bound) this.strings.set(value, value);
+    return value;
+  }
+
+  list(values: readonly string[]): readonly string[] {
+    const key = values.join('\u0000');
+    const known = this.lists.get(key);
+    if (known) return known;
+    const list = Object.freeze(values.map((v) => this.string(v)));
+    if (this.lists.size < this.bound) this.lists.set(key, list);
+    return list;
+  }
 }
 
-export function negativeEntry(accountSid: string, staleAt: number): NegativeEntry {
-  return { negative: true, accountSid, staleAt, touchedAt: 0 };
+/** Makes cache entries from stored tokens, sharing what repeats. */
+export class EntryFactory {
+  private readonly interner = new Interner();
+
+  constructor(private readonly catalog: Catalog) {
+    for (const id of this.catalog.scopesById.keys()) this.interner.string(id);
+    for (const value of [...TOKEN_KINDS, ...TOKEN_STATES]) this.interner.string(value);
+  }
+
+  make(row: StoredToken & { apiAccessEnabled: boolean }): CachedToken {
+    const rule: RateLimitRule = row.rateLimit ?? this.catalog.defaultRateLimit;
+    const scopes = this.interner.list(row.scopes);
+    const cidrs = row.allowedCidrs.map(parseCidr).filter((c): c is Cidr => c !== undefined);
+    const entry: CachedToken = {
+      negative: false,
+      id: row.id,
+      accountId: this.interner.string(row.accountId),
+      accountSid: row.accountSid,
+      name: row.name,
+      kind: this.interner.string(row.kind) as TokenKind,
+      apiVersion: row.apiVersion,
+      scopes,
+      key: row.id,
+      tokenId: row.id,
+      limit: rule.limit,
+      windowSeconds: rule.windowSeconds,
+      scopeSet: scopes.length > SCOPE_SET_THRESHOLD ? new Set(scopes) : undefined,
+      state: this.interner.string(row.state) as TokenState,
+      secretHash: hexToLatin1(row.secretHash),
+      previousSecretHash: row.previousSecretHash ? hexToLatin1(row.previousSecretHash) : null,
+      previousSecretExpiresAt: row.previousSecretExpiresAt ?? 0,
+      expiresAt: row.expiresAt,
+      notBefore: row.notBefore,
+      allowedCidrs: cidrs.length > 0 ? cidrs : NO_CIDRS,
+      apiAccessEnabled: row.apiAccessEnabled,
+      tokenBuckets: NO_BUCKETS,
+      scopeBuckets: undefined,
+      acceptedAuthToken: undefined,
+      staleAt: 0,
+      touchedAt: 0,
+    };
+    entry.tokenBuckets = [entry];
+    return entry;
+  }
+}
+
+/** What answers report about a token: a fresh object, so nothing of the cache entry (hashes, memo) leaks out. */
+export function identityOf(entry: CachedToken): TokenIdentity {
+  return { id: entry.id, accountId: entry.accountId, accountSid: entry.accountSid, name: entry.name, kind: entry.kind, apiVersion: entry.apiVersion, scopes: entry.scopes };
+}
+
+const hexToLatin1 = (hex: string) => Buffer.from(hex, 'hex').toString('latin1');
+
+/** A flat copy of a string: a substring of a request would keep the whole request text alive in the cache. */
+export const detachedCopy = (value: string) => Buffer.from(value, 'latin1').toString('latin1');
+
+export function negativeEntry(accountSid: string): NegativeEntry {
+  return { negative: true, accountSid, staleAt: 0, touchedAt: 0 };
+}
+
+export function hasScope(entry: CachedToken, scopeId: string): boolean {
+  return entry.scopeSet ? entry.scopeSet.has(scopeId) : entry.scopes.includes(scopeId);
 }
 
 /** The bucket for a scope's own limit (impact.com: ReportExport 100/day), or undefined when it declares none. */
 export function scopeBucket(entry: CachedToken, scopeId: string, rule: RateLimitRule | undefined): RateBucket | undefined {
   if (!rule) return undefined;
+  entry.scopeBuckets ??= new Map();
   let bucket = entry.scopeBuckets.get(scopeId);
   if (!bucket) {
-    // The hash tag {tokenId} keeps all of a token's keys in one Redis Cluster slot, so one script can touch them.
-    bucket = { key: `{${entry.tokenId}}:scope:${scopeId}`, limit: rule.limit, windowSeconds: rule.windowSeconds };
+    const tokenId = entry.id;
+    bucket = { key: `${tokenId}:${scopeId}`, tokenId, limit: rule.limit, windowSeconds: rule.windowSeconds };
     entry.scopeBuckets.set(scopeId, bucket);
   }
   return bucket;

@@ -55,9 +55,10 @@ export function summarize(buckets: readonly RateBucket[], counts: readonly numbe
   };
 }
 
+/** A counter and the window it counts for: window number (time / window length) and length, small integers. */
 interface Window {
-  start: number;
-  end: number;
+  index: number;
+  seconds: number;
   count: number;
 }
 
@@ -91,22 +92,22 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   private windowFor(bucket: RateBucket, now: number): Window {
+    const index = Math.floor(now / (bucket.windowSeconds * 1000));
     let window = this.windows.get(bucket.key);
     if (window === undefined) {
-      const start = windowStart(now, bucket.windowSeconds);
-      window = { start, end: start + bucket.windowSeconds * 1000, count: 0 };
+      window = { index, seconds: bucket.windowSeconds, count: 0 };
       this.windows.set(bucket.key, window);
-    } else if (now >= window.end || now < window.start || window.end - window.start !== bucket.windowSeconds * 1000) {
+    } else if (window.index !== index || window.seconds !== bucket.windowSeconds) {
       // A new window, or the rule's window length changed since: start over in place (no allocation).
-      window.start = windowStart(now, bucket.windowSeconds);
-      window.end = window.start + bucket.windowSeconds * 1000;
+      window.index = index;
+      window.seconds = bucket.windowSeconds;
       window.count = 0;
     }
     return window;
   }
 
   sweep(now: number): void {
-    for (const [key, window] of this.windows) if (now >= window.end) this.windows.delete(key);
+    for (const [key, window] of this.windows) if (now >= (window.index + 1) * window.seconds * 1000) this.windows.delete(key);
   }
 
   async close(): Promise<void> {

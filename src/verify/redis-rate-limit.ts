@@ -68,7 +68,8 @@ export class RedisRateLimitStore implements RateLimitStore {
   consume(buckets: readonly RateBucket[], now: number, dryRun = false): Promise<RateLimitOutcome> | RateLimitOutcome {
     if (this.redis.status !== 'ready') return this.fallback.consume(buckets, now, dryRun);
     const args: (string | number)[] = [];
-    for (const bucket of buckets) args.push(`${this.options.keyPrefix}rl:${bucket.key}:${windowStart(now, bucket.windowSeconds)}`);
+    // The hash tag {tokenId} keeps a token's counters in one Redis Cluster slot, so one script may touch them all.
+    for (const bucket of buckets) args.push(`${this.options.keyPrefix}rl:{${bucket.tokenId}}:${bucket.key}:${windowStart(now, bucket.windowSeconds)}`);
     args.push(dryRun ? '1' : '0');
     for (const bucket of buckets) args.push(bucket.limit, windowStart(now, bucket.windowSeconds) + bucket.windowSeconds * 1000 - now + 1000);
     return this.redis.sidekeyConsume(buckets.length, ...args).then(

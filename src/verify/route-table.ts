@@ -50,6 +50,12 @@ export class RouteTable {
     }
   }
 
+  /** True when some method has this path (the gateway proxies only paths of the platform's API). */
+  knows(segments: readonly string[]): boolean {
+    for (const root of this.roots.values()) if (find(root, segments, 0)) return true;
+    return false;
+  }
+
   /** The most specific scope for an upper-case method and a path's segments, or undefined. */
   match(method: string, segments: readonly string[]): Scope | undefined {
     const root = this.roots.get(method);

@@ -11,12 +11,12 @@ import type { Catalog } from '../domain/catalog.js';
 import type { ChangeFeed, ChangeTransport } from '../tokens/changes.js';
 import type { TokenCacheOptions } from './cache.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit.js';
-import { RedisRateLimitStore } from './redis-rate-limit.js';
 import { UsageRecorder } from './usage.js';
 import { Verifier } from './verifier.js';
 import { newNodeId } from './transports/message.js';
 import { PostgresChangeTransport } from './transports/postgres.js';
-import { RedisChangeTransport } from './transports/redis.js';
+// The Redis parts are imported only when REDIS_URL is set: ioredis alone adds ~20 MB to every process.
+type RedisChangeTransport = import('./transports/redis.js').RedisChangeTransport;
 
 export interface VerificationOptions {
   /** Prefix of every Redis key and channel (default `sidekey:`): give each deployment, and each test run, its own. */
@@ -52,10 +52,13 @@ export async function startVerification(input: {
   const nodeId = newNodeId();
 
   const usage = new UsageRecorder({ store, flushIntervalMs: options.usageFlushIntervalMs, onError: (err) => log.error({ err }, 'writing usage counters failed; keeping them for the next flush') });
-  const rateLimits: RateLimitStore = config.redisUrl
-    ? new RedisRateLimitStore({ url: config.redisUrl, keyPrefix, onError: (err) => log.warn({ err }, 'Redis rate-limit store unavailable; counting on this node only') })
-    : new MemoryRateLimitStore();
-  if (rateLimits instanceof RedisRateLimitStore) await rateLimits.ready();
+  let rateLimits: RateLimitStore;
+  if (config.redisUrl) {
+    const { RedisRateLimitStore } = await import('./redis-rate-limit.js');
+    const shared = new RedisRateLimitStore({ url: config.redisUrl, keyPrefix, onError: (err) => log.warn({ err }, 'Redis rate-limit store unavailable; counting on this node only') });
+    await shared.ready();
+    rateLimits = shared;
+  } else rateLimits = new MemoryRateLimitStore();
   const verifier = new Verifier({ store, catalog: input.catalog, hashKey: input.hashKey, sidPrefix: config.sidPrefix, changes, rateLimits, usage, cache: options.cache, now: input.now });
 
   const link = {
@@ -70,11 +73,11 @@ export async function startVerification(input: {
       verifier.cache.setDegraded(false);
     },
   };
-  let transport: VerificationRuntime['transport'];
-  if (config.redisUrl) transport = new RedisChangeTransport({ ...link, url: config.redisUrl, keyPrefix });
+  let transport: PostgresChangeTransport | RedisChangeTransport | undefined;
+  if (config.redisUrl) transport = new (await import('./transports/redis.js')).RedisChangeTransport({ ...link, url: config.redisUrl, keyPrefix });
   else if (store.dialect === 'postgres') transport = new PostgresChangeTransport({ ...link, connectionString: config.databaseUrl!, store, channel: options.notifyChannel });
   if (transport) {
-    await (transport as PostgresChangeTransport | RedisChangeTransport).start();
+    await transport.start();
     changes.addTransport(transport);
   }
   changes.onTransportError ??= (err) => log.error({ err }, 'sending a change to the other nodes failed; they will catch up within the cache TTL');

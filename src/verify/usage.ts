@@ -5,7 +5,7 @@
  */
 import type { Store } from '../store/database.js';
 import type { VerificationCode } from '../domain/verification.js';
-import { recordLastUsed, recordUsage } from '../tokens/store.js';
+import { recordLastUsedBatch, recordUsageBatch } from '../tokens/store.js';
 
 const DAY_MS = 86_400_000;
 const SEPARATOR = '\u0000';
@@ -100,8 +100,8 @@ export class UsageRecorder {
     const lastUsedRows = [...lastUses].map(([tokenId, last]) => ({ tokenId, at: last.at, ip: last.ip }));
     try {
       await this.options.store.db.transaction().execute(async (trx) => {
-        await recordLastUsed(trx, lastUsedRows);
-        await recordUsage(trx, usageRows);
+        await recordLastUsedBatch(trx, lastUsedRows);
+        await recordUsageBatch(trx, usageRows);
       });
     } catch (error) {
       this.restore(counts, lastUses);

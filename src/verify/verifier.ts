@@ -10,7 +10,7 @@ import type { Catalog, Scope } from '../domain/catalog.js';
 import { type VerificationCode, MESSAGE_OF_CODE, STATUS_OF_CODE } from '../domain/verification.js';
 import type { ChangeFeed } from '../tokens/changes.js';
 import { type StoredToken, findTokenForVerification } from '../tokens/store.js';
-import { type CacheEntry, type CachedToken, type RateBucket, type TokenIdentity, negativeEntry, scopeBucket, toCachedToken } from './entry.js';
+import { type CacheEntry, type CachedToken, EntryFactory, type RateBucket, type TokenIdentity, detachedCopy, identityOf, negativeEntry, scopeBucket } from './entry.js';
 import { DEFAULT_CACHE_OPTIONS, TokenCache, type TokenCacheOptions } from './cache.js';
 import { type Authorization, type CatalogRules, type RequestFacts, authorize, matchSecret, prepareCatalog } from './decision.js';
 import { type Credentials, isWellFormed, parseAuthorization } from './parser.js';
@@ -73,6 +73,7 @@ export class Verifier {
   readonly cache: TokenCache;
   private readonly rules: CatalogRules;
   private readonly loader: TokenLoader;
+  private readonly entries: EntryFactory;
   private readonly inflight = new Map<string, Promise<CacheEntry>>();
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
@@ -80,6 +81,7 @@ export class Verifier {
   constructor(private readonly o: VerifierOptions) {
     this.cache = new TokenCache({ ...DEFAULT_CACHE_OPTIONS, ...o.cache });
     this.rules = prepareCatalog(o.catalog);
+    this.entries = new EntryFactory(o.catalog);
     this.loader = o.loader ?? ((sid) => findTokenForVerification(o.store.db, sid));
     this.now = o.now ?? Date.now;
     // Runs inside ChangeFeed.publish, which the token service awaits: the entry is gone before the API call returns.
@@ -106,7 +108,7 @@ export class Verifier {
     const generation = this.cache.generation;
     const loading: Promise<CacheEntry> = this.loader(accountSid)
       .then((row) => {
-        const entry: CacheEntry = row ? toCachedToken(row, this.o.catalog, 0) : negativeEntry(accountSid, 0);
+        const entry: CacheEntry = row ? this.entries.make(row) : negativeEntry(accountSid);
         this.cache.set(entry, this.now(), generation);
         return entry;
       })
@@ -121,17 +123,17 @@ export class Verifier {
     if (entry.negative) return INVALID;
     const match = matchSecret(entry, authToken, this.o.hashKey, now);
     if (match === 'none') {
-      this.o.usage.count(entry.tokenId, 'INVALID_CREDENTIALS', now);
+      this.o.usage.count(entry.id, 'INVALID_CREDENTIALS', now);
       return INVALID;
     }
     // The memo is only ever the current secret: a reset drops the whole entry, memo included.
-    if (match === 'current' && entry.acceptedAuthToken === undefined) entry.acceptedAuthToken = Buffer.from(authToken, 'latin1');
+    if (match === 'current' && entry.acceptedAuthToken === undefined) entry.acceptedAuthToken = detachedCopy(authToken);
     const authorization = authorize(entry, request, this.rules, now);
     if (authorization.code === 'INVALID_CREDENTIALS') {
-      this.o.usage.count(entry.tokenId, 'INVALID_CREDENTIALS', now);
+      this.o.usage.count(entry.id, 'INVALID_CREDENTIALS', now);
       return { ...INVALID, detail: authorization.detail };
     }
-    this.o.usage.markUsed(entry.tokenId, now, request.ip);
+    this.o.usage.markUsed(entry.id, now, request.ip);
     const buckets = this.bucketsFor(entry, authorization.scope);
     // A request refused before the limit is not counted, but its answer still reports the limit.
     const outcome = this.o.rateLimits.consume(buckets, now, authorization.code !== 'ALLOWED');
@@ -141,18 +143,18 @@ export class Verifier {
 
   private bucketsFor(entry: CachedToken, scope: Scope | undefined): readonly RateBucket[] {
     const forScope = scope ? scopeBucket(entry, scope.id, scope.rateLimit) : undefined;
-    return forScope ? [entry.tokenBucket, forScope] : entry.tokenBuckets;
+    return forScope ? [entry, forScope] : entry.tokenBuckets;
   }
 
   private answer(entry: CachedToken, authorization: Authorization, outcome: RateLimitOutcome, now: number): VerificationResult {
     const code: VerificationCode = authorization.code === 'ALLOWED' && !outcome.allowed ? 'RATE_LIMITED' : authorization.code;
-    this.o.usage.count(entry.tokenId, code, now);
+    this.o.usage.count(entry.id, code, now);
     const result: VerificationResult = {
       valid: code === 'ALLOWED',
       code,
       status: STATUS_OF_CODE[code],
       message: MESSAGE_OF_CODE[code],
-      token: entry.identity,
+      token: identityOf(entry),
       apiVersion: authorization.apiVersion,
       rateLimit: { limit: outcome.limit, remaining: outcome.remaining, reset: outcome.reset },
     };

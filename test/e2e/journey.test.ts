@@ -15,6 +15,7 @@ import {
   type ConsoleProblem,
 } from './support/browser.js';
 import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { startUpstream, type RunningProcess } from '../integration/processes.js';
 
 const TOKEN_NAME = 'E2E Warehouse sync';
 const TWO_SCOPES = [/^Retrieve actions \(GET /, /^Retrieve action \(GET /];
@@ -25,29 +26,34 @@ interface Credentials {
 }
 
 /**
- * Gateway hook. The verification API and gateway are being written alongside this test; once they exist,
- * this is the one place to make a real request with the credentials the UI handed out and assert the
- * outcome (accepted → 2xx from the upstream, refused → 401/403). Until then the journey records what it
- * expects at each step, and the test prints the list so the wiring can be checked against it.
+ * The credentials the UI handed out, used for real through the gateway (`serve --upstream`) in front of a
+ * small upstream process: allowed requests reach it, refused ones stop at Sidekey with the status the
+ * product promises (401 wrong or old secret, 403 disabled or out of scope).
  */
-const gatewayExpectations: { step: string; accountSid: string; expectation: 'accepted' | 'refused' }[] = [];
-async function checkCredentialsAtGateway(step: string, credentials: Credentials, expectation: 'accepted' | 'refused'): Promise<void> {
-  gatewayExpectations.push({ step, accountSid: credentials.accountSid, expectation });
+async function expectAtGateway(credentials: Credentials, path: string, status: 200 | 401 | 403): Promise<void> {
+  const url = `${server.baseUrl}/Advertisers/${credentials.accountSid}${path}`;
+  const response = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(`${credentials.accountSid}:${credentials.authToken}`).toString('base64')}` } });
+  const body = await response.text();
+  expect({ path, status: response.status }, body).toEqual({ path, status });
+  if (status === 200) expect(response.headers.get('x-upstream')).toBe('platform');
+  else expect(JSON.parse(body)).toMatchObject({ Status: 'ERROR' });
 }
 
 let server: E2eServer;
+let upstream: RunningProcess;
 let browser: Browser;
 
 beforeAll(async () => {
   await ensureWebBuilt();
-  server = await startServer();
+  upstream = await startUpstream();
+  server = await startServer({ upstreamUrl: upstream.url });
   browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
-  if (gatewayExpectations.length) console.info('gateway expectations recorded by the journey:', gatewayExpectations);
+  await upstream?.stop();
 });
 
 async function signIn(page: Page, who: { email: string; password: string }) {
@@ -185,7 +191,8 @@ describe('the API access token journey (issue 4)', () => {
     await page.getByRole('tooltip', { name: 'Copied' }).waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(created.accountSid);
     await screenshot(page, '08-credentials');
-    await checkCredentialsAtGateway('after create', created, 'accepted');
+    await expectAtGateway(created, '/Actions', 200);
+    await expectAtGateway(created, '/Campaigns', 403); // not granted: the body names the scope it needs
 
     // Reset: the confirmation says the old value stops working at once; a new Auth Token is shown once.
     await page.getByRole('button', { name: 'Reset Token' }).click();
@@ -196,14 +203,14 @@ describe('the API access token journey (issue 4)', () => {
     const afterReset = await closeNewSecretDialog(page, 'Your new Auth Token');
     expect(afterReset.accountSid).toBe(created.accountSid);
     expect(afterReset.authToken).not.toBe(created.authToken);
-    await checkCredentialsAtGateway('old secret after reset', created, 'refused');
-    await checkCredentialsAtGateway('new secret after reset', afterReset, 'accepted');
+    await expectAtGateway(created, '/Actions', 401);
+    await expectAtGateway(afterReset, '/Actions', 200);
 
     // Disable from the token page's [More] menu.
     await page.getByRole('button', { name: `More actions for ${TOKEN_NAME}` }).click();
     await page.getByRole('menuitem', { name: 'Disable' }).click();
     await page.getByText('This token is disabled').waitFor();
-    await checkCredentialsAtGateway('after disable', afterReset, 'refused');
+    await expectAtGateway(afterReset, '/Actions', 403);
 
     // Edit scopes: Update asks for confirmation, listing what is added and removed.
     await page.getByRole('link', { name: 'API Scopes' }).click();

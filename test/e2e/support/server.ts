@@ -67,6 +67,8 @@ export interface ServerOptions {
    */
   accounts?: 'admin-and-analyst' | 'none';
   /** Names to show instead of the E2E ones, for screenshots that end up in the documentation. */
+  /** Gateway mode: proxy the catalog's API paths to this upstream after verification. */
+  upstreamUrl?: string;
   names?: { account?: string; secondAccount?: string; admin?: { name: string; email: string }; analyst?: { name: string; email: string } };
 }
 
@@ -75,6 +77,8 @@ export async function startServer(options: ServerOptions = {}): Promise<E2eServe
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL; // always the embedded SQLite: a stray setting must not point a test at a real database
   delete env.REDIS_URL;
+  delete env.UPSTREAM_URL;
+  if (options.upstreamUrl) env.UPSTREAM_URL = options.upstreamUrl;
 
   const names = options.names ?? {};
   const admin = { email: names.admin?.email ?? 'admin@e2e.sidekey.test', password: E2E_PASSWORD };

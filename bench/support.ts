@@ -1,0 +1,172 @@
+/** The benchmark's plumbing: child servers, bulk seeding, list timings, cache warming, memory readings. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import type { Context } from '../src/app/context.js';
+import type { Actor } from '../src/domain/actor.js';
+import { generateAccountSid, generateAuthToken, hashSecret } from '../src/domain/credentials.js';
+import { newId } from '../src/domain/ids.js';
+import { type StoredToken, toRow } from '../src/tokens/store.js';
+import { sql } from 'kysely';
+
+export interface Spawned {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `node <args>` and resolves with the URL it prints once listening. */
+export function spawnServer(cwd: string, env: Record<string, string>, args: string[] = ['bin/sidekey.js', 'serve', '--port', '0'], ready = /listening on (http:\/\/\S+)/): Promise<Spawned> {
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match) resolve({ url: match[1], pid: child.pid!, child, stop: () => stop(child) });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export async function stopAll(processes: Spawned[]): Promise<void> {
+  await Promise.all(processes.map((p) => p.stop()));
+}
+
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+
+const NAMES = ['Shopify order sync', 'Looker reporting', 'Partner onboarding bot', 'Nightly export', 'Warehouse loader', 'Affiliate payouts', 'Campaign mirror', 'Fraud review', 'Click audit', 'Catalog feed'];
+const DAY_MS = 86_400_000;
+
+export interface SeededSecret {
+  accountSid: string;
+  authToken: string;
+}
+
+/**
+ * `count` scoped tokens for one account, written in bulk (500 rows a statement), created over the last
+ * 90 days, with names like "Nightly export 004217". Returns their credentials for warming caches.
+ */
+export async function seedTokens(context: Context, accountId: string, count: number): Promise<SeededSecret[]> {
+  const secrets: SeededSecret[] = [];
+  const now = Date.now();
+  const batch = 500;
+  for (let start = 0; start < count; start += batch) {
+    const rows = [];
+    for (let i = start; i < Math.min(count, start + batch); i++) {
+      const authToken = generateAuthToken();
+      const accountSid = generateAccountSid(context.config.sidPrefix);
+      secrets.push({ accountSid, authToken });
+      const createdAt = now - Math.floor((i / count) * 90 * DAY_MS);
+      const token: StoredToken = {
+        id: newId('tok'),
+        accountId,
+        kind: 'scoped',
+        accountSid,
+        name: `${NAMES[i % NAMES.length]} ${String(i).padStart(6, '0')}`,
+        description: '',
+        apiVersion: context.catalog.latestVersion,
+        primaryContactUserId: null,
+        developerEmails: [],
+        scopes: ['listActions', 'getActionById'],
+        state: i % 7 === 0 ? 'disabled' : 'enabled',
+        createdAt,
+        createdBy: null,
+        updatedAt: createdAt,
+        lastUsedAt: null,
+        lastUsedIp: null,
+        expiresAt: null,
+        notBefore: null,
+        allowedCidrs: [],
+        rateLimit: null,
+        revision: 1,
+        secretHash: hashSecret(authToken, context.keys.hashKey).toString('hex'),
+        secretCiphertext: null,
+        previousSecretHash: null,
+        previousSecretExpiresAt: null,
+      };
+      rows.push(toRow(token));
+    }
+    await context.store.db.insertInto('tokens').values(rows).execute();
+  }
+  // Fresh planner statistics, as autovacuum (PostgreSQL) would gather within a minute of a bulk load: without
+  // them PostgreSQL plans the list as a full scan and sort even when the index would stop after one page.
+  await sql`analyze`.execute(context.store.db);
+  return secrets;
+}
+
+/**
+ * The first page (50) of the list through the token service, as the UI asks for it, for filters that match
+ * many tokens, a handful, one, and none (the last two scan the whole account).
+ */
+export async function timeList(context: Context, actor: Actor, accountId: string, log: (line: string) => void, dialect: string) {
+  const filters = [
+    { label: 'many ("export")', query: { name: 'export' } },
+    { label: 'many + enabled, last 30 days', query: { name: 'sync', state: 'enabled' as const, createdOn: 'last30' as const } },
+    { label: 'ten ("00421")', query: { name: '00421' } },
+    { label: 'one ("fraud review 004217")', query: { name: 'fraud review 004217' } },
+    { label: 'none ("zzz")', query: { name: 'zzz' } },
+  ];
+  const out = [];
+  for (const filter of filters) {
+    const times: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const start = performance.now();
+      await context.tokens.list(actor, accountId, filter.query);
+      times.push(performance.now() - start);
+    }
+    const sorted = times.slice(5).sort((a, b) => a - b); // the first few warm the statement cache
+    const row = { filter: filter.label, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+    log(`  ${dialect}, ${row.filter}: p50 ${row.p50.toFixed(1)} ms, p95 ${row.p95.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms`);
+    out.push(row);
+  }
+  return { filters: out, worstP95: Math.max(...out.map((r) => r.p95)) };
+}
+
+/** POST /v1/verify once per token, `concurrency` at a time on keep-alive connections; returns how many reached a token (now cached). */
+export async function warmTokens(baseUrl: string, secrets: SeededSecret[], concurrency: number, verifyKey: string): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const url = new URL('/v1/verify', baseUrl);
+  let next = 0;
+  let cached = 0;
+  const post = (secret: SeededSecret) =>
+    new Promise<boolean>((resolve, reject) => {
+      const body = JSON.stringify({ ...secret, method: 'GET', path: `/Advertisers/${secret.accountSid}/Actions` });
+      const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-sidekey-verify-key': verifyKey } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString()).token != null));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < secrets.length) if (await post(secrets[next++])) cached++;
+    }),
+  );
+  agent.destroy();
+  return cached;
+}
+
+/** VmRSS and VmHWM (the peak) of a process, from /proc. */
+export function residentMemory(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}

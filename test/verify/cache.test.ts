@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { LruMap, TokenCache, DEFAULT_CACHE_OPTIONS } from '../../src/verify/cache.js';
+import { negativeEntry, type CachedToken } from '../../src/verify/entry.js';
+
+const token = (accountSid: string, accountId = 'acc_1') => ({ negative: false, accountSid, accountId, id: `tok_${accountSid}`, staleAt: 0, touchedAt: 0 }) as unknown as CachedToken;
+
+describe('LruMap', () => {
+  it('evicts the least recently used key, where a read counts as a use', () => {
+    const evicted: string[] = [];
+    const lru = new LruMap<number>(2, (key) => evicted.push(key));
+    lru.set('a', 1);
+    lru.set('b', 2);
+    lru.get('a');
+    lru.set('c', 3);
+    expect(evicted).toEqual(['b']);
+    expect(lru.get('a')).toBe(1);
+    expect(lru.size).toBe(2);
+  });
+});
+
+describe('TokenCache', () => {
+  const options = { ...DEFAULT_CACHE_OPTIONS, maxEntries: 3, maxNegativeEntries: 2, ttlMs: 1000, negativeTtlMs: 100, degradedTtlMs: 10 };
+
+  it('serves entries until their safety TTL, then asks for a reload', () => {
+    const cache = new TokenCache(options);
+    cache.set(token('IR1'), 0, cache.generation);
+    expect(cache.get('IR1', 999)).toBeDefined();
+    expect(cache.get('IR1', 1000)).toBeUndefined();
+  });
+
+  it('keeps unknown SIDs apart: a flood of them never evicts a real token', () => {
+    const cache = new TokenCache(options);
+    cache.set(token('IR1'), 0, cache.generation);
+    for (let i = 0; i < 100; i++) cache.set(negativeEntry(`IRguess${i}`), 0, cache.generation);
+    expect(cache.get('IR1', 1)).toMatchObject({ negative: false });
+    expect(cache.size).toEqual({ tokens: 1, unknown: 2 });
+    expect(cache.get('IRguess99', 99)).toMatchObject({ negative: true });
+    expect(cache.get('IRguess99', 100)).toBeUndefined();
+  });
+
+  it('drops a token on its change, all of an account\'s tokens on an account change, everything on "all"', () => {
+    const cache = new TokenCache(options);
+    for (const [sid, account] of [['IR1', 'acc_1'], ['IR2', 'acc_1'], ['IR3', 'acc_2']]) cache.set(token(sid, account), 0, cache.generation);
+    cache.invalidate({ kind: 'token', tokenId: 'tok_IR1', accountSid: 'IR1' });
+    expect(cache.get('IR1', 1)).toBeUndefined();
+    cache.set(token('IR1', 'acc_1'), 0, cache.generation);
+    cache.invalidate({ kind: 'account', accountId: 'acc_1' });
+    expect([cache.get('IR1', 1), cache.get('IR2', 1), (cache.get('IR3', 1) as CachedToken | undefined)?.accountSid]).toEqual([undefined, undefined, 'IR3']);
+    cache.invalidate({ kind: 'all' });
+    expect(cache.size).toEqual({ tokens: 0, unknown: 0 });
+  });
+
+  it('an eviction also leaves the account index, so an account change never touches a stranger', () => {
+    const cache = new TokenCache(options);
+    for (const sid of ['IR1', 'IR2', 'IR3', 'IR4']) cache.set(token(sid, sid === 'IR1' ? 'acc_9' : 'acc_1'), 0, cache.generation);
+    expect(cache.get('IR1', 1)).toBeUndefined(); // evicted: the oldest of four in a cache of three
+    cache.invalidate({ kind: 'account', accountId: 'acc_9' });
+    expect(cache.size.tokens).toBe(3);
+  });
+
+  it('refuses to store a load that started before an invalidation (it may hold the old secret)', () => {
+    const cache = new TokenCache(options);
+    const startedAt = cache.generation;
+    cache.invalidate({ kind: 'token', tokenId: 'tok_IR1', accountSid: 'IR1' });
+    expect(cache.set(token('IR1'), 0, startedAt)).toBe(false);
+    expect(cache.get('IR1', 1)).toBeUndefined();
+  });
+
+  it('while degraded (notifications down) keeps entries only briefly; both transitions drop everything', () => {
+    const cache = new TokenCache(options);
+    cache.set(token('IR1'), 0, cache.generation);
+    cache.setDegraded(true);
+    expect(cache.get('IR1', 1)).toBeUndefined();
+    cache.set(token('IR2'), 0, cache.generation);
+    expect(cache.get('IR2', 9)).toBeDefined();
+    expect(cache.get('IR2', 10)).toBeUndefined();
+    cache.set(token('IR3'), 0, cache.generation);
+    cache.setDegraded(false);
+    expect(cache.get('IR3', 1)).toBeUndefined();
+  });
+});
