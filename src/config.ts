@@ -15,6 +15,7 @@ export interface Config {
   previousMasterKeys: string[];
   hashKey?: string;
   redisUrl?: string;
+  redisKeyPrefix: string;
   upstreamUrl?: string;
   trustedProxies: string[];
   verifyKey?: string;
@@ -47,6 +48,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     previousMasterKeys: list(env.SIDEKEY_PREVIOUS_MASTER_KEYS),
     hashKey: env.SIDEKEY_HASH_KEY || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX || 'sidekey:',
     upstreamUrl: env.UPSTREAM_URL || undefined,
     trustedProxies: list(env.TRUSTED_PROXIES),
     verifyKey: env.SIDEKEY_VERIFY_KEY || undefined,

@@ -56,7 +56,7 @@ export async function createContext(config: Config, options: { migrate?: boolean
     hashKey: keys.hashKey,
     changes,
     now: options.now,
-    options: { redisKeyPrefix: process.env.REDIS_KEY_PREFIX || undefined, ...options.verification },
+    options: { redisKeyPrefix: config.redisKeyPrefix, ...options.verification },
   });
   closers.push(() => verification.close()); // runs before the store closes: the last usage counters are written
   return {

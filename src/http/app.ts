@@ -59,9 +59,10 @@ export async function buildApp(context: Context, options: AppOptions = {}): Prom
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
-  await app.register(sessionPlugin, { context });
   await app.register(
     async (api) => {
+      // Sessions exist only for the management API: verification and gateway requests never pay for a lookup.
+      await api.register(sessionPlugin, { context });
       api.addHook('preValidation', rejectNulCharacters);
       await api.register(sessionRoutes, { context });
       await api.register(tokenRoutes, { context });

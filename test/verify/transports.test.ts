@@ -10,7 +10,7 @@ import type { Change } from '../../src/tokens/changes.js';
 import { LISTENER_APPLICATION_NAME } from '../../src/verify/transports/postgres.js';
 import { DIALECTS, createTestDatabase, describeEachDialect, testConfig, type DialectName, type TestDatabase } from '../support/databases.js';
 import { createBrand, type Brand } from '../support/fixtures.js';
-import { REDIS_URL, apiPath, issueToken, uniqueRedisPrefix, type Issued } from './helpers.js';
+import { REDIS_URL, apiPath, deleteRedisKeys, issueToken, uniqueRedisPrefix, type Issued } from './helpers.js';
 
 interface TwoNodes {
   a: Context;
@@ -114,7 +114,10 @@ describeEachDialect('Redis pub/sub between nodes', (dialect) => {
   beforeAll(async () => {
     nodes = await twoNodes(dialect, prefix);
   });
-  afterAll(() => nodes.close());
+  afterAll(async () => {
+    await nodes.close();
+    await deleteRedisKeys(prefix); // the rate-limit counters these nodes kept in Redis
+  });
 
   it('a reset on node A makes node B refuse the old secret well within a second', async () => {
     const delays: number[] = [];
