@@ -5,21 +5,19 @@
  * never reaches the upstream; a refusal is answered here exactly as GET /v1/auth would answer it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import proxy from '@fastify/http-proxy';
 import type { Context } from '../app/context.js';
 import { toEnvelope } from '../domain/errors.js';
 import { catalogPathRoots } from '../domain/verification.js';
 import { trustedProxies } from '../verify/client-ip.js';
 import { RouteTable, pathSegments } from '../verify/route-table.js';
-import type { VerificationResult } from '../verify/verifier.js';
+import { createProxy, type ForwardOptions } from './proxy.js';
 import { clientIpOf, identityHeaders, sendDenial, useSharedQuietLogger } from './verification.js';
 
-/** Where the verifier's answer waits between the preHandler and the header rewrites, on the request itself. */
-const ANSWER = Symbol('sidekey.answer');
-type Answered = FastifyRequest & { [ANSWER]?: VerificationResult };
+/** The methods @fastify/http-proxy proxied (others get the app's 404). */
+const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
 
-/** Request headers a client must never be able to set on the upstream request. */
-const isSidekeyHeader = (name: string) => name.startsWith('x-sidekey-');
+/** Request headers a client must never be able to set on the upstream request (Authorization, X-Sidekey-*). */
+const dropRequestHeader = (name: string) => name === 'authorization' || name.startsWith('x-sidekey-');
 
 export function gatewayRoutes(context: Context) {
   const { config, catalog, verifier } = context;
@@ -29,6 +27,8 @@ export function gatewayRoutes(context: Context) {
   const isTrusted = trustedProxies(config.trustedProxies);
 
   const knowsPath = (url: string) => allRoutes.knows(pathSegments(url));
+
+  const proxy = createProxy(upstream ?? 'http://127.0.0.1');
 
   const verifyThenProxy = async (request: FastifyRequest, reply: FastifyReply) => {
     if (!knowsPath(request.url)) {
@@ -43,47 +43,33 @@ export function gatewayRoutes(context: Context) {
       ip: clientIpOf(request, isTrusted),
     });
     if (!result.valid) return sendDenial(reply, result, catalog.name);
-    (request as Answered)[ANSWER] = result;
+    // From here the answer is the upstream's, streamed as it comes: Fastify's reply pipeline (serialization,
+    // onSend hooks) has nothing to add to it.
+    reply.hijack();
+    const limit = result.rateLimit;
+    const peer = request.socket.remoteAddress;
+    const options: ForwardOptions = {
+      requestHeaders: identityHeaders(result),
+      dropRequestHeader,
+      responseHeaders: limit
+        ? { 'x-ratelimit-limit': String(limit.limit), 'x-ratelimit-remaining': String(limit.remaining), 'x-ratelimit-reset': String(limit.reset) }
+        : undefined,
+      peerTrusted: peer !== undefined && isTrusted(peer),
+    };
+    proxy.forward(request.raw, reply.raw, options);
   };
 
   const plugin = async (app: FastifyInstance) => {
     useSharedQuietLogger(app, 'gateway');
+    // Bodies are streamed to the upstream untouched: never parsed here, whatever their type.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    app.addHook('onClose', async () => proxy.close());
     for (const root of catalogPathRoots(catalog)) {
-      await app.register(proxy, {
-        upstream: upstream!,
-        prefix: `/${root}`,
-        rewritePrefix: `/${root}`,
-        preHandler: verifyThenProxy,
-        // The default handler returns the reply, which Fastify then awaits through an end-of-stream listener on
-        // every response; reply.from() sends by itself, so returning nothing skips that work.
-        handler: (_request, reply, dest, options) => {
-          reply.from(dest, options);
-        },
+      for (const url of [`/${root}`, `/${root}/`, `/${root}/*`]) {
         // The platform's API answers API clients, not browsers: helmet's page-security headers would only add bytes.
-        config: { helmet: { skipRoute: true } },
-        replyOptions: {
-          // The only place @fastify/http-proxy lets a plugin change the upstream request's headers
-          // (`headers` is already a copy made for the upstream request).
-          rewriteRequestHeaders: (request, headers) => {
-            const result = (request as Answered)[ANSWER]!;
-            delete headers.authorization;
-            for (const name in headers) if (isSidekeyHeader(name)) delete headers[name];
-            // The platform's API still learns who called, as behind any reverse proxy.
-            const peer = (request as FastifyRequest).socket.remoteAddress;
-            if (peer) headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${peer}` : peer;
-            return Object.assign(headers, identityHeaders(result));
-          },
-          rewriteHeaders: (headers, request) => {
-            const limit = (request as Answered | undefined)?.[ANSWER]?.rateLimit;
-            if (!limit) return headers;
-            // The upstream response's own header object, made for this response only: changed in place.
-            headers['x-ratelimit-limit'] = String(limit.limit);
-            headers['x-ratelimit-remaining'] = String(limit.remaining);
-            headers['x-ratelimit-reset'] = String(limit.reset);
-            return headers;
-          },
-        },
-      });
+        app.route({ method: METHODS, url, handler: verifyThenProxy, helmet: false });
+      }
     }
   };
   return async (app: FastifyInstance) => {
