@@ -6,7 +6,7 @@ import type { Context } from '../src/app/context.js';
 import type { Actor } from '../src/domain/actor.js';
 import { generateAccountSid, generateAuthToken, hashSecret } from '../src/domain/credentials.js';
 import { newId } from '../src/domain/ids.js';
-import { type StoredToken, toRow } from '../src/tokens/store.js';
+import { freshToken, toRow } from '../src/tokens/store.js';
 import { sql } from 'kysely';
 
 export interface Spawned {
@@ -73,33 +73,18 @@ export async function seedTokens(context: Context, accountId: string, count: num
       const accountSid = generateAccountSid(context.config.sidPrefix);
       secrets.push({ accountSid, authToken });
       const createdAt = now - Math.floor((i / count) * 90 * DAY_MS);
-      const token: StoredToken = {
+      const token = freshToken({
         id: newId('tok'),
         accountId,
         kind: 'scoped',
         accountSid,
         name: `${NAMES[i % NAMES.length]} ${String(i).padStart(6, '0')}`,
-        description: '',
         apiVersion: context.catalog.latestVersion,
-        primaryContactUserId: null,
-        developerEmails: [],
         scopes: ['listActions', 'getActionById'],
         state: i % 7 === 0 ? 'disabled' : 'enabled',
         createdAt,
-        createdBy: null,
-        updatedAt: createdAt,
-        lastUsedAt: null,
-        lastUsedIp: null,
-        expiresAt: null,
-        notBefore: null,
-        allowedCidrs: [],
-        rateLimit: null,
-        revision: 1,
         secretHash: hashSecret(authToken, context.keys.hashKey).toString('hex'),
-        secretCiphertext: null,
-        previousSecretHash: null,
-        previousSecretExpiresAt: null,
-      };
+      });
       rows.push(toRow(token));
     }
     await context.store.db.insertInto('tokens').values(rows).execute();

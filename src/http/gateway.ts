@@ -13,7 +13,7 @@ import { RouteTable, pathSegments } from '../verify/route-table.js';
 import { createProxy, type ForwardOptions } from './proxy.js';
 import { clientIpOf, identityHeaders, sendDenial, useSharedQuietLogger } from './verification.js';
 
-/** The methods @fastify/http-proxy proxied (others get the app's 404). */
+/** The methods the gateway proxies; any other method gets the app's 404. */
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
 
 /** Request headers a client must never be able to set on the upstream request (Authorization, X-Sidekey-*). */

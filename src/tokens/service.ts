@@ -106,36 +106,23 @@ export class TokenService {
 
   private newStoredToken(actor: Actor, accountId: string, kind: TokenKind, now: number, fields: Partial<StoredToken>): StoredToken & { authToken: string } {
     const { authToken, secretHash, secretCiphertext } = this.issueSecret();
-    return {
+    const token = tokens.freshToken({
       id: newId('tok'),
       accountId,
       kind,
       accountSid: generateAccountSid(this.o.sidPrefix),
       name: '',
-      description: '',
       apiVersion: this.o.catalog.latestVersion,
       primaryContactUserId: actorUserId(actor),
-      developerEmails: [],
-      scopes: [],
-      state: 'enabled',
       createdAt: now,
       createdBy: actorUserId(actor),
-      updatedAt: now,
-      lastUsedAt: null,
-      lastUsedIp: null,
-      expiresAt: null,
-      notBefore: null,
-      allowedCidrs: [],
-      rateLimit: null,
-      revision: 1,
       ...fields,
       secretHash,
       secretCiphertext,
-      previousSecretHash: null,
-      previousSecretExpiresAt: null,
-      authToken,
-    };
+    });
+    return { ...token, authToken };
   }
+
 
   // ---- reading -------------------------------------------------------------------------------------------
 

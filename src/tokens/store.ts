@@ -222,3 +222,29 @@ export async function recordLastUsedBatch(db: Executor, rows: { tokenId: string;
 export async function readUsage(db: Executor, tokenId: string, fromDay: string) {
   return db.selectFrom('usage_daily').select(['day', 'code', 'count']).where('token_id', '=', tokenId).where('day', '>=', fromDay).orderBy('day').execute();
 }
+
+/** What every caller must decide about a new token; everything else starts as a fresh, unused, unrestricted token. */
+export type FreshTokenFields = Pick<StoredToken, 'id' | 'accountId' | 'kind' | 'accountSid' | 'name' | 'apiVersion' | 'createdAt' | 'secretHash'> & Partial<StoredToken>;
+
+export function freshToken(fields: FreshTokenFields): StoredToken {
+  return {
+    description: '',
+    primaryContactUserId: null,
+    developerEmails: [],
+    scopes: [],
+    state: 'enabled',
+    createdBy: null,
+    updatedAt: fields.createdAt,
+    lastUsedAt: null,
+    lastUsedIp: null,
+    expiresAt: null,
+    notBefore: null,
+    allowedCidrs: [],
+    rateLimit: null,
+    revision: 1,
+    secretCiphertext: null,
+    previousSecretHash: null,
+    previousSecretExpiresAt: null,
+    ...fields,
+  };
+}

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { operator } from '../../src/domain/actor.js';
 import { matchesFilter, type CreatedOnFilter, type TokenFilter, type TokenState } from '../../src/domain/filters.js';
-import { insertToken, type StoredToken } from '../../src/tokens/store.js';
+import { freshToken, insertToken, type StoredToken } from '../../src/tokens/store.js';
 import { generateAccountSid } from '../../src/domain/credentials.js';
 import { createTestContext, describeEachDialect, type TestContext } from '../support/databases.js';
 import { createBrand, type Brand } from '../support/fixtures.js';
@@ -30,33 +30,7 @@ interface Spec {
 function storedToken(accountId: string, index: number, spec: Spec): StoredToken {
   // Ids in lower-case hex: their order is the same under any collation, so the expected order is exact.
   const id = `tok_${index.toString(16).padStart(4, '0')}${Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0')}`;
-  return {
-    id,
-    accountId,
-    kind: 'scoped',
-    accountSid: generateAccountSid('IR'),
-    name: spec.name,
-    description: '',
-    apiVersion: 14,
-    primaryContactUserId: null,
-    developerEmails: [],
-    scopes: [],
-    state: spec.state,
-    createdAt: spec.createdAt,
-    createdBy: null,
-    updatedAt: spec.createdAt,
-    lastUsedAt: null,
-    lastUsedIp: null,
-    expiresAt: null,
-    notBefore: null,
-    allowedCidrs: [],
-    rateLimit: null,
-    revision: 1,
-    secretHash: 'x',
-    secretCiphertext: null,
-    previousSecretHash: null,
-    previousSecretExpiresAt: null,
-  };
+  return freshToken({ id, accountId, kind: 'scoped', accountSid: generateAccountSid('IR'), name: spec.name, apiVersion: 14, state: spec.state, createdAt: spec.createdAt, secretHash: 'x' });
 }
 
 const newestFirst = (a: { createdAt: number; id: string }, b: { createdAt: number; id: string }) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);

@@ -5,7 +5,7 @@ import { parseCatalog } from '../../src/domain/catalog.js';
 import { accountSidInPath, isCanonicalPath, parseVersionText, versionFromQuery } from '../../src/domain/verification.js';
 import { authorize, matchSecret, prepareCatalog, sameString } from '../../src/verify/decision.js';
 import { EntryFactory, type CachedToken } from '../../src/verify/entry.js';
-import type { StoredToken } from '../../src/tokens/store.js';
+import { freshToken, type StoredToken } from '../../src/tokens/store.js';
 import { brandCatalog } from './helpers.js';
 
 const hashKey = randomBytes(32);
@@ -15,32 +15,18 @@ const entries = new EntryFactory(catalog);
 const NOW = Date.parse('2026-07-01T12:00:00Z');
 
 function entry(overrides: Partial<StoredToken & { apiAccessEnabled: boolean }> = {}, secret = generateAuthToken()): CachedToken {
-  const row: StoredToken & { apiAccessEnabled: boolean } = {
-    id: 'tok_1',
-    accountId: 'acc_1',
-    kind: 'scoped',
-    accountSid: generateAccountSid('IR'),
-    name: 'Nightly sync',
-    description: '',
-    apiVersion: 14,
-    primaryContactUserId: null,
-    developerEmails: [],
-    scopes: ['listActions', 'getActionById'],
-    state: 'enabled',
-    createdAt: NOW,
-    createdBy: null,
-    updatedAt: NOW,
-    lastUsedAt: null,
-    lastUsedIp: null,
-    expiresAt: null,
-    notBefore: null,
-    allowedCidrs: [],
-    rateLimit: null,
-    revision: 1,
-    secretHash: hashSecret(secret, hashKey).toString('hex'),
-    secretCiphertext: null,
-    previousSecretHash: null,
-    previousSecretExpiresAt: null,
+  const row = {
+    ...freshToken({
+      id: 'tok_1',
+      accountId: 'acc_1',
+      kind: 'scoped',
+      accountSid: generateAccountSid('IR'),
+      name: 'Nightly sync',
+      apiVersion: 14,
+      scopes: ['listActions', 'getActionById'],
+      createdAt: NOW,
+      secretHash: hashSecret(secret, hashKey).toString('hex'),
+    }),
     apiAccessEnabled: true,
     ...overrides,
   };
