@@ -15,7 +15,7 @@ function onSessionEnded(): void {
   const { pathname, search } = window.location;
   if (PUBLIC_PATHS.includes(pathname)) return;
   setCsrfToken(null);
-  queryClient.clear();
+  // The login page empties the cache once it is on screen (emptied here, the pages still mounted would refetch).
   void router.navigate(routes.login(pathname + search), { replace: true });
 }
 

@@ -84,19 +84,28 @@ export function useFirstRunSetup() {
   });
 }
 
+/** Resolves once no query is fetching (or after `timeoutMs`, so a hung read never blocks signing out). */
+async function readsSettled(queryClient: QueryClient, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (queryClient.isFetching() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+}
+
 export function useSignOut() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   return useMutation({
-    mutationFn: () => api.delete('/session'),
+    // Reads already on the wire would reach the server after the session ended and come back 401.
+    mutationFn: async () => {
+      await readsSettled(queryClient, 2_000);
+      await api.delete('/session');
+    },
     // Whatever the server said, this browser forgets the session, and the toasts about what was done in it.
-    // The signed-in pages are left first: emptied while still on screen, their queries would refetch without
-    // a session, and each 401 would start a second trip to the login page.
+    // The cache is emptied by the login page once it is on screen (see LoginPage): emptied here, the
+    // signed-in page still being unmounted would refetch without a session and get a 401.
     onSettled: async () => {
       setCsrfToken(null);
       notifications.clean();
       await navigate(routes.login(), { replace: true });
-      queryClient.clear();
     },
   });
 }

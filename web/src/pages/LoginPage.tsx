@@ -1,5 +1,6 @@
 import { Alert, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearchParams } from 'react-router';
 import { isApiError } from '../api/client.js';
 import { useSignIn } from '../api/mutations.js';
@@ -11,6 +12,10 @@ export function LoginPage() {
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const signIn = useSignIn();
+  const queryClient = useQueryClient();
+  // Whoever was signed in before, nothing of theirs stays cached for the next user. Done here, once the
+  // signed-in pages are gone, so none of their queries refetches without a session.
+  useEffect(() => queryClient.clear(), [queryClient]);
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const error = signIn.error;
