@@ -26,6 +26,7 @@ import { loadConfig } from '../src/config.js';
 import { operator } from '../src/domain/actor.js';
 import { randomBase62 } from '../src/domain/credentials.js';
 import type { Actor } from '../src/domain/actor.js';
+import { createScratchDatabase } from '../test/support/scratch-postgres.js';
 import { type Spawned, percentile, seedTokens, spawnServer, stopAll, timeList, warmTokens, residentMemory } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -96,25 +97,6 @@ async function postgresAvailable(): Promise<boolean> {
   } finally {
     await client.end().catch(() => {});
   }
-}
-
-async function createPgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `sidekey_bench_${randomBase62(10).toLowerCase()}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
 }
 
 // ---- (f) -------------------------------------------------------------------------------------------------
@@ -266,7 +248,7 @@ async function main() {
   let crossNode: number[] | undefined;
   if (await postgresAvailable()) {
     log('\nPostgreSQL:');
-    const database = await createPgDatabase();
+    const database = await createScratchDatabase(PG_ADMIN_URL, 'sidekey_bench');
     try {
       const pgEnv = environment(join(work, 'pg'), database.url);
       mkdirSync(pgEnv.DATA_DIR, { recursive: true });

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { describe } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createContext, type Context } from '../../src/app/context.js';
-import { randomBase62 } from '../../src/domain/credentials.js';
+import { createScratchDatabase } from './scratch-postgres.js';
 
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export type DialectName = 'sqlite' | 'postgres';
@@ -48,30 +48,13 @@ export interface TestDatabase {
 export async function createTestDatabase(dialect: DialectName): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sidekey-test-'));
   if (dialect === 'sqlite') return { dialect, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
-  const name = `sidekey_test_${randomBase62(12).toLowerCase()}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase(PG_ADMIN_URL, 'sidekey_test');
   return {
     dialect,
     dataDir,
-    databaseUrl: url.toString(),
+    databaseUrl: scratch.url,
     drop: async () => {
-      const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await client.connect();
-      // pg's Pool.end() resolves before its sockets have closed: a forced drop right away kills those
-      // connections mid-goodbye and their clients throw an uncaught "terminating connection" error.
-      // Give them a moment to go on their own; force only what is still there after that.
-      for (let i = 0; i < 50; i++) {
-        const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
-        if (rows[0].n === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
+      await scratch.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
