@@ -12,6 +12,7 @@ import {
   recordConsoleProblems,
   screenshot,
   seriousAccessibilityViolations,
+  signIn,
   type ConsoleProblem,
 } from './support/browser.js';
 import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
@@ -55,12 +56,6 @@ afterAll(async () => {
   await server?.stop();
   await upstream?.stop();
 });
-
-async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByRole('textbox', { name: 'Password' }).fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
 
 async function expectNoSeriousViolations(page: Page, where: string) {
   const violations = await seriousAccessibilityViolations(page);

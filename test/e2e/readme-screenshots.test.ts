@@ -20,6 +20,7 @@ import {
   SCREENSHOT_DIR,
   launchChromium,
   newContext,
+  signIn,
   recordConsoleProblems,
   screenshot,
   seriousAccessibilityViolations,
@@ -122,9 +123,7 @@ describe('README screenshots', () => {
     page = await context.newPage();
     problems = recordConsoleProblems(page);
     await page.goto('/login');
-    await page.getByLabel('Email').fill(server.admin.email);
-    await page.getByRole('textbox', { name: 'Password' }).fill(server.admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, server.admin);
     await page.waitForURL(/\/settings$/);
   });
 

@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInToApi } from './support/api.js';
-import { launchChromium, newContext, recordConsoleProblems, screenshot } from './support/browser.js';
+import { launchChromium, newContext, recordConsoleProblems, screenshot, signIn } from './support/browser.js';
 import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
 
 const TOKEN_COUNT = 1_050;
@@ -44,9 +44,7 @@ describe('the token list at scale', () => {
     const page = await context.newPage();
     const problems = recordConsoleProblems(page);
     await page.goto('/login');
-    await page.getByLabel('Email').fill(server.admin.email);
-    await page.getByRole('textbox', { name: 'Password' }).fill(server.admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signIn(page, server.admin);
     await page.waitForURL(/\/settings$/);
     await page.goto(`/accounts/${server.accountId}/settings/api`);
 

@@ -25,6 +25,13 @@ export async function newContext(browser: Browser, baseUrl: string): Promise<Bro
   return context;
 }
 
+/** Fills and submits the login form on the current page (the caller waits for wherever it should lead). */
+export async function signIn(page: Page, who: { email: string; password: string }): Promise<void> {
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByRole('textbox', { name: 'Password' }).fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
 export interface ConsoleProblem {
   kind: string;
   text: string;
