@@ -90,22 +90,24 @@ async function readsSettled(queryClient: QueryClient, timeoutMs: number): Promis
   while (queryClient.isFetching() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
+export const SIGN_OUT_KEY = ['sign-out'] as const;
+
 export function useSignOut() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   return useMutation({
-    // Reads already on the wire would reach the server after the session ended and come back 401.
+    mutationKey: SIGN_OUT_KEY,
+    // The signed-in pages are left first, so none of their queries can start after the session ends (a 401);
+    // reads already on the wire are let finish. The login page waits for this before it signs anyone in.
     mutationFn: async () => {
+      await navigate(routes.login(), { replace: true });
       await readsSettled(queryClient, 2_000);
       await api.delete('/session');
     },
     // Whatever the server said, this browser forgets the session, and the toasts about what was done in it.
-    // The cache is emptied by the login page once it is on screen (see LoginPage): emptied here, the
-    // signed-in page still being unmounted would refetch without a session and get a 401.
-    onSettled: async () => {
+    onSettled: () => {
       setCsrfToken(null);
       notifications.clean();
-      await navigate(routes.login(), { replace: true });
     },
   });
 }

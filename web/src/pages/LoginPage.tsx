@@ -1,9 +1,9 @@
 import { Alert, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useEffect, useState, type FormEvent } from 'react';
-import { useQueryClient } from '@tanstack/react-query';
+import { useIsMutating, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearchParams } from 'react-router';
 import { isApiError } from '../api/client.js';
-import { useSignIn } from '../api/mutations.js';
+import { SIGN_OUT_KEY, useSignIn } from '../api/mutations.js';
 import { PublicLayout } from '../components/PublicLayout.js';
 import { sentence } from '../lib/fieldErrors.js';
 import { safeNextPath } from '../lib/routes.js';
@@ -15,7 +15,9 @@ export function LoginPage() {
   const queryClient = useQueryClient();
   // Whoever was signed in before, nothing of theirs stays cached for the next user. Done here, once the
   // signed-in pages are gone, so none of their queries refetches without a session.
-  useEffect(() => queryClient.clear(), [queryClient]);
+  useEffect(() => queryClient.removeQueries(), [queryClient]);
+  // A sign-out still under way would end the session this form is about to start.
+  const signingOut = useIsMutating({ mutationKey: SIGN_OUT_KEY }) > 0;
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const error = signIn.error;
@@ -54,7 +56,7 @@ export function LoginPage() {
             onChange={(e) => setPassword(e.currentTarget.value)}
             error={sentence('Password', formError?.fieldMessage('password'))}
           />
-          <Button type="submit" loading={signIn.isPending} disabled={!email.trim() || !password} fullWidth mt="xs">
+          <Button type="submit" loading={signIn.isPending || signingOut} disabled={!email.trim() || !password} fullWidth mt="xs">
             Sign in
           </Button>
         </Stack>
