@@ -17,6 +17,7 @@ import { type Authorization, type CatalogRules, type RequestFacts, authorize, ma
 import { type Credentials, isWellFormed, parseAuthorization } from './parser.js';
 import type { RateLimitOutcome, RateLimitState, RateLimitStore } from './rate-limit.js';
 import type { UsageRecorder } from './usage.js';
+import { UnknownSidBudget, type UnknownSidBudgetOptions } from './unknown-sids.js';
 
 export interface VerificationRequest extends RequestFacts {
   /** The request target as the API client sent it (path and query)… */
@@ -67,6 +68,8 @@ export interface VerifierOptions {
   rateLimits: RateLimitStore;
   usage: UsageRecorder;
   cache?: Partial<TokenCacheOptions>;
+  /** Per client address: how many unknown Account SIDs may be looked up in the database per window. */
+  unknownSids?: UnknownSidBudgetOptions;
   /** How request targets are parsed (method override is refused unless the operator opted in). */
   targets?: TargetOptions;
   /** How a cache miss reads a token; defaults to one indexed query joining the account's API access flag. */
@@ -82,6 +85,7 @@ export class Verifier {
   private readonly loader: TokenLoader;
   private readonly entries: EntryFactory;
   private readonly inflight = new Map<string, Promise<CacheEntry>>();
+  private readonly unknownSids: UnknownSidBudget;
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
 
@@ -89,6 +93,7 @@ export class Verifier {
     this.cache = new TokenCache({ ...DEFAULT_CACHE_OPTIONS, ...o.cache });
     this.rules = prepareCatalog(o.catalog);
     this.entries = new EntryFactory(o.catalog);
+    this.unknownSids = new UnknownSidBudget(o.unknownSids);
     this.loader = o.loader ?? ((sid) => findTokenForVerification(o.store.db, sid));
     this.now = o.now ?? Date.now;
     // Runs inside ChangeFeed.publish, which the token service awaits: the entry is gone before the API call returns.
@@ -108,7 +113,12 @@ export class Verifier {
     const now = this.now();
     const entry = this.cache.get(credentials.accountSid, now);
     if (entry !== undefined) return this.decide(entry, credentials.authToken, request, target, now);
-    return this.load(credentials.accountSid).then((loaded) => this.decide(loaded, credentials.authToken, request, target, this.now()));
+    const retryAfter = this.unknownSids.retryAfter(request.ip, now);
+    if (retryAfter > 0) return tooManyUnknownSids(retryAfter);
+    return this.load(credentials.accountSid).then((loaded) => {
+      if (loaded.negative) this.unknownSids.spend(request.ip, this.now());
+      return this.decide(loaded, credentials.authToken, request, target, this.now());
+    });
   }
 
   private load(accountSid: string): Promise<CacheEntry> {
@@ -179,6 +189,17 @@ export class Verifier {
   close(): void {
     this.unsubscribe();
   }
+}
+
+function tooManyUnknownSids(retryAfter: number): VerificationResult {
+  return {
+    valid: false,
+    code: 'RATE_LIMITED',
+    status: 429,
+    message: MESSAGE_OF_CODE.RATE_LIMITED,
+    detail: { field: 'Authorization', message: 'Too many unknown Account SIDs from this address; retry after the number of seconds in Retry-After.' },
+    retryAfter,
+  };
 }
 
 /** A refused target is answered before the credentials are read: the rules are public, the answer reveals nothing. */

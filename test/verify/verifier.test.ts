@@ -45,7 +45,7 @@ describeEachDialect('verifier', (dialect) => {
     it('401 for a missing header, a bad checksum, an unknown SID, a wrong secret, and another SID in the path', async () => {
       const issued = await issueToken(t.context, brand);
       const noHeader = await t.context.verifier.verify({ method: 'GET', path: apiPath(issued.accountSid) });
-      const badChecksum = await verify({ accountSid: issued.accountSid, authToken: `${issued.authToken.slice(0, -1)}x` });
+      const badChecksum = await verify({ accountSid: issued.accountSid, authToken: `${issued.authToken.slice(0, -1)}${issued.authToken.endsWith('x') ? 'y' : 'x'}` });
       const unknownSid = await verify({ accountSid: generateAccountSid('IR'), authToken: issued.authToken });
       const wrongSecret = await verify({ accountSid: issued.accountSid, authToken: generateAuthToken() });
       const otherPath = await t.context.verifier.verify({ authorization: issued.authorization, method: 'GET', path: apiPath(generateAccountSid('IR')) });
@@ -223,6 +223,25 @@ describeEachDialect('verifier', (dialect) => {
       await verifier.verify(stranger);
       await verifier.verify(stranger);
       expect(counts().loads).toBe(2);
+      verifier.close();
+      await usage.close();
+    });
+
+    it('unknown Account SIDs from one client are bounded before the database; other clients and cached tokens are unaffected', async () => {
+      const issued = await issueToken(t.context, brand);
+      const { verifier, usage, counts } = countedVerifier();
+      const known = { authorization: issued.authorization, method: 'GET', path: apiPath(issued.accountSid), ip: '198.51.100.1' };
+      expect((await verifier.verify(known)).code).toBe('ALLOWED');
+      const stranger = (ip: string) => ({ authorization: basic(generateAccountSid('IR'), generateAuthToken()), method: 'GET', path: '/Advertisers/x', ip });
+      for (let i = 0; i < 30; i++) expect((await verifier.verify(stranger('198.51.100.1'))).code).toBe('INVALID_CREDENTIALS');
+      expect(counts().loads).toBe(31);
+      const bounded = await verifier.verify(stranger('198.51.100.1'));
+      expect(bounded).toMatchObject({ code: 'RATE_LIMITED', status: 429, detail: { field: 'Authorization' } });
+      expect(bounded.retryAfter).toBeGreaterThan(0);
+      expect(counts().loads).toBe(31); // refused before the database
+      expect((await verifier.verify(known)).code).toBe('ALLOWED');
+      expect((await verifier.verify(stranger('203.0.113.9'))).code).toBe('INVALID_CREDENTIALS');
+      expect(counts().loads).toBe(32);
       verifier.close();
       await usage.close();
     });
