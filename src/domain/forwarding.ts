@@ -7,7 +7,7 @@
  */
 
 export type ForwardingRefusalCode =
-  /** The request's framing is ambiguous, or would be changed on the way: refused, and the connection closed. */
+  /** The request's framing is ambiguous, or would be changed on the way. */
   | 'FRAMING_REFUSED'
   /** A feature the gateway does not proxy (protocol upgrades, expectations, trailers, transfer codings). */
   | 'UNSUPPORTED_BY_GATEWAY';
@@ -18,6 +18,11 @@ export interface ForwardingRefusal {
   /** The header at fault, as the envelope's Errors[0].Field. */
   field: string;
   message: string;
+  /**
+   * Whether the connection ends with the answer: after ambiguous framing nothing more on it is trusted, and
+   * after an upgrade request node:http parses nothing more on it.
+   */
+  closesConnection: boolean;
 }
 
 /**
@@ -91,7 +96,7 @@ export function connectionRefusal(listed: readonly string[]): ForwardingRefusal 
   for (const name of listed) {
     const normalised = normalisedHeaderName(name);
     if (GATEWAY_OWNED.has(normalised) || isSidekeyHeader(normalised)) {
-      return { status: 400, code: 'FRAMING_REFUSED', field: 'Connection', message: `"${name}" may not be named in Connection: the gateway forwards it as it was checked, it is not a hop-by-hop header.` };
+      return { status: 400, code: 'FRAMING_REFUSED', closesConnection: true, field: 'Connection', message: `"${name}" may not be named in Connection: the gateway forwards it as it was checked, it is not a hop-by-hop header.` };
     }
   }
   return undefined;
@@ -116,14 +121,14 @@ export function requestRefusal(head: RequestHead): ForwardingRefusal | undefined
     if (refusal) return refusal;
   }
   if (headers.upgrade !== undefined) {
-    return { status: 400, code: 'UNSUPPORTED_BY_GATEWAY', field: 'Upgrade', message: 'The gateway does not proxy protocol upgrades (WebSocket, h2c): send plain HTTP/1.1 requests.' };
+    return { status: 400, code: 'UNSUPPORTED_BY_GATEWAY', closesConnection: true, field: 'Upgrade', message: 'The gateway does not proxy protocol upgrades (WebSocket, h2c): send plain HTTP/1.1 requests.' };
   }
   if (headers.trailer !== undefined) {
-    return { status: 400, code: 'UNSUPPORTED_BY_GATEWAY', field: 'Trailer', message: 'The gateway does not forward trailer fields: send them as headers.' };
+    return { status: 400, code: 'UNSUPPORTED_BY_GATEWAY', closesConnection: false, field: 'Trailer', message: 'The gateway does not forward trailer fields: send them as headers.' };
   }
   // An HTTP/1.0 expectation is ignored (RFC 9110 §10.1.1); the header itself is never forwarded.
   if (headers.expect !== undefined && head.httpVersion !== '1.0') {
-    return { status: 417, code: 'UNSUPPORTED_BY_GATEWAY', field: 'Expect', message: 'The gateway does not support Expect: send the request without it.' };
+    return { status: 417, code: 'UNSUPPORTED_BY_GATEWAY', closesConnection: false, field: 'Expect', message: 'The gateway does not support Expect: send the request without it.' };
   }
   return undefined;
 }
@@ -132,18 +137,18 @@ export function requestRefusal(head: RequestHead): ForwardingRefusal | undefined
 function transferEncodingRefusal(value: string, httpVersion: string): ForwardingRefusal | undefined {
   if (httpVersion === '1.0') {
     // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
-    return { status: 400, code: 'FRAMING_REFUSED', field: 'Transfer-Encoding', message: 'An HTTP/1.0 request may not use Transfer-Encoding.' };
+    return { status: 400, code: 'FRAMING_REFUSED', closesConnection: true, field: 'Transfer-Encoding', message: 'An HTTP/1.0 request may not use Transfer-Encoding.' };
   }
   if (value === 'chunked' || value.toLowerCase() === 'chunked') return undefined;
   const codings = value.toLowerCase().split(',').map((coding) => coding.trim());
   if (codings.includes('') || codings.indexOf('chunked') !== codings.length - 1) {
-    return { status: 400, code: 'FRAMING_REFUSED', field: 'Transfer-Encoding', message: `Transfer-Encoding "${value}" is not one chunked coding.` };
+    return { status: 400, code: 'FRAMING_REFUSED', closesConnection: true, field: 'Transfer-Encoding', message: `Transfer-Encoding "${value}" is not one chunked coding.` };
   }
-  return { status: 501, code: 'UNSUPPORTED_BY_GATEWAY', field: 'Transfer-Encoding', message: `The gateway forwards chunked bodies only, without other transfer codings ("${value}"): use Content-Encoding instead.` };
+  return { status: 501, code: 'UNSUPPORTED_BY_GATEWAY', closesConnection: false, field: 'Transfer-Encoding', message: `The gateway forwards chunked bodies only, without other transfer codings ("${value}"): use Content-Encoding instead.` };
 }
 
 /** More than one Host field: which one names the target is ambiguous (RFC 9112 §3.2). */
-export const MORE_THAN_ONE_HOST: ForwardingRefusal = { status: 400, code: 'FRAMING_REFUSED', field: 'Host', message: 'A request may carry only one Host field.' };
+export const MORE_THAN_ONE_HOST: ForwardingRefusal = { status: 400, code: 'FRAMING_REFUSED', closesConnection: true, field: 'Host', message: 'A request may carry only one Host field.' };
 
 const LEADING_ZEROS = /^0+(?=\d)/;
 

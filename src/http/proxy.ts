@@ -12,7 +12,7 @@
  *   Host, Expect and what the gateway's `dropRequestHeader` names are never forwarded.
  * - What it does not proxy (upgrades, Expect, declared trailers, transfer codings besides chunked) and the
  *   framing it refuses are answered here, in the error envelope with a Code, before any byte reaches the
- *   upstream; a framing refusal also closes the connection.
+ *   upstream; a framing or upgrade refusal also closes the connection.
  * The upstream request goes to the upstream's origin with the canonical target the verifier checked.
  */
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
@@ -54,7 +54,7 @@ function sendError(res: ServerResponse, status: number, message: string): void {
 function refuse(res: ServerResponse, refusal: ForwardingRefusal): void {
   const body = JSON.stringify({ ...toEnvelope(refusal.message, [{ field: refusal.field, message: refusal.message }]), Code: refusal.code });
   const headers: OutgoingHttpHeaders = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) };
-  if (refusal.code === 'FRAMING_REFUSED') headers.connection = 'close';
+  if (refusal.closesConnection) headers.connection = 'close';
   res.writeHead(refusal.status, headers);
   res.end(body);
 }

@@ -67,7 +67,7 @@ describe('Connection', () => {
     const owned = ['content-length', 'transfer-encoding', 'host', 'authorization', 'proxy-authorization', 'ir-version', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-sidekey-account-id', 'x-sidekey-anything'];
     for (const name of owned) {
       for (const spelling of spellings(name)) {
-        expect(connectionRefusal(connectionListed(`keep-alive, ${spelling}`)), spelling).toMatchObject({ status: 400, code: 'FRAMING_REFUSED', field: 'Connection' });
+        expect(connectionRefusal(connectionListed(`keep-alive, ${spelling}`)), spelling).toMatchObject({ status: 400, code: 'FRAMING_REFUSED', field: 'Connection', closesConnection: true });
       }
     }
   });
@@ -83,21 +83,21 @@ describe('framing and features the parser lets through', () => {
 
   it('an empty list element, a repeated or misplaced chunked is a framing refusal; other codings are not supported', () => {
     for (const value of [',chunked', 'chunked,', 'chunked, chunked', 'chunked, gzip', 'identity', ' , chunked']) {
-      expect(requestRefusal(head({ 'transfer-encoding': value })), value).toMatchObject({ status: 400, code: 'FRAMING_REFUSED', field: 'Transfer-Encoding' });
+      expect(requestRefusal(head({ 'transfer-encoding': value })), value).toMatchObject({ status: 400, code: 'FRAMING_REFUSED', field: 'Transfer-Encoding', closesConnection: true });
     }
     for (const value of ['gzip, chunked', 'deflate, chunked', 'gzip,chunked']) {
-      expect(requestRefusal(head({ 'transfer-encoding': value })), value).toMatchObject({ status: 501, code: 'UNSUPPORTED_BY_GATEWAY', field: 'Transfer-Encoding' });
+      expect(requestRefusal(head({ 'transfer-encoding': value })), value).toMatchObject({ status: 501, code: 'UNSUPPORTED_BY_GATEWAY', field: 'Transfer-Encoding', closesConnection: false });
     }
   });
 
   it('HTTP/1.0 with Transfer-Encoding is faulty framing', () => {
-    expect(requestRefusal(head({ 'transfer-encoding': 'chunked' }, '1.0'))).toMatchObject({ status: 400, code: 'FRAMING_REFUSED' });
+    expect(requestRefusal(head({ 'transfer-encoding': 'chunked' }, '1.0'))).toMatchObject({ status: 400, code: 'FRAMING_REFUSED', closesConnection: true });
   });
 
-  it('Upgrade and a declared Trailer are refused; Expect is 417 in HTTP/1.1 and ignored in HTTP/1.0', () => {
-    expect(requestRefusal(head({ upgrade: 'websocket' }))).toMatchObject({ status: 400, code: 'UNSUPPORTED_BY_GATEWAY', field: 'Upgrade' });
-    expect(requestRefusal(head({ trailer: 'X-Checksum' }))).toMatchObject({ status: 400, code: 'UNSUPPORTED_BY_GATEWAY', field: 'Trailer' });
-    expect(requestRefusal(head({ expect: '100-continue' }))).toMatchObject({ status: 417, code: 'UNSUPPORTED_BY_GATEWAY', field: 'Expect' });
+  it('Upgrade (ending the connection) and a declared Trailer are refused; Expect is 417 in HTTP/1.1 and ignored in HTTP/1.0', () => {
+    expect(requestRefusal(head({ upgrade: 'websocket' }))).toMatchObject({ status: 400, code: 'UNSUPPORTED_BY_GATEWAY', field: 'Upgrade', closesConnection: true });
+    expect(requestRefusal(head({ trailer: 'X-Checksum' }))).toMatchObject({ status: 400, code: 'UNSUPPORTED_BY_GATEWAY', field: 'Trailer', closesConnection: false });
+    expect(requestRefusal(head({ expect: '100-continue' }))).toMatchObject({ status: 417, code: 'UNSUPPORTED_BY_GATEWAY', field: 'Expect', closesConnection: false });
     expect(requestRefusal(head({ expect: '100-continue' }, '1.0'))).toBeUndefined();
   });
 
