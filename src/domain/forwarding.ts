@@ -32,7 +32,7 @@ export interface ForwardingRefusal {
 export const HOP_BY_HOP: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 /** The prefix of the identity headers the gateway sets; a client-sent header of that prefix never passes. */
-export const SIDEKEY_HEADER_PREFIX = 'x-sidekey-';
+const SIDEKEY_HEADER_PREFIX = 'x-sidekey-';
 
 /** Cookies of Sidekey's own origin (the management session, `sidekey_session`, and any other `sidekey_…`). */
 export const SIDEKEY_COOKIE_PREFIX = 'sidekey_';
