@@ -8,6 +8,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../app/context.js';
 import { toEnvelope } from '../domain/errors.js';
+import { neverForwarded } from '../domain/forwarding.js';
 import { excerpt, parseRequestTarget } from '../domain/request-target.js';
 import { LETTER_CASE_DIFFERS, RouteTable } from '../domain/routes.js';
 import { MESSAGE_OF_CODE, catalogPathRoots } from '../domain/verification.js';
@@ -19,8 +20,11 @@ import { clientIpOf, identityHeaders, sendDenial, useSharedQuietLogger } from '.
 /** The methods the gateway proxies; any other method gets the app's 404. */
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
 
-/** Request headers a client must never be able to set on the upstream request (Authorization, X-Sidekey-*). */
-const dropRequestHeader = (name: string) => name === 'authorization' || name.startsWith('x-sidekey-');
+/**
+ * Request headers a client must never be able to set on the upstream request: the credentials, method
+ * overrides and any spelling of X-Sidekey-* (domain/forwarding.ts).
+ */
+const dropRequestHeader = neverForwarded;
 
 export function gatewayRoutes(context: Context) {
   const { config, catalog, verifier } = context;

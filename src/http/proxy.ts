@@ -1,17 +1,24 @@
 /**
  * The gateway's reverse proxy, on node:http with a keep-alive agent: request and response bodies are streamed
- * as they come, headers are copied from the raw header arrays in one pass each (hop-by-hop headers and the
- * names listed in Connection dropped), and nothing goes through Fastify's reply pipeline. It replaced
- * @fastify/http-proxy (undici + @fastify/reply-from), whose per-request work was most of a gateway request.
+ * as they come, headers are copied from the raw header arrays in one pass each, and nothing goes through
+ * Fastify's reply pipeline. It replaced @fastify/http-proxy (undici + @fastify/reply-from), whose per-request
+ * work was most of a gateway request.
  *
- * Only the upstream's origin is used: the path and query sent are the canonical target the gateway checked.
+ * Its duties as a proxy (the rules are in domain/forwarding.ts):
+ * - A request is forwarded only with unambiguous framing, and with that framing: the received Content-Length
+ *   (in canonical form) or chunked (re-chunked, without extensions or trailers). A request with neither has
+ *   no body, whatever its method, and none is sent.
+ * - A header named in Connection is removed only when it is a true hop-by-hop extension; hop-by-hop headers,
+ *   Host, Expect and what the gateway's `dropRequestHeader` names are never forwarded.
+ * - What it does not proxy (upgrades, Expect, declared trailers, transfer codings besides chunked) and the
+ *   framing it refuses are answered here, in the error envelope with a Code, before any byte reaches the
+ *   upstream; a framing or upgrade refusal also closes the connection.
+ * The upstream request goes to the upstream's origin with the canonical target the verifier checked.
  */
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { toEnvelope } from '../domain/errors.js';
-
-/** Hop-by-hop headers (RFC 9110 §7.6.1), never forwarded in either direction. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+import { HOP_BY_HOP, MORE_THAN_ONE_HOST, canonicalContentLength, connectionListed, connectionRefusal, requestRefusal, withoutSidekeyCookies, type ForwardingRefusal } from '../domain/forwarding.js';
 
 /** No answer headers from the upstream within this time: 504 (the default undici headers timeout before). */
 const UPSTREAM_TIMEOUT_MS = 300_000;
@@ -34,17 +41,6 @@ export interface Proxy {
   close(): void;
 }
 
-/** Names listed in a Connection header (lower case), which are hop-by-hop for this message. */
-function connectionListed(value: string | string[] | undefined): Set<string> | undefined {
-  if (!value) return undefined;
-  const names = new Set<string>();
-  for (const part of (Array.isArray(value) ? value.join(',') : value).split(',')) {
-    const name = part.trim().toLowerCase();
-    if (name && name !== 'close' && name !== 'keep-alive') names.add(name);
-  }
-  return names.size > 0 ? names : undefined;
-}
-
 function sendError(res: ServerResponse, status: number, message: string): void {
   if (res.headersSent) {
     res.destroy();
@@ -52,6 +48,14 @@ function sendError(res: ServerResponse, status: number, message: string): void {
   }
   const body = JSON.stringify(toEnvelope(message));
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function refuse(res: ServerResponse, refusal: ForwardingRefusal): void {
+  const body = JSON.stringify({ ...toEnvelope(refusal.message, [{ field: refusal.field, message: refusal.message }]), Code: refusal.code });
+  const headers: OutgoingHttpHeaders = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) };
+  if (refusal.closesConnection) headers.connection = 'close';
+  res.writeHead(refusal.status, headers);
   res.end(body);
 }
 
@@ -65,43 +69,74 @@ export function createProxy(upstreamUrl: string): Proxy {
   const host = upstream.host;
 
   function forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): void {
-    const url = options.target;
+    const received = req.headers;
+    const listed = connectionListed(received.connection);
+    const refusal = connectionRefusal(listed) ?? requestRefusal(req);
+    if (refusal) return refuse(res, refusal);
 
     // ---- the upstream request's headers, from the raw array -------------------------------------------------
     const raw = req.rawHeaders;
-    const listed = connectionListed(req.headers.connection);
     const added = options.requestHeaders;
     const headers: OutgoingHttpHeaders = {};
+    let hostFields = 0;
+    let cookie: string | undefined;
     let forwardedFor: string | undefined;
     let forwardedProto: string | undefined;
     let forwardedHost: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i].toLowerCase();
       const value = raw[i + 1];
-      if (HOP_BY_HOP.has(name) || name === 'host' || listed?.has(name) || options.dropRequestHeader(name) || name in added) continue;
-      if (name === 'x-forwarded-for') forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
-      else if (name === 'x-forwarded-proto') forwardedProto ??= value;
-      else if (name === 'x-forwarded-host') forwardedHost ??= value;
-      else {
-        const previous = headers[name];
-        if (previous === undefined) headers[name] = value;
-        else if (Array.isArray(previous)) previous.push(value);
-        else headers[name] = name === 'cookie' ? `${previous}; ${value}` : [previous as string, value];
+      if (name === 'host') {
+        hostFields++;
+        continue;
+      }
+      if (HOP_BY_HOP.has(name) || (listed.length > 0 && listed.includes(name)) || options.dropRequestHeader(name) || name in added) continue;
+      switch (name) {
+        case 'content-length': // set below, in canonical form
+        case 'expect': // answered here (HTTP/1.1) or ignored (HTTP/1.0)
+          break;
+        case 'cookie':
+          cookie = cookie === undefined ? value : `${cookie}; ${value}`;
+          break;
+        case 'x-forwarded-for':
+          forwardedFor = forwardedFor === undefined ? value : `${forwardedFor}, ${value}`;
+          break;
+        case 'x-forwarded-proto':
+          forwardedProto ??= value;
+          break;
+        case 'x-forwarded-host':
+          forwardedHost ??= value;
+          break;
+        default: {
+          const previous = headers[name];
+          if (previous === undefined) headers[name] = value;
+          else if (Array.isArray(previous)) previous.push(value);
+          else headers[name] = [previous as string, value];
+        }
       }
     }
-    // The request body keeps its framing: a chunked body is sent chunked again, a sized one with its length.
-    if (req.headers['transfer-encoding'] !== undefined) headers['transfer-encoding'] = 'chunked';
+    if (hostFields > 1) return refuse(res, MORE_THAN_ONE_HOST);
+    if (cookie !== undefined) {
+      const kept = withoutSidekeyCookies(cookie);
+      if (kept !== undefined) headers.cookie = kept;
+    }
+    // The body keeps its framing: a sized one its length, a chunked one is chunked again. The parser has refused
+    // a request with both; one with neither has no body.
+    const contentLength = received['content-length'];
+    const framed = contentLength !== undefined || received['transfer-encoding'] !== undefined;
+    if (contentLength !== undefined) headers['content-length'] = canonicalContentLength(contentLength);
+    else if (framed) headers['transfer-encoding'] = 'chunked';
     headers.host = host;
     // The platform's API still learns who called and how, as behind any reverse proxy.
     const peer = req.socket.remoteAddress;
     if (peer) headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${peer}` : peer;
     else if (forwardedFor) headers['x-forwarded-for'] = forwardedFor;
     headers['x-forwarded-proto'] = (options.peerTrusted && forwardedProto) || ((req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
-    const clientHost = (options.peerTrusted && forwardedHost) || req.headers.host;
+    const clientHost = (options.peerTrusted && forwardedHost) || received.host;
     if (clientHost) headers['x-forwarded-host'] = clientHost;
     for (const name in added) headers[name] = added[name];
 
-    const upstreamRequest = transport.request({ agent, hostname, port, method: req.method, path: url, headers, timeout: UPSTREAM_TIMEOUT_MS });
+    const upstreamRequest = transport.request({ agent, hostname, port, method: req.method, path: options.target, headers, timeout: UPSTREAM_TIMEOUT_MS });
 
     upstreamRequest.on('response', (upstreamResponse) => {
       const replace = options.responseHeaders;
@@ -110,7 +145,7 @@ export function createProxy(upstreamUrl: string): Proxy {
       const out: string[] = [];
       for (let i = 0; i < rawOut.length; i += 2) {
         const name = rawOut[i].toLowerCase();
-        if (HOP_BY_HOP.has(name) || listedOut?.has(name) || (replace !== undefined && name in replace)) continue;
+        if (HOP_BY_HOP.has(name) || (listedOut.length > 0 && listedOut.includes(name)) || (replace !== undefined && name in replace)) continue;
         out.push(rawOut[i], rawOut[i + 1]);
       }
       if (replace) for (const name in replace) out.push(name, replace[name]);
@@ -136,8 +171,8 @@ export function createProxy(upstreamUrl: string): Proxy {
       if (!res.writableFinished) upstreamRequest.destroy();
     });
 
-    if (req.complete && req.readableLength === 0) {
-      // No body (or an empty one) and all of it already parsed: nothing to stream.
+    if (!framed || (req.complete && req.readableLength === 0)) {
+      // No body (or an empty one, all of it already parsed): nothing to stream.
       upstreamRequest.end();
       req.resume();
     } else {
