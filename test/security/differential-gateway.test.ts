@@ -6,19 +6,23 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { RunningProcess } from '../integration/processes.js';
+import { DIALECTS } from '../support/databases.js';
 import { differentialCorpus, expectTheProperty, sendCorpus } from './support/differential.js';
 import { RawHttpClient } from './support/raw-http.js';
 import { ROUTER_KINDS, type ReportingRouter, type RouterKind, startReportingRouter } from './support/routers.js';
 import { type World, createWorld, startWorldSidekey } from './support/world.js';
 
-describe('differential: the built-in gateway (sidekey serve --upstream)', () => {
+// The other entrances run on SQLite; this one on PostgreSQL when it is there (CI), so both stores are covered.
+const dialect = DIALECTS.includes('postgres') ? 'postgres' : 'sqlite';
+
+describe(`differential: the built-in gateway (sidekey serve --upstream) [${dialect}]`, () => {
   let world: World;
   const routers = {} as Record<RouterKind, ReportingRouter>;
   const gateways = {} as Record<RouterKind, RunningProcess>;
   const clients = {} as Record<RouterKind, RawHttpClient>;
 
   beforeAll(async () => {
-    world = await createWorld();
+    world = await createWorld(dialect);
     for (const kind of ROUTER_KINDS) {
       routers[kind] = await startReportingRouter(kind);
       gateways[kind] = await startWorldSidekey(world, {}, ['--upstream', routers[kind].url]);

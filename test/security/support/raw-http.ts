@@ -10,6 +10,8 @@ export interface RawResponse {
   /** Lower-cased names; a repeated header keeps every value, joined by ", ". */
   headers: Record<string, string>;
   body: Buffer;
+  /** Size of the status line and headers on the wire, in bytes. */
+  headBytes: number;
 }
 
 export interface RawRequest {
@@ -147,7 +149,7 @@ class Connection {
         if (parsed === 'none') {
           this.reusable = false;
           this.socket.destroy();
-          return resolve({ status: NO_ANSWER, headers: {}, body: this.buffer });
+          return resolve({ status: NO_ANSWER, headers: {}, body: this.buffer, headBytes: 0 });
         }
         this.served++;
         this.buffer = this.buffer.subarray(parsed.consumed);
@@ -187,7 +189,8 @@ function parseResponse(buffer: Buffer, isHead: boolean, ended: boolean): Parsed 
   }
   const start = headEnd + 4;
   const close = /\bclose\b/i.test(headers.connection ?? '');
-  if (isHead || status === 204 || status === 304) return { response: { status, headers, body: Buffer.alloc(0) }, consumed: start, close };
+  const headBytes = start;
+  if (isHead || status === 204 || status === 304) return { response: { status, headers, body: Buffer.alloc(0), headBytes }, consumed: start, close };
   if (/\bchunked\b/i.test(headers['transfer-encoding'] ?? '')) {
     const chunks: Buffer[] = [];
     let at = start;
@@ -199,7 +202,7 @@ function parseResponse(buffer: Buffer, isHead: boolean, ended: boolean): Parsed 
       if (size === 0) {
         const trailerEnd = buffer.indexOf('\r\n', lineEnd + 2);
         if (trailerEnd < 0) return ended ? 'none' : 'incomplete';
-        return { response: { status, headers, body: Buffer.concat(chunks) }, consumed: trailerEnd + 2, close };
+        return { response: { status, headers, body: Buffer.concat(chunks), headBytes }, consumed: trailerEnd + 2, close };
       }
       if (buffer.length < lineEnd + 2 + size + 2) return ended ? 'none' : 'incomplete';
       chunks.push(buffer.subarray(lineEnd + 2, lineEnd + 2 + size));
@@ -209,11 +212,11 @@ function parseResponse(buffer: Buffer, isHead: boolean, ended: boolean): Parsed 
   if (headers['content-length'] !== undefined) {
     const length = Number(headers['content-length']);
     if (buffer.length < start + length) return ended ? 'none' : 'incomplete';
-    return { response: { status, headers, body: buffer.subarray(start, start + length) }, consumed: start + length, close };
+    return { response: { status, headers, body: buffer.subarray(start, start + length), headBytes }, consumed: start + length, close };
   }
   // No framing: the body runs to the end of the connection.
   if (!ended) return 'incomplete';
-  return { response: { status, headers, body: buffer.subarray(start) }, consumed: buffer.length, close: true };
+  return { response: { status, headers, body: buffer.subarray(start), headBytes }, consumed: buffer.length, close: true };
 }
 
 /** The JSON body of a response, or undefined. */
