@@ -1,7 +1,7 @@
 /**
  * The scope catalog is data (catalog/*.json), not code: per category, the endpoints a token can be granted,
- * each with a stable id and the API versions it exists in. This module validates it and answers
- * "which scope does METHOD /path need in version N" with no I/O.
+ * each with a stable id and the API versions it exists in. This module validates it and compiles
+ * into the route table of domain/routes.ts.
  */
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
@@ -118,72 +118,11 @@ export function scopesMissingInVersion(catalog: Catalog, ids: readonly string[],
   });
 }
 
-// ---- Matching a request to the scope it needs -----------------------------------------------------------
-
-interface TrieNode {
-  literal: Map<string, TrieNode>;
-  param?: TrieNode;
-  scope?: Scope;
-}
-
-const newNode = (): TrieNode => ({ literal: new Map() });
-const isParam = (segment: string) => segment.startsWith('{') && segment.endsWith('}');
-
+/** A path template's segments (`/Advertisers/{AccountSID}/Actions` → Advertisers, {AccountSID}, Actions). */
 export function splitPath(path: string): string[] {
   const q = path.indexOf('?');
   const bare = q >= 0 ? path.slice(0, q) : path;
   return bare.split('/').filter((s) => s.length > 0);
-}
-
-/** A compiled route table for one API version: method → segment trie, literals before `{param}`s. */
-export class ScopeMatcher {
-  private readonly roots = new Map<string, TrieNode>();
-
-  constructor(scopes: Iterable<Scope>) {
-    for (const scope of scopes) {
-      let node = this.roots.get(scope.method) ?? newNode();
-      this.roots.set(scope.method, node);
-      for (const segment of splitPath(scope.path)) {
-        if (isParam(segment)) node = node.param ??= newNode();
-        else {
-          const key = segment.toLowerCase();
-          let next = node.literal.get(key);
-          if (!next) node.literal.set(key, (next = newNode()));
-          node = next;
-        }
-      }
-      node.scope = scope;
-    }
-  }
-
-  /** The most specific scope for this request (a literal segment beats a `{param}` at the same place), or undefined. */
-  match(method: string, path: string): Scope | undefined {
-    const root = this.roots.get(method.toUpperCase());
-    return root ? find(root, splitPath(path), 0) : undefined;
-  }
-
-  /** True when any method knows this path: the gateway proxies only paths of the platform's API. */
-  knowsPath(path: string): boolean {
-    const segments = splitPath(path);
-    for (const root of this.roots.values()) if (find(root, segments, 0)) return true;
-    return false;
-  }
-}
-
-function find(node: TrieNode, segments: string[], i: number): Scope | undefined {
-  if (i === segments.length) return node.scope;
-  const literal = node.literal.get(segments[i].toLowerCase());
-  if (literal) {
-    const hit = find(literal, segments, i + 1);
-    if (hit) return hit;
-  }
-  return node.param ? find(node.param, segments, i + 1) : undefined;
-}
-
-/** One matcher per version, built once at start-up. */
-export function compileMatchers(catalog: Catalog): Map<number, ScopeMatcher> {
-  const all = [...catalog.scopesById.values()];
-  return new Map(catalog.versions.map((v) => [v.version, new ScopeMatcher(all.filter((s) => isScopeInVersion(s, v.version)))]));
 }
 
 /** The wire shape of GET /api/v1/catalog. */

@@ -1,13 +1,15 @@
 /**
  * The verification vocabulary: the answer codes and their HTTP statuses, and the request-shape rules the
- * verifier applies before it looks at a token (which API version a request names, where the Account SID sits
- * in a path, which paths are refused outright). Pure functions, no I/O.
+ * verifier applies around a token (which API version a request names, where the Account SID sits in a path).
+ * The request target itself is parsed by domain/request-target.ts. Pure functions, no I/O.
  */
 import { type Catalog, splitPath } from './catalog.js';
 
 /** In order of precedence: a 401 beats every 403, a 403 beats a 429. */
 export const VERIFICATION_CODES = [
   'ALLOWED',
+  /** Decided before the credentials are read: the target is one that servers could route differently. */
+  'REQUEST_TARGET_REFUSED',
   'INVALID_CREDENTIALS',
   'API_ACCESS_DISABLED',
   'TOKEN_DISABLED',
@@ -21,8 +23,10 @@ export const VERIFICATION_CODES = [
 export type VerificationCode = (typeof VERIFICATION_CODES)[number];
 export type DenialCode = Exclude<VerificationCode, 'ALLOWED'>;
 
+/** The status of each code; a malformed target (domain/request-target.ts) is answered 400 instead of 403. */
 export const STATUS_OF_CODE: Record<VerificationCode, 200 | 401 | 403 | 429> = {
   ALLOWED: 200,
+  REQUEST_TARGET_REFUSED: 403,
   INVALID_CREDENTIALS: 401,
   API_ACCESS_DISABLED: 403,
   TOKEN_DISABLED: 403,
@@ -37,6 +41,7 @@ export const STATUS_OF_CODE: Record<VerificationCode, 200 | 401 | 403 | 429> = {
 /** What an API client reads. The 401 message never says which part was wrong: that would help guessing. */
 export const MESSAGE_OF_CODE: Record<VerificationCode, string> = {
   ALLOWED: 'Allowed.',
+  REQUEST_TARGET_REFUSED: 'This request target is refused: servers could read it as a different endpoint than the one checked.',
   INVALID_CREDENTIALS: 'Missing or invalid credentials. Send Authorization: Basic base64(AccountSID:AuthToken), with the same Account SID in the path.',
   API_ACCESS_DISABLED: 'API access is disabled for this account.',
   TOKEN_DISABLED: 'This API access token is disabled.',
@@ -59,34 +64,10 @@ export function parseVersionText(text: string | number | undefined | null): numb
   return match ? Number(match[1]) : text.trim() === '' ? undefined : NaN;
 }
 
-const IR_VERSION_PARAM = 'irversion=';
-
-/** The value of the `IrVersion` query parameter (any letter case) in a request path, if present. */
-export function versionFromQuery(path: string): string | undefined {
-  const q = path.indexOf('?');
-  if (q < 0) return undefined;
-  const query = path.slice(q + 1);
-  const lower = query.toLowerCase();
-  let at = lower.indexOf(IR_VERSION_PARAM);
-  while (at >= 0) {
-    if (at === 0 || query[at - 1] === '&') {
-      const start = at + IR_VERSION_PARAM.length;
-      const end = query.indexOf('&', start);
-      const raw = query.slice(start, end < 0 ? undefined : end);
-      try {
-        return decodeURIComponent(raw);
-      } catch {
-        return raw; // malformed escapes: not a version, which the caller reports as unsupported
-      }
-    }
-    at = lower.indexOf(IR_VERSION_PARAM, at + 1);
-  }
-  return undefined;
-}
-
 /**
- * The literal path segments that precede `{AccountSID}` in the catalog, e.g. [["advertisers"]] for the brand
- * API. A request under one of these roots carries its Account SID in the next segment.
+ * The literal path segments that precede `{AccountSID}` in the catalog, as the catalog spells them, e.g.
+ * [["Advertisers"]] for the brand API. A request under one of these roots carries its Account SID in the next
+ * segment.
  */
 export function accountSidRoots(catalog: Catalog): string[][] {
   const roots = new Map<string, string[]>();
@@ -94,7 +75,7 @@ export function accountSidRoots(catalog: Catalog): string[][] {
     const segments = splitPath(scope.path);
     const at = segments.findIndex((s) => s.toLowerCase() === '{accountsid}');
     if (at < 0) continue;
-    const root = segments.slice(0, at).map((s) => s.toLowerCase());
+    const root = segments.slice(0, at);
     roots.set(root.join('/'), root);
   }
   return [...roots.values()];
@@ -110,34 +91,13 @@ export function catalogPathRoots(catalog: Catalog): string[] {
   return [...roots];
 }
 
-/** The Account SID a path names (`/Advertisers/{AccountSID}/…`), or undefined when the path names none. */
-export function accountSidInPath(path: string, roots: readonly string[][]): string | undefined {
-  return accountSidInSegments(splitPath(path), roots);
-}
-
-/** The same, for a path already split into segments. */
+/** The Account SID a request target's canonical segments name (`/Advertisers/{AccountSID}/…`), if any. */
 export function accountSidInSegments(segments: readonly string[], roots: readonly string[][]): string | undefined {
   for (const root of roots) {
     if (segments.length <= root.length) continue;
     let matches = true;
-    for (let i = 0; i < root.length && matches; i++) matches = segments[i].length === root[i].length && segments[i].toLowerCase() === root[i];
+    for (let i = 0; i < root.length && matches; i++) matches = segments[i] === root[i];
     if (matches) return segments[root.length];
   }
   return undefined;
-}
-
-/**
- * Paths that an upstream could resolve to a different endpoint than the one checked here are refused:
- * dot segments (`/Actions/..`), encoded slashes, dots and backslashes, NUL. Without this rule a
- * `{param}` could swallow `..` and a scope for one endpoint would open another (or another account).
- */
-export function isCanonicalPath(path: string): boolean {
-  const q = path.indexOf('?');
-  const bare = q >= 0 ? path.slice(0, q) : path;
-  if (bare.length === 0 || bare.charCodeAt(0) !== 47 /* / */) return false;
-  if (bare.includes('\\')) return false;
-  if (bare.includes('%') && /%(2e|2f|5c|00)/i.test(bare)) return false;
-  // A dot segment always follows a slash, so most paths skip the split.
-  if (bare.includes('/.')) for (const segment of bare.split('/')) if (segment === '.' || segment === '..') return false;
-  return true;
 }

@@ -1,15 +1,18 @@
 /**
  * The built-in gateway (`sidekey serve --upstream URL` or UPSTREAM_URL): every path under the catalog's
- * roots (for the brand catalog, /Advertisers/…) is verified and then proxied to the platform's API with the
- * identity headers added and Authorization removed. A path the catalog does not know gets 404 here and
- * never reaches the upstream; a refusal is answered here exactly as GET /v1/auth would answer it.
+ * roots (for the brand catalog, /Advertisers/…) is parsed once (domain/request-target.ts), verified, and then
+ * proxied to the platform's API as the canonical target that was checked — never the raw one — with the
+ * identity headers added and Authorization removed. A path the catalog does not know gets 404 here and never
+ * reaches the upstream; a refusal is answered here exactly as GET /v1/auth would answer it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Context } from '../app/context.js';
 import { toEnvelope } from '../domain/errors.js';
-import { catalogPathRoots } from '../domain/verification.js';
+import { excerpt, parseRequestTarget } from '../domain/request-target.js';
+import { LETTER_CASE_DIFFERS, RouteTable } from '../domain/routes.js';
+import { MESSAGE_OF_CODE, catalogPathRoots } from '../domain/verification.js';
 import { trustedProxies } from '../verify/client-ip.js';
-import { RouteTable, pathSegments } from '../verify/route-table.js';
+import type { VerificationResult } from '../verify/verifier.js';
 import { createProxy, type ForwardOptions } from './proxy.js';
 import { clientIpOf, identityHeaders, sendDenial, useSharedQuietLogger } from './verification.js';
 
@@ -26,19 +29,22 @@ export function gatewayRoutes(context: Context) {
   const allRoutes = new RouteTable(catalog.scopesById.values());
   const isTrusted = trustedProxies(config.trustedProxies);
 
-  const knowsPath = (url: string) => allRoutes.knows(pathSegments(url));
+  const targetOptions = { allowMethodOverride: config.allowMethodOverride };
+  const refused = (status: 400 | 403, message: string): VerificationResult => ({ valid: false, code: 'REQUEST_TARGET_REFUSED', status, message: MESSAGE_OF_CODE.REQUEST_TARGET_REFUSED, detail: { field: 'path', message } });
 
   const proxy = createProxy(upstream ?? 'http://127.0.0.1');
 
   const verifyThenProxy = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!knowsPath(request.url)) {
-      return reply.status(404).send(toEnvelope(`No endpoint ${request.method} ${request.url.split('?')[0]} in the ${catalog.name} catalog.`));
-    }
+    const target = parseRequestTarget(request.url, targetOptions);
+    if (target.refused) return sendDenial(reply, refused(target.status, target.reason), catalog.name);
+    const known = allRoutes.knows(target.segments);
+    if (known === LETTER_CASE_DIFFERS) return sendDenial(reply, refused(403, "A path segment differs from the catalog's spelling only in letter case; servers disagree on which endpoint that is."), catalog.name);
+    if (!known) return reply.status(404).send(toEnvelope(`No endpoint ${request.method} ${excerpt(target.path)} in the ${catalog.name} catalog.`));
     const ir = request.headers['ir-version'];
     const result = await verifier.verify({
       authorization: request.headers.authorization,
       method: request.method,
-      path: request.url,
+      target,
       apiVersion: Array.isArray(ir) ? ir[0] : ir,
       ip: clientIpOf(request, isTrusted),
     });
@@ -49,6 +55,7 @@ export function gatewayRoutes(context: Context) {
     const limit = result.rateLimit;
     const peer = request.socket.remoteAddress;
     const options: ForwardOptions = {
+      target: target.canonical,
       requestHeaders: identityHeaders(result),
       dropRequestHeader,
       responseHeaders: limit

@@ -4,8 +4,7 @@
  * names listed in Connection dropped), and nothing goes through Fastify's reply pipeline. It replaced
  * @fastify/http-proxy (undici + @fastify/reply-from), whose per-request work was most of a gateway request.
  *
- * Only the upstream's origin is used: the request's path and query string are sent as they came (the gateway
- * proxies the catalog's paths to the same paths upstream).
+ * Only the upstream's origin is used: the path and query sent are the canonical target the gateway checked.
  */
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -18,6 +17,8 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'pro
 const UPSTREAM_TIMEOUT_MS = 300_000;
 
 export interface ForwardOptions {
+  /** The canonical request target the verifier checked; sent upstream instead of req.url. */
+  target: string;
   /** Headers added to the upstream request (after every client-sent header of the same name was dropped). */
   requestHeaders: Record<string, string>;
   /** Lower-case names of client request headers never forwarded (besides hop-by-hop ones). */
@@ -54,19 +55,6 @@ function sendError(res: ServerResponse, status: number, message: string): void {
   res.end(body);
 }
 
-/** Rejects `..` path segments, literal or percent-encoded, as @fastify/reply-from did (400). */
-function traverses(url: string): boolean {
-  if (!url.includes('..') && !url.includes('%2')) return false;
-  const query = url.indexOf('?');
-  let path = query >= 0 ? url.slice(0, query) : url;
-  try {
-    path = decodeURIComponent(path);
-  } catch {
-    return true;
-  }
-  return path === '..' || path.includes('/..') || path.includes('../');
-}
-
 export function createProxy(upstreamUrl: string): Proxy {
   const upstream = new URL(upstreamUrl);
   const secure = upstream.protocol === 'https:';
@@ -77,8 +65,7 @@ export function createProxy(upstreamUrl: string): Proxy {
   const host = upstream.host;
 
   function forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): void {
-    const url = req.url ?? '/';
-    if (traverses(url)) return sendError(res, 400, 'The request path may not contain ".." segments.');
+    const url = options.target;
 
     // ---- the upstream request's headers, from the raw array -------------------------------------------------
     const raw = req.rawHeaders;

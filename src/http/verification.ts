@@ -1,8 +1,9 @@
 /**
  * The verification entrances over HTTP, on the one verifier:
  *   POST /v1/verify  JSON in, JSON out (always 200 for a well-formed question): for services and the SDK.
- *   GET  /v1/auth    forward auth for nginx auth_request, Traefik ForwardAuth and Envoy ext_authz (HTTP mode):
- *                    200 with identity headers, or 401/403/429 with the error envelope.
+ *   GET  /v1/auth    forward auth for nginx auth_request, Traefik ForwardAuth, Caddy forward_auth and Envoy
+ *                    ext_authz (HTTP mode), reading the original request only the way SIDEKEY_FORWARD_AUTH names
+ *                    (domain/forward-auth.ts): 200 with identity headers, or 400/401/403/429 with the envelope.
  * Both may require the service key SIDEKEY_VERIFY_KEY in X-Sidekey-Verify-Key (the production setting).
  * Their request logs are at "warn": thousands of lines a second would cost more than the verification itself.
  */
@@ -12,6 +13,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import type { Context } from '../app/context.js';
 import { toEnvelope } from '../domain/errors.js';
+import { originalRequest } from '../domain/forward-auth.js';
 import type { VerificationCode } from '../domain/verification.js';
 import { clientIp, trustedProxies, type TrustTest } from '../verify/client-ip.js';
 import type { VerificationResult } from '../verify/verifier.js';
@@ -25,6 +27,7 @@ export const AUTH_STYLE_HEADER = 'x-sidekey-auth-style';
 /** The Errors entry of each refusal, unless the verifier gave a more precise one (scope, version, path). */
 const FIELD_OF_CODE: Record<VerificationCode, { field: string; message: string }> = {
   ALLOWED: { field: '', message: '' },
+  REQUEST_TARGET_REFUSED: { field: 'path', message: 'is refused' },
   INVALID_CREDENTIALS: { field: 'Authorization', message: 'is missing, malformed or not valid' },
   API_ACCESS_DISABLED: { field: 'account', message: 'has API access turned off' },
   TOKEN_DISABLED: { field: 'token', message: 'is disabled' },
@@ -95,24 +98,35 @@ function sendAllowed(reply: FastifyReply, result: VerificationResult): void {
   reply.raw.end();
 }
 
-/** Status, headers and envelope of a refusal; `style: 'nginx'` turns a 429 into 403 plus X-Sidekey-Status. */
+const asciiJson = (value: unknown) => JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** Past this, X-Sidekey-Error carries the envelope without its Errors list (nginx's proxy_buffer_size is 4 KB). */
+const MAX_ERROR_HEADER_LENGTH = 2048;
+
+/**
+ * Status, headers and envelope of a refusal. `style: 'nginx'`: auth_request understands only 401 and 403, so
+ * any other status travels as a 403 carrying X-Sidekey-Status, and the envelope (bounded) in X-Sidekey-Error.
+ */
 export function sendDenial(reply: FastifyReply, result: VerificationResult, realm: string, style?: 'nginx') {
   const envelope = denialEnvelope(result);
   setRateLimitHeaders(reply, result);
   reply.header('X-Sidekey-Code', result.code);
   if (result.status === 401) reply.header('WWW-Authenticate', basicChallenge(realm));
   if (result.retryAfter !== undefined) reply.header('Retry-After', result.retryAfter);
-  let status: number = result.status;
+  return sendEnvelope(reply, result.status, envelope, style);
+}
+
+/** An envelope answer of /v1/auth, in the proxy's style. */
+function sendEnvelope(reply: FastifyReply, status: number, envelope: ReturnType<typeof toEnvelope> & { Code: string }, style: 'nginx' | undefined) {
   if (style === 'nginx') {
-    // nginx cannot read the subrequest's body, only its headers: the envelope travels in one (ASCII-only).
-    reply.header('X-Sidekey-Status', result.status);
-    reply.header('X-Sidekey-Error', asciiJson(envelope));
-    if (status === 429) status = 403;
+    reply.header('X-Sidekey-Status', status);
+    let header = asciiJson(envelope);
+    if (header.length > MAX_ERROR_HEADER_LENGTH) header = asciiJson({ ...envelope, Errors: [] });
+    reply.header('X-Sidekey-Error', header);
+    if (status !== 401 && status !== 403) status = 403;
   }
   return reply.status(status).send(envelope);
 }
-
-const asciiJson = (value: unknown) => JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
@@ -235,20 +249,18 @@ export function verificationRoutes(context: Context) {
       });
       const handler = async (request: FastifyRequest, reply: FastifyReply) => {
         const headers = request.headers;
+        const style = single(headers[AUTH_STYLE_HEADER]) === 'nginx' ? 'nginx' : undefined;
         const inPath = request.url.length > AUTH_PREFIX.length && request.url[AUTH_PREFIX.length] === '/';
-        const path = single(headers['x-original-uri']) ?? single(headers['x-forwarded-uri']) ?? (inPath ? request.url.slice(AUTH_PREFIX.length) : undefined);
-        const method = single(headers['x-original-method']) ?? single(headers['x-forwarded-method']) ?? (inPath ? request.method : 'GET');
-        if (!path) {
-          return reply.status(400).send(toEnvelope('Forward auth needs the original request: X-Original-URI (nginx) or X-Forwarded-Uri (Traefik), or the path after /v1/auth (Envoy path_prefix).', [{ field: 'X-Original-URI', message: 'is required' }]));
-        }
+        const original = originalRequest(config.forwardAuth, { headers, method: request.method, pathAfterPrefix: inPath ? request.url.slice(AUTH_PREFIX.length) : undefined });
+        if (!original.ok) return sendEnvelope(reply, 400, { ...toEnvelope(original.message, [{ field: original.field, message: original.message }]), Code: original.code }, style);
         const result = await verifier.verify({
           authorization: headers.authorization,
-          method,
-          path,
+          method: original.method,
+          path: original.target,
           apiVersion: single(headers['ir-version']),
           ip: clientIpOf(request, isTrusted),
         });
-        if (!result.valid) return sendDenial(reply, result, realm, single(headers[AUTH_STYLE_HEADER]) === 'nginx' ? 'nginx' : undefined);
+        if (!result.valid) return sendDenial(reply, result, realm, style);
         return sendAllowed(reply, result);
       };
       const schema = { tags: ['verification'], summary: 'Forward auth (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz)' };

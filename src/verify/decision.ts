@@ -6,9 +6,10 @@
 import { createHmac } from 'node:crypto';
 import { type Catalog, type Scope, isSupportedVersion } from '../domain/catalog.js';
 import { cidrContains } from '../domain/cidr.js';
-import { type DenialCode, accountSidInSegments, accountSidRoots, isCanonicalPath, parseVersionText, versionFromQuery } from '../domain/verification.js';
+import { type RequestTarget, excerpt } from '../domain/request-target.js';
+import { LETTER_CASE_DIFFERS, type RouteTable, compileRouteTables } from '../domain/routes.js';
+import { type DenialCode, accountSidInSegments, accountSidRoots, parseVersionText } from '../domain/verification.js';
 import { type CachedToken, hasScope } from './entry.js';
-import { type RouteTable, compileRouteTables, pathSegments } from './route-table.js';
 
 /** The catalog, prepared once for matching. */
 export interface CatalogRules {
@@ -23,9 +24,7 @@ export function prepareCatalog(catalog: Catalog): CatalogRules {
 
 export interface RequestFacts {
   method: string;
-  /** The path as the API client sent it, query string included. */
-  path: string;
-  /** `IR-Version` header or the `apiVersion` field of POST /v1/verify; the `IrVersion` query parameter is read from `path`. */
+  /** `IR-Version` header or the `apiVersion` field of POST /v1/verify; the `IrVersion` query parameter is read from the target. */
   apiVersion?: string | number;
   ip?: string;
 }
@@ -73,44 +72,50 @@ const scopeMethod = (method: string) => {
 
 /**
  * The code for an authenticated request, in the issue's order: the path's SID (401), then account access,
- * state, validity window, IP, version, scope (403). Rate limits come after, in the verifier.
+ * state, validity window, IP, version, the endpoint and its scope (403). Rate limits come after, in the verifier.
+ * Every path rule reads the one parsed target: the SID, the endpoint and (through the scope) the rate bucket.
  */
-export function authorize(entry: CachedToken, request: RequestFacts, rules: CatalogRules, now: number): Authorization {
-  const segments = pathSegments(request.path);
+export function authorize(entry: CachedToken, request: RequestFacts, target: RequestTarget, rules: CatalogRules, now: number): Authorization {
+  const segments = target.segments;
   const pathSid = accountSidInSegments(segments, rules.accountRoots);
-  if (pathSid !== undefined && pathSid !== entry.accountSid) {
-    return { code: 'INVALID_CREDENTIALS', detail: { field: 'path', message: 'The Account SID in the path is not the one in the credentials.' } };
-  }
+  if (pathSid !== undefined && pathSid !== entry.accountSid) return otherAccount();
   if (!entry.apiAccessEnabled) return { code: 'API_ACCESS_DISABLED' };
   if (entry.state !== 'enabled') return { code: 'TOKEN_DISABLED' };
   if (entry.expiresAt !== null && now >= entry.expiresAt) return { code: 'TOKEN_EXPIRED' };
   if (entry.notBefore !== null && now < entry.notBefore) return { code: 'TOKEN_NOT_YET_VALID' };
   if (entry.allowedCidrs.length > 0 && !ipAllowed(entry, request.ip)) return { code: 'IP_NOT_ALLOWED' };
 
-  const apiVersion = requestedVersion(request) ?? entry.apiVersion;
+  const apiVersion = requestedVersion(request, target) ?? entry.apiVersion;
   if (Number.isNaN(apiVersion) || !isSupportedVersion(rules.catalog, apiVersion)) {
     const listed = rules.catalog.versions.map((v) => v.version).join(', ');
     return { code: 'VERSION_UNSUPPORTED', detail: { field: 'IR-Version', message: `must be one of ${listed}` } };
   }
-  if (!isCanonicalPath(request.path)) {
-    return { code: 'INSUFFICIENT_SCOPE', apiVersion, detail: { field: 'path', message: 'Paths with dot segments or encoded slashes, dots or backslashes are refused.' } };
-  }
   const method = scopeMethod(request.method);
-  const scope = rules.routes.get(apiVersion)!.match(method, segments);
+  const route = rules.routes.get(apiVersion)!.match(method, segments);
+  if (route === LETTER_CASE_DIFFERS) {
+    return { code: 'REQUEST_TARGET_REFUSED', apiVersion, detail: { field: 'path', message: "A path segment differs from the catalog's spelling only in letter case; servers disagree on which endpoint that is." } };
+  }
+  if (route !== undefined && route.accountSidAt >= 0 && segments[route.accountSidAt] !== entry.accountSid) return otherAccount();
+  const scope = route?.scope;
   const kind = entry.kind;
-  if (kind === 'legacy_rw') return { code: 'ALLOWED', apiVersion, scope };
-  if (kind === 'legacy_ro') {
-    return method === 'GET' ? { code: 'ALLOWED', apiVersion, scope } : insufficientScope(apiVersion, scope, method, request.path, 'Read-Only tokens may only call GET endpoints.');
+  if (kind === 'legacy_rw' || kind === 'legacy_ro') {
+    // Account-wide, never path-blind: only the catalog's endpoints, under the token's own Account SID.
+    if (route === undefined || route.accountSidAt < 0) {
+      return { code: 'INSUFFICIENT_SCOPE', apiVersion, detail: { field: 'path', message: `Legacy account tokens reach only the catalog's endpoints under their own Account SID, not ${method} ${excerpt(target.path)}.` } };
+    }
+    if (kind === 'legacy_rw' || method === 'GET') return { code: 'ALLOWED', apiVersion, scope };
+    return insufficientScope(apiVersion, scope, method, target, 'Read-Only tokens may only call GET endpoints.');
   }
   if (scope && hasScope(entry, scope.id)) return { code: 'ALLOWED', apiVersion, scope };
-  return insufficientScope(apiVersion, scope, method, request.path);
+  return insufficientScope(apiVersion, scope, method, target);
 }
 
-function insufficientScope(apiVersion: number, scope: Scope | undefined, method: string, path: string, why?: string): Authorization {
-  const bare = path.split('?')[0];
+const otherAccount = (): Authorization => ({ code: 'INVALID_CREDENTIALS', detail: { field: 'path', message: 'The Account SID in the path is not the one in the credentials.' } });
+
+function insufficientScope(apiVersion: number, scope: Scope | undefined, method: string, target: RequestTarget, why?: string): Authorization {
   const message = scope
     ? `${why ? `${why} ` : ''}This endpoint needs the scope "${scope.name}" (${scope.id}): ${scope.method} ${scope.path}.`
-    : `No scope of API version ${apiVersion} covers ${method} ${bare}.`;
+    : `No scope of API version ${apiVersion} covers ${method} ${excerpt(target.path)}.`;
   return { code: 'INSUFFICIENT_SCOPE', apiVersion, scope, detail: { field: 'scope', message } };
 }
 
@@ -121,8 +126,8 @@ function ipAllowed(entry: CachedToken, ip: string | undefined): boolean {
 }
 
 /** The version the request names: the header (or verify field) first, then the query parameter. NaN if malformed. */
-function requestedVersion(request: RequestFacts): number | undefined {
+function requestedVersion(request: RequestFacts, target: RequestTarget): number | undefined {
   const named = parseVersionText(request.apiVersion);
   if (named !== undefined) return named;
-  return request.path.includes('?') ? parseVersionText(versionFromQuery(request.path)) : undefined;
+  return target.versionParameter === undefined ? undefined : parseVersionText(target.versionParameter);
 }

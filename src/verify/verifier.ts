@@ -1,12 +1,13 @@
 /**
  * The hot path, shared by POST /v1/verify, GET /v1/auth, the gateway and in-process callers:
- *   parse → reject malformed credentials (format, checksum; no I/O) → cache lookup by SID (a miss loads once,
+ *   parse the request target (refuse an ambiguous one; no I/O) → reject malformed credentials (format, checksum; no I/O) → cache lookup by SID (a miss loads once,
  *   however many requests wait for it) → constant-time secret check → authorize (pure) → rate limit →
  *   count usage in memory → answer.
  * A cache hit makes no database call and no write; with in-memory rate limits it returns synchronously.
  */
 import type { Store } from '../store/database.js';
 import type { Catalog, Scope } from '../domain/catalog.js';
+import { type RequestTarget, type TargetOptions, type TargetRefusal, parseRequestTarget } from '../domain/request-target.js';
 import { type VerificationCode, MESSAGE_OF_CODE, STATUS_OF_CODE } from '../domain/verification.js';
 import type { ChangeFeed } from '../tokens/changes.js';
 import { type StoredToken, findTokenForVerification } from '../tokens/store.js';
@@ -18,6 +19,10 @@ import type { RateLimitOutcome, RateLimitState, RateLimitStore } from './rate-li
 import type { UsageRecorder } from './usage.js';
 
 export interface VerificationRequest extends RequestFacts {
+  /** The request target as the API client sent it (path and query)… */
+  path?: string;
+  /** …or already parsed (the gateway parses it once, to forward the canonical form it was checked as). */
+  target?: RequestTarget;
   /** The raw Authorization header value (Basic or Bearer)… */
   authorization?: string;
   /** …or the two parts given separately (POST /v1/verify). */
@@ -35,7 +40,7 @@ export interface RequiredScope {
 export interface VerificationResult {
   valid: boolean;
   code: VerificationCode;
-  status: 200 | 401 | 403 | 429;
+  status: 200 | 400 | 401 | 403 | 429;
   message: string;
   /** Present once the credentials authenticated a token. */
   token?: TokenIdentity;
@@ -62,6 +67,8 @@ export interface VerifierOptions {
   rateLimits: RateLimitStore;
   usage: UsageRecorder;
   cache?: Partial<TokenCacheOptions>;
+  /** How request targets are parsed (method override is refused unless the operator opted in). */
+  targets?: TargetOptions;
   /** How a cache miss reads a token; defaults to one indexed query joining the account's API access flag. */
   loader?: TokenLoader;
   now?: () => number;
@@ -94,12 +101,14 @@ export class Verifier {
 
   /** Synchronous on a warm cache with local rate limits; a Promise when it must load a token or ask Redis. */
   verify(request: VerificationRequest): VerificationResult | Promise<VerificationResult> {
+    const target = request.target ?? parseRequestTarget(request.path ?? '', this.o.targets);
+    if (target.refused) return targetRefused(target);
     const credentials = credentialsOf(request);
     if (!credentials || !isWellFormed(credentials, this.o.sidPrefix)) return INVALID;
     const now = this.now();
     const entry = this.cache.get(credentials.accountSid, now);
-    if (entry !== undefined) return this.decide(entry, credentials.authToken, request, now);
-    return this.load(credentials.accountSid).then((loaded) => this.decide(loaded, credentials.authToken, request, this.now()));
+    if (entry !== undefined) return this.decide(entry, credentials.authToken, request, target, now);
+    return this.load(credentials.accountSid).then((loaded) => this.decide(loaded, credentials.authToken, request, target, this.now()));
   }
 
   private load(accountSid: string): Promise<CacheEntry> {
@@ -119,7 +128,7 @@ export class Verifier {
     return loading;
   }
 
-  private decide(entry: CacheEntry, authToken: string, request: RequestFacts, now: number): VerificationResult | Promise<VerificationResult> {
+  private decide(entry: CacheEntry, authToken: string, request: RequestFacts, target: RequestTarget, now: number): VerificationResult | Promise<VerificationResult> {
     if (entry.negative) return INVALID;
     const match = matchSecret(entry, authToken, this.o.hashKey, now);
     if (match === 'none') {
@@ -128,7 +137,7 @@ export class Verifier {
     }
     // The memo is only ever the current secret: a reset drops the whole entry, memo included.
     if (match === 'current' && entry.acceptedAuthToken === undefined) entry.acceptedAuthToken = detachedCopy(authToken);
-    const authorization = authorize(entry, request, this.rules, now);
+    const authorization = authorize(entry, request, target, this.rules, now);
     if (authorization.code === 'INVALID_CREDENTIALS') {
       this.o.usage.count(entry.id, 'INVALID_CREDENTIALS', now);
       return { ...INVALID, detail: authorization.detail };
@@ -170,6 +179,11 @@ export class Verifier {
   close(): void {
     this.unsubscribe();
   }
+}
+
+/** A refused target is answered before the credentials are read: the rules are public, the answer reveals nothing. */
+function targetRefused(refusal: TargetRefusal): VerificationResult {
+  return { valid: false, code: 'REQUEST_TARGET_REFUSED', status: refusal.status, message: MESSAGE_OF_CODE.REQUEST_TARGET_REFUSED, detail: { field: 'path', message: refusal.reason } };
 }
 
 function credentialsOf(request: VerificationRequest): Credentials | undefined {

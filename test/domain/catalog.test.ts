@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import fc from 'fast-check';
 import {
-  ScopeMatcher,
-  compileMatchers,
   describeCatalog,
   isScopeInVersion,
   parseCatalog,
   scopesMissingInVersion,
-  splitPath,
-  type Scope,
 } from '../../src/domain/catalog.js';
 
 const rawBrand = JSON.parse(readFileSync(new URL('../../catalog/brand.json', import.meta.url), 'utf8'));
@@ -64,15 +59,6 @@ describe('the shipped brand catalog', () => {
     for (const s of contracts.scopes.filter((x) => x.method === 'GET')) expect(s.since).toBeUndefined();
     expect(scopesMissingInVersion(brand, ['acceptContract', 'listContracts'], 12)).toEqual(['acceptContract']);
     expect(scopesMissingInVersion(brand, ['acceptContract', 'listContracts'], 13)).toEqual([]);
-  });
-
-  it('each version matcher knows exactly the scopes that exist in it', () => {
-    const matchers = compileMatchers(brand);
-    const v12 = matchers.get(12)!;
-    const v14 = matchers.get(14)!;
-    expect(v12.match('POST', '/Advertisers/IRabc/Programs/123/Contracts')).toBeUndefined();
-    expect(v14.match('POST', '/Advertisers/IRabc/Programs/123/Contracts')?.id).toBe('acceptContract');
-    expect(v14.match('GET', '/Advertisers/IRabc/PromoCodeExceptionLists/9/Items')?.id).toBe('listPromoCodeExceptionListItems');
   });
 
   it('ids are stable: parsing the same data twice gives the same ids in the same order', () => {
@@ -178,86 +164,5 @@ describe('since/until', () => {
 
   it('an unknown id is missing in every version', () => {
     expect(scopesMissingInVersion(catalog, ['nope', 'always'], 2)).toEqual(['nope']);
-  });
-});
-
-describe('ScopeMatcher', () => {
-  const scope = (id: string, method: Scope['method'], path: string): Scope => ({ id, name: id, method, path, category: 'C' });
-  const matcher = new ScopeMatcher([
-    scope('listItems', 'GET', '/Accounts/{Sid}/Items'),
-    scope('getItem', 'GET', '/Accounts/{Sid}/Items/{ItemId}'),
-    scope('getItemSummary', 'GET', '/Accounts/{Sid}/Items/Summary'),
-    scope('createItem', 'POST', '/Accounts/{Sid}/Items'),
-    scope('getNested', 'GET', '/Accounts/{Sid}/Items/{ItemId}/Parts/{PartId}'),
-    scope('getSpecialPart', 'GET', '/Accounts/{Sid}/Items/Special/Parts/{PartId}'),
-  ]);
-
-  it('the most specific template wins: a literal segment beats a {param} at the same place', () => {
-    expect(matcher.match('GET', '/Accounts/IR1/Items/Summary')?.id).toBe('getItemSummary');
-    expect(matcher.match('GET', '/Accounts/IR1/Items/42')?.id).toBe('getItem');
-    expect(matcher.match('GET', '/Accounts/IR1/Items/Special/Parts/1')?.id).toBe('getSpecialPart');
-    expect(matcher.match('GET', '/Accounts/IR1/Items/Other/Parts/1')?.id).toBe('getNested');
-  });
-
-  it('falls back to the {param} branch when the literal branch has no match further down', () => {
-    // "Summary" is a literal leaf; /Summary/Parts/1 only exists through {ItemId}.
-    expect(matcher.match('GET', '/Accounts/IR1/Items/Summary/Parts/1')?.id).toBe('getNested');
-  });
-
-  it('matches on method, ignores the query string, trailing slashes and literal case', () => {
-    expect(matcher.match('POST', '/Accounts/IR1/Items')?.id).toBe('createItem');
-    expect(matcher.match('post', '/Accounts/IR1/Items')?.id).toBe('createItem');
-    expect(matcher.match('DELETE', '/Accounts/IR1/Items')).toBeUndefined();
-    expect(matcher.match('GET', '/Accounts/IR1/Items?PageSize=10')?.id).toBe('listItems');
-    expect(matcher.match('GET', '/accounts/IR1/items/')?.id).toBe('listItems');
-    expect(matcher.match('GET', '/Accounts/IR1')).toBeUndefined();
-    expect(matcher.match('GET', '/Accounts/IR1/Items/1/Parts')).toBeUndefined();
-  });
-
-  it('knowsPath answers for any method', () => {
-    expect(matcher.knowsPath('/Accounts/IR1/Items')).toBe(true);
-    expect(matcher.knowsPath('/Accounts/IR1/Nothing')).toBe(false);
-  });
-
-  it('splitPath drops empty segments and the query', () => {
-    expect(splitPath('//a//b/?x=/c')).toEqual(['a', 'b']);
-  });
-
-  it('every brand scope is found by its own path template with parameters filled in', () => {
-    const matchers = compileMatchers(brand);
-    for (const version of [11, 14]) {
-      const m = matchers.get(version)!;
-      for (const s of brand.scopesById.values()) {
-        if (!isScopeInVersion(s, version)) continue;
-        const concrete = s.path.replace(/\{[^}]+\}/g, 'X1');
-        const found = m.match(s.method, concrete);
-        expect(found, `${s.method} ${s.path}`).toBeDefined();
-        // Another template may be equally specific only if it is the same template.
-        expect(found!.path.replace(/\{[^}]+\}/g, 'X1').toLowerCase()).toBe(concrete.toLowerCase());
-      }
-    }
-  });
-
-  it('for random literal/param templates, the match is the template with the most leading literals', () => {
-    const segment = fc.constantFrom('A', 'B', '{p}');
-    fc.assert(
-      fc.property(fc.uniqueArray(fc.array(segment, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12, selector: (s) => s.join('/') }), fc.array(fc.constantFrom('A', 'B', 'C'), { minLength: 1, maxLength: 4 }), (templates, request) => {
-        const scopes = templates.map((segs, i) => scope(`s${i}`, 'GET', `/${segs.join('/')}`));
-        const found = new ScopeMatcher(scopes).match('GET', `/${request.join('/')}`);
-        const fits = (segs: string[]) => segs.length === request.length && segs.every((s, i) => s === '{p}' || s === request[i]);
-        const candidates = templates.filter(fits);
-        if (candidates.length === 0) {
-          expect(found).toBeUndefined();
-          return;
-        }
-        // Most specific: compare segment by segment, a literal beats a param at the first difference.
-        const best = candidates.reduce((a, b) => {
-          for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] === '{p}' ? b : a;
-          return a;
-        });
-        expect(found?.path).toBe(`/${best.join('/')}`);
-      }),
-      { numRuns: 500 },
-    );
   });
 });

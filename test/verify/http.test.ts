@@ -88,18 +88,15 @@ describeEachDialect('verification over HTTP', (dialect) => {
       expect(Number(response.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
     });
 
-    it('Traefik style X-Forwarded-Method/Uri, and Envoy style (the path after /v1/auth, the request method)', async () => {
-      const traefik = await auth({ authorization: issued.authorization, 'x-forwarded-method': 'GET', 'x-forwarded-uri': apiPath(issued.accountSid) });
-      expect(traefik.statusCode).toBe(200);
+    it('Envoy style needs its own configuration: by default (nginx) only X-Original-Method/URI are read', async () => {
       const envoy = await app.inject({ method: 'GET', url: `/v1/auth${apiPath(issued.accountSid, '/Actions/8')}`, headers: { authorization: issued.authorization } });
-      expect(envoy.statusCode).toBe(200);
-      const envoyPut = await app.inject({ method: 'PUT', url: `/v1/auth${apiPath(issued.accountSid, '/Actions')}`, headers: { authorization: issued.authorization, 'content-type': 'application/xml' }, payload: '<Action/>' });
-      expect(envoyPut.statusCode).toBe(403);
+      expect(envoy.statusCode).toBe(400);
+      expect(envoy.json()).toMatchObject({ Code: 'FORWARD_AUTH_HEADERS_MISSING' });
     });
 
     it('401 with WWW-Authenticate Basic and the envelope, for missing and wrong credentials', async () => {
       for (const headers of [{}, { authorization: basic(issued.accountSid, generateAuthToken()) }] as Record<string, string>[]) {
-        const response = await auth({ ...headers, 'x-original-uri': apiPath(issued.accountSid) });
+        const response = await auth({ ...headers, 'x-original-method': 'GET', 'x-original-uri': apiPath(issued.accountSid) });
         expect(response.statusCode).toBe(401);
         expect(response.headers['www-authenticate']).toMatch(/^Basic realm="[^"]+"/);
         expect(response.headers['x-ratelimit-limit']).toBeUndefined();
@@ -119,7 +116,7 @@ describeEachDialect('verification over HTTP', (dialect) => {
 
     it('429 with Retry-After; in nginx style a 403 that carries the real status and envelope in headers', async () => {
       const limited = await issueToken(t.context, brand, { rateLimit: { limit: 1, windowSeconds: 3600 } });
-      const headers = { authorization: limited.authorization, 'x-original-uri': apiPath(limited.accountSid) };
+      const headers = { authorization: limited.authorization, 'x-original-method': 'GET', 'x-original-uri': apiPath(limited.accountSid) };
       expect((await auth(headers)).statusCode).toBe(200);
       const plain = await auth(headers);
       expect(plain.statusCode).toBe(429);
@@ -135,7 +132,9 @@ describeEachDialect('verification over HTTP', (dialect) => {
     it('400 when the proxy does not say which request it asks about', async () => {
       const response = await auth({ authorization: issued.authorization });
       expect(response.statusCode).toBe(400);
-      expect(response.json().Errors[0].Field).toBe('X-Original-URI');
+      expect(response.json()).toMatchObject({ Code: 'FORWARD_AUTH_HEADERS_MISSING', Errors: [{ Field: 'X-Original-URI' }] });
+      const noMethod = await auth({ authorization: issued.authorization, 'x-original-uri': apiPath(issued.accountSid) });
+      expect(noMethod.json()).toMatchObject({ Code: 'FORWARD_AUTH_HEADERS_MISSING', Errors: [{ Field: 'X-Original-Method' }] });
     });
   });
 
@@ -162,9 +161,48 @@ describeEachDialect('verification over HTTP: deployment settings', (dialect) => 
     }
   }
 
+  it('each forward-auth style reads exactly the header pair its proxy sets; a call that also carries another pair is a 400', async () => {
+    const t = await createTestContext(dialect);
+    try {
+      const brand = await createBrand(t.context);
+      const issued = await issueToken(t.context, brand, { scopes: ['listActions'] });
+      const allowed = apiPath(issued.accountSid);
+      const refused = apiPath(issued.accountSid, '/Actions/8');
+      const original = { 'x-original-method': 'GET', 'x-original-uri': allowed };
+      const forwarded = { 'x-forwarded-method': 'GET', 'x-forwarded-uri': allowed };
+      const styles = [
+        { style: 'nginx', own: original, foreign: { 'x-forwarded-uri': allowed } },
+        { style: 'traefik', own: forwarded, foreign: { 'x-original-uri': allowed } },
+        { style: 'caddy', own: forwarded, foreign: { 'x-original-method': 'GET' } },
+      ] as const;
+      for (const { style, own, foreign } of styles) {
+        const app = await buildApp({ ...t.context, config: { ...t.context.config, forwardAuth: style } }, { logger: false, plugins: [verificationRoutes({ ...t.context, config: { ...t.context.config, forwardAuth: style } })] });
+        const ask = (headers: Record<string, string>) => app.inject({ method: 'GET', url: '/v1/auth', headers: { authorization: issued.authorization, ...headers } });
+        expect((await ask(own)).statusCode, style).toBe(200);
+        const conflict = await ask({ ...own, ...foreign });
+        expect(conflict.statusCode, style).toBe(400);
+        expect(conflict.json(), style).toMatchObject({ Code: 'FORWARD_AUTH_HEADERS_CONFLICT' });
+        // The client's copy of an allowed path never stands in for the proxy's own pair.
+        expect((await ask(foreign)).statusCode, style).toBe(400);
+        await app.close();
+      }
+      const envoyContext = { ...t.context, config: { ...t.context.config, forwardAuth: 'envoy' as const } };
+      const envoy = await buildApp(envoyContext, { logger: false, plugins: [verificationRoutes(envoyContext)] });
+      const viaPath = (path: string, method: 'GET' | 'PUT', headers: Record<string, string> = {}) => envoy.inject({ method, url: `/v1/auth${path}`, headers: { authorization: issued.authorization, ...headers } });
+      expect((await viaPath(allowed, 'GET')).statusCode).toBe(200);
+      expect((await viaPath(refused, 'GET')).statusCode).toBe(403);
+      expect((await viaPath(allowed, 'PUT')).statusCode).toBe(403);
+      expect((await viaPath(refused, 'GET', { 'x-original-uri': allowed })).json()).toMatchObject({ Code: 'FORWARD_AUTH_HEADERS_CONFLICT' });
+      expect((await viaPath(refused, 'GET', { 'x-forwarded-uri': allowed })).json()).toMatchObject({ Code: 'FORWARD_AUTH_HEADERS_CONFLICT' });
+      await envoy.close();
+    } finally {
+      await t.close();
+    }
+  });
+
   it('X-Forwarded-For / X-Real-IP count only when the direct peer is a trusted proxy', async () => {
     const ask = (app: FastifyInstance, issued: Issued, headers: Record<string, string>) =>
-      app.inject({ method: 'GET', url: '/v1/auth', remoteAddress: '127.0.0.1', headers: { authorization: issued.authorization, 'x-original-uri': apiPath(issued.accountSid), ...headers } });
+      app.inject({ method: 'GET', url: '/v1/auth', remoteAddress: '127.0.0.1', headers: { authorization: issued.authorization, 'x-original-method': 'GET', 'x-original-uri': apiPath(issued.accountSid), ...headers } });
     await withApp({ trustedProxies: ['loopback'] }, async (app, _t, issued) => {
       expect((await ask(app, issued, { 'x-forwarded-for': '203.0.113.5' })).statusCode).toBe(200);
       expect((await ask(app, issued, { 'x-forwarded-for': '203.0.113.5, 198.51.100.9' })).statusCode).toBe(403);

@@ -98,7 +98,7 @@ describeEachDialect('verifier', (dialect) => {
       expect(await verify(issued, '/Actions')).toMatchObject({ code: 'ALLOWED', rateLimit: { limit: 1000, remaining: 989 } });
     });
 
-    it('legacy tokens: Read/Write reaches every endpoint, Read-Only gets 403 naming the scope for any non-GET', async () => {
+    it('legacy tokens: Read/Write reaches every catalog endpoint of its account, Read-Only gets 403 naming the scope for any non-GET', async () => {
       const { operator } = await import('../../src/domain/actor.js');
       const legacyBrand = await createBrand(t.context);
       await t.context.tokens.enableLegacyTokens(operator('test'), legacyBrand.accountId);
@@ -110,7 +110,8 @@ describeEachDialect('verifier', (dialect) => {
       };
       const rw = await pair('legacy_rw');
       const ro = await pair('legacy_ro');
-      expect((await verify(rw, '/Campaigns/1', { method: 'DELETE' })).code).toBe('ALLOWED');
+      expect((await verify(rw, '/Catalogs/1/Items/2', { method: 'DELETE' })).code).toBe('ALLOWED');
+      expect((await verify(rw, '/Campaigns/1', { method: 'DELETE' })).code).toBe('INSUFFICIENT_SCOPE');
       expect((await verify(ro, '/Campaigns/1')).code).toBe('ALLOWED');
       expect(await verify(ro, '/Actions', { method: 'PUT' })).toMatchObject({ code: 'INSUFFICIENT_SCOPE', requiredScope: { id: 'updateActionOrItems' } });
     });
