@@ -131,3 +131,47 @@ function isListening(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
+
+export const CADDY_BIN = process.env.CADDY_BIN ?? '/usr/bin/caddy';
+export const caddyAvailable = () => existsSync(CADDY_BIN);
+
+export interface RunningCaddy {
+  dir: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Caddy in the foreground with the Caddyfile `caddyfile(dir)` returns, its own config, data and home
+ * directories (never the system's), ready once every port in `ports` listens. The Caddyfile should turn
+ * the admin API off (`admin off`) and automatic HTTPS off.
+ */
+export async function startCaddy(ports: number[], caddyfile: (dir: string) => string): Promise<RunningCaddy> {
+  const dir = mkdtempSync(join(tmpdir(), 'sidekey-caddy-'));
+  const config = join(dir, 'Caddyfile');
+  writeFileSync(config, caddyfile(dir));
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data') };
+  const child = spawn(CADDY_BIN, ['run', '--config', config, '--adapter', 'caddyfile'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const started = Date.now();
+  for (const port of ports) {
+    while (!(await isListening(port))) {
+      if (child.exitCode !== null) throw new Error(`caddy exited with ${child.exitCode}:\n${output}`);
+      if (Date.now() - started > 15_000) {
+        await stopProcess(child);
+        throw new Error(`caddy did not listen on ${port}:\n${output}`);
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    dir,
+    output: () => output,
+    async stop() {
+      await stopProcess(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
