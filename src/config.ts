@@ -22,8 +22,6 @@ export interface Config {
   verifyKey?: string;
   /** The proxy in front of /v1/auth: the one pair of original-request headers it sets is the only one read. */
   forwardAuth: ForwardAuthStyle;
-  /** Whether `_method` and the X-HTTP-Method-Override family may reach the upstream. */
-  allowMethodOverride: boolean;
   publicUrl?: string;
   logLevel: string;
   sessionTtlSeconds: number;
@@ -41,8 +39,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (!Number.isInteger(sessionTtlSeconds) || sessionTtlSeconds < 60) problems.push(`SESSION_TTL_SECONDS must be a whole number of seconds ≥ 60, got "${env.SESSION_TTL_SECONDS}"`);
   const forwardAuth = (env.SIDEKEY_FORWARD_AUTH ?? 'nginx') as ForwardAuthStyle;
   if (!FORWARD_AUTH_STYLES.includes(forwardAuth)) problems.push(`SIDEKEY_FORWARD_AUTH must be one of ${FORWARD_AUTH_STYLES.join(', ')}, got "${env.SIDEKEY_FORWARD_AUTH}"`);
-  const methodOverride = env.SIDEKEY_ALLOW_METHOD_OVERRIDE ?? 'false';
-  if (methodOverride !== 'true' && methodOverride !== 'false') problems.push(`SIDEKEY_ALLOW_METHOD_OVERRIDE must be "true" or "false", got "${methodOverride}"`);
   if (problems.length > 0) throw new Error(`Configuration problems:\n  ${problems.join('\n  ')}`);
   const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   return {
@@ -62,7 +58,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trustedProxies: list(env.TRUSTED_PROXIES),
     verifyKey: env.SIDEKEY_VERIFY_KEY || undefined,
     forwardAuth,
-    allowMethodOverride: methodOverride === 'true',
     publicUrl: env.PUBLIC_URL || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     sessionTtlSeconds,

@@ -49,7 +49,17 @@ const GATEWAY_OWNED = new Set(['content-length', 'transfer-encoding', 'host', 'a
  * CGI servers turn into HTTP_PROXY, "httpoxy"), and the method-override headers, because the verifier checks
  * the request's own method and the upstream must serve that one.
  */
-const NEVER_FORWARDED = new Set(['authorization', 'proxy-authorization', 'proxy', 'x-http-method-override', 'x-http-method', 'x-method-override']);
+const METHOD_OVERRIDE_HEADERS = ['x-http-method-override', 'x-http-method', 'x-method-override'];
+const NEVER_FORWARDED = new Set(['authorization', 'proxy-authorization', 'proxy', ...METHOD_OVERRIDE_HEADERS]);
+
+/**
+ * The method-override header a request carries, in any spelling, if any. Forward auth refuses such a request:
+ * the proxy in front forwards it, and the upstream would run another method than the one checked.
+ */
+export function methodOverrideHeader(names: Iterable<string>): string | undefined {
+  for (const name of names) if (METHOD_OVERRIDE_HEADERS.includes(normalisedHeaderName(name))) return name;
+  return undefined;
+}
 
 const UNDERSCORE = /_/g;
 

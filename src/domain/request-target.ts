@@ -14,7 +14,7 @@
  *       `;` anywhere (a matrix-parameter delimiter for Tomcat, Spring, Jetty and Fastify 4);
  *       an encoded `/ \ . % ; # ?`, an encoded control character or an encoded non-ASCII byte;
  *       `.` or `..` segments; empty segments (`//`, a trailing `/`);
- *       a `_method` query parameter (method override), unless the operator opted in;
+ *       a `_method` query parameter (method override: the upstream would run another method than the one checked);
  *       the `IrVersion` query parameter more than once (servers disagree on which one counts).
  *
  * Percent-escapes of letters, digits, `-`, `_` and `~` are decoded (every server treats `%41` as `A`); every
@@ -47,11 +47,6 @@ export interface TargetRefusal {
 }
 
 export type ParsedTarget = RequestTarget | TargetRefusal;
-
-export interface TargetOptions {
-  /** Let `_method` through (for upstreams that rely on method override). Off by default. */
-  allowMethodOverride?: boolean;
-}
 
 const refuse = (status: 400 | 403, reason: string): TargetRefusal => ({ refused: true, status, reason });
 
@@ -114,7 +109,7 @@ function escapeRefusal(byte: number): TargetRefusal {
 // ---- the parser -------------------------------------------------------------------------------------------
 
 /** Parses an origin-form request target (`/path?query`) into its canonical form, or says why it is refused. */
-export function parseRequestTarget(raw: string, options: TargetOptions = {}): ParsedTarget {
+export function parseRequestTarget(raw: string): ParsedTarget {
   if (raw.length > MAX_REQUEST_TARGET_LENGTH) return refuse(400, `The request target is longer than ${MAX_REQUEST_TARGET_LENGTH} characters.`);
   if (raw.charCodeAt(0) !== 0x2f) return refuse(400, "The request target must be a path starting with '/'.");
   const queryAt = raw.indexOf('?');
@@ -141,7 +136,7 @@ export function parseRequestTarget(raw: string, options: TargetOptions = {}): Pa
   let versionParameter: string | undefined;
   if (queryAt >= 0) {
     query = raw.slice(queryAt + 1);
-    const checked = checkQuery(query, options);
+    const checked = checkQuery(query);
     if (typeof checked !== 'string' && checked !== undefined) return checked;
     versionParameter = checked;
   }
@@ -182,7 +177,7 @@ const METHOD_OVERRIDE_PARAMETER = '_method';
  * Checks the query's characters and parameters; answers the IrVersion value (undefined when absent) or a
  * refusal. Parameter names are compared after decoding, in any letter case (`Ir%56ersion` is `IrVersion`).
  */
-function checkQuery(query: string, options: TargetOptions): string | undefined | TargetRefusal {
+function checkQuery(query: string): string | undefined | TargetRefusal {
   let version: string | undefined;
   let seenVersion = false;
   let start = 0;
@@ -197,7 +192,7 @@ function checkQuery(query: string, options: TargetOptions): string | undefined |
           if (seenVersion) return refuse(403, 'The query names IrVersion more than once.');
           seenVersion = true;
           version = decodeValue(eq < 0 ? '' : pair.slice(eq + 1));
-        } else if (name === METHOD_OVERRIDE_PARAMETER && !options.allowMethodOverride) {
+        } else if (name === METHOD_OVERRIDE_PARAMETER) {
           return refuse(403, 'The query carries a _method override parameter.');
         }
       }

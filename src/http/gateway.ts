@@ -33,13 +33,17 @@ export function gatewayRoutes(context: Context) {
   const allRoutes = new RouteTable(catalog.scopesById.values());
   const isTrusted = trustedProxies(config.trustedProxies);
 
-  const targetOptions = { allowMethodOverride: config.allowMethodOverride };
   const refused = (status: 400 | 403, message: string): VerificationResult => ({ valid: false, code: 'REQUEST_TARGET_REFUSED', status, message: MESSAGE_OF_CODE.REQUEST_TARGET_REFUSED, detail: { field: 'path', message } });
 
   const proxy = createProxy(upstream ?? 'http://127.0.0.1');
 
   const verifyThenProxy = async (request: FastifyRequest, reply: FastifyReply) => {
-    const target = parseRequestTarget(request.url, targetOptions);
+    const framing = proxy.refusal(request.raw);
+    if (framing) {
+      reply.hijack();
+      return proxy.refuse(reply.raw, framing);
+    }
+    const target = parseRequestTarget(request.url);
     if (target.refused) return sendDenial(reply, refused(target.status, target.reason), catalog.name);
     const known = allRoutes.knows(target.segments);
     if (known === LETTER_CASE_DIFFERS) return sendDenial(reply, refused(403, "A path segment differs from the catalog's spelling only in letter case; servers disagree on which endpoint that is."), catalog.name);

@@ -37,6 +37,14 @@ export interface ForwardOptions {
 }
 
 export interface Proxy {
+  /**
+   * Why this request cannot be proxied (framing, Connection, upgrades, Expect, trailers), or undefined. The
+   * gateway asks before it verifies, so a refused request spends no rate limit and reaches nothing.
+   */
+  refusal(req: IncomingMessage): ForwardingRefusal | undefined;
+  /** Answers a refusal in the envelope (closing the connection when the framing cannot be trusted). */
+  refuse(res: ServerResponse, refusal: ForwardingRefusal): void;
+  /** Forwards a request `refusal` found nothing wrong with. */
   forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): void;
   close(): void;
 }
@@ -71,8 +79,6 @@ export function createProxy(upstreamUrl: string): Proxy {
   function forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): void {
     const received = req.headers;
     const listed = connectionListed(received.connection);
-    const refusal = connectionRefusal(listed) ?? requestRefusal(req);
-    if (refusal) return refuse(res, refusal);
 
     // ---- the upstream request's headers, from the raw array -------------------------------------------------
     const raw = req.rawHeaders;
@@ -181,5 +187,6 @@ export function createProxy(upstreamUrl: string): Proxy {
     }
   }
 
-  return { forward, close: () => agent.destroy() };
+  const refusal = (req: IncomingMessage) => connectionRefusal(connectionListed(req.headers.connection)) ?? requestRefusal(req);
+  return { refusal, refuse, forward, close: () => agent.destroy() };
 }

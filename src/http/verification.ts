@@ -14,7 +14,8 @@ import { Type, type Static } from 'typebox';
 import type { Context } from '../app/context.js';
 import { toEnvelope } from '../domain/errors.js';
 import { originalRequest } from '../domain/forward-auth.js';
-import type { VerificationCode } from '../domain/verification.js';
+import { methodOverrideHeader } from '../domain/forwarding.js';
+import { MESSAGE_OF_CODE, type VerificationCode } from '../domain/verification.js';
 import { clientIp, trustedProxies, type TrustTest } from '../verify/client-ip.js';
 import type { VerificationResult } from '../verify/verifier.js';
 
@@ -253,6 +254,12 @@ export function verificationRoutes(context: Context) {
         const inPath = request.url.length > AUTH_PREFIX.length && request.url[AUTH_PREFIX.length] === '/';
         const original = originalRequest(config.forwardAuth, { headers, method: request.method, pathAfterPrefix: inPath ? request.url.slice(AUTH_PREFIX.length) : undefined });
         if (!original.ok) return sendEnvelope(reply, 400, { ...toEnvelope(original.message, [{ field: original.field, message: original.message }]), Code: original.code }, style);
+        // The proxy passes the client's headers on to the API too: one that changes the method is refused here.
+        const override = methodOverrideHeader(Object.keys(headers));
+        if (override !== undefined) {
+          const message = `The request carries ${override}: the API would run another method than the one checked.`;
+          return sendEnvelope(reply, 403, { ...toEnvelope(MESSAGE_OF_CODE.REQUEST_TARGET_REFUSED, [{ field: override, message }]), Code: 'REQUEST_TARGET_REFUSED' }, style);
+        }
         const result = await verifier.verify({
           authorization: headers.authorization,
           method: original.method,

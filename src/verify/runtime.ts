@@ -59,7 +59,7 @@ export async function startVerification(input: {
     await shared.ready();
     rateLimits = shared;
   } else rateLimits = new MemoryRateLimitStore();
-  const verifier = new Verifier({ store, catalog: input.catalog, hashKey: input.hashKey, sidPrefix: config.sidPrefix, changes, rateLimits, usage, cache: options.cache, targets: { allowMethodOverride: config.allowMethodOverride }, now: input.now });
+  const verifier = new Verifier({ store, catalog: input.catalog, hashKey: input.hashKey, sidPrefix: config.sidPrefix, changes, rateLimits, usage, cache: options.cache, now: input.now });
 
   const link = {
     feed: changes,

@@ -7,7 +7,7 @@
  */
 import type { Store } from '../store/database.js';
 import type { Catalog, Scope } from '../domain/catalog.js';
-import { type RequestTarget, type TargetOptions, type TargetRefusal, parseRequestTarget } from '../domain/request-target.js';
+import { type RequestTarget, type TargetRefusal, parseRequestTarget } from '../domain/request-target.js';
 import { type VerificationCode, MESSAGE_OF_CODE, STATUS_OF_CODE } from '../domain/verification.js';
 import type { ChangeFeed } from '../tokens/changes.js';
 import { type StoredToken, findTokenForVerification } from '../tokens/store.js';
@@ -70,8 +70,6 @@ export interface VerifierOptions {
   cache?: Partial<TokenCacheOptions>;
   /** Per client address: how many unknown Account SIDs may be looked up in the database per window. */
   unknownSids?: UnknownSidBudgetOptions;
-  /** How request targets are parsed (method override is refused unless the operator opted in). */
-  targets?: TargetOptions;
   /** How a cache miss reads a token; defaults to one indexed query joining the account's API access flag. */
   loader?: TokenLoader;
   now?: () => number;
@@ -106,7 +104,7 @@ export class Verifier {
 
   /** Synchronous on a warm cache with local rate limits; a Promise when it must load a token or ask Redis. */
   verify(request: VerificationRequest): VerificationResult | Promise<VerificationResult> {
-    const target = request.target ?? parseRequestTarget(request.path ?? '', this.o.targets);
+    const target = request.target ?? parseRequestTarget(request.path ?? '');
     if (target.refused) return targetRefused(target);
     const credentials = credentialsOf(request);
     if (!credentials || !isWellFormed(credentials, this.o.sidPrefix)) return INVALID;

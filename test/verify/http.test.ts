@@ -88,6 +88,14 @@ describeEachDialect('verification over HTTP', (dialect) => {
       expect(Number(response.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
     });
 
+    it('a call whose request carries a method-override header, in any spelling, is refused: the API would run another method', async () => {
+      for (const name of ['x-http-method-override', 'X-HTTP-Method', 'x_method_override']) {
+        const response = await auth({ authorization: issued.authorization, 'x-original-method': 'GET', 'x-original-uri': apiPath(issued.accountSid), [name]: 'DELETE' });
+        expect(response.statusCode, name).toBe(403);
+        expect(response.json(), name).toMatchObject({ Code: 'REQUEST_TARGET_REFUSED', Errors: [{ Field: name.toLowerCase() }] });
+      }
+    });
+
     it('Envoy style needs its own configuration: by default (nginx) only X-Original-Method/URI are read', async () => {
       const envoy = await app.inject({ method: 'GET', url: `/v1/auth${apiPath(issued.accountSid, '/Actions/8')}`, headers: { authorization: issued.authorization } });
       expect(envoy.statusCode).toBe(400);
