@@ -2,7 +2,8 @@
  * The proxies in front of Sidekey, configured as their users would configure them:
  *   nginx    the `auth_request` configuration of docs/protect-your-api.md, read from the document itself,
  *            with this test's ports and verify key;
- *   Caddy    `forward_auth` as Caddy documents it (caddyserver.com/docs/caddyfile/directives/forward_auth);
+ *   Caddy    the `forward_auth` site of docs/protect-your-api.md (as Caddy documents the directive), read from the
+ *            document itself;
  *   Traefik  a small stand-in that does what ForwardAuth does with every request header forwarded and
  *            `trustForwardHeader: false`: it copies the client's headers into the auth request and sets
  *            X-Forwarded-Method / X-Forwarded-Uri (and the other X-Forwarded-*) itself.
@@ -36,28 +37,22 @@ export function startDocsNginx(o: { sidekeyPort: number; upstreamPort: number; l
 }
 
 /**
- * One Caddy site per (listen port, upstream port): `forward_auth` to Sidekey's /v1/auth, the identity headers
- * of a 2xx copied onto the request, then `reverse_proxy` to the upstream without the Authorization header,
- * the verify key, or any client-sent spelling of an X-Sidekey header.
+ * The Caddy site of docs/protect-your-api.md (the site block of its first ```caddyfile block), once per
+ * (listen port, upstream port), with this test's ports and key; the global options are the test's own.
  */
 export function forwardAuthCaddyfile(o: { sidekeyPort: number; verifyKey: string; sites: { listenPort: number; upstreamPort: number }[] }): string {
-  const sites = o.sites.map(
-    (site) => `
-http://127.0.0.1:${site.listenPort} {
-	bind 127.0.0.1
-	forward_auth 127.0.0.1:${o.sidekeyPort} {
-		uri /v1/auth
-		header_up X-Sidekey-Verify-Key "${o.verifyKey}"
-		copy_headers ${IDENTITY_HEADERS.join(' ')}
-	}
-	reverse_proxy 127.0.0.1:${site.upstreamPort} {
-		header_up -Authorization
-		header_up -X-Sidekey-Verify-Key
-		header_up -X_Sidekey_*
-		header_up -x_sidekey_*
-	}
-}
-`,
+  const docs = readFileSync(join(ROOT, 'docs/protect-your-api.md'), 'utf8');
+  const block = /```caddyfile\n([\s\S]*?)```/.exec(docs)?.[1];
+  const site = block && /^http:\/\/api\.example\.com \{\n[\s\S]*?^\}$/m.exec(block)?.[0];
+  if (!site || !site.includes('sidekey:8080') || !site.includes('platform:9000') || !site.includes('"the SIDEKEY_VERIFY_KEY value"')) {
+    throw new Error("docs/protect-your-api.md's caddyfile block changed (update test/security/support/proxies.ts)");
+  }
+  const sites = o.sites.map((s) =>
+    site
+      .replace('http://api.example.com {', `http://127.0.0.1:${s.listenPort} {\n\tbind 127.0.0.1`)
+      .replace('sidekey:8080', `127.0.0.1:${o.sidekeyPort}`)
+      .replace('platform:9000', `127.0.0.1:${s.upstreamPort}`)
+      .replace('"the SIDEKEY_VERIFY_KEY value"', `"${o.verifyKey}"`),
   );
   return `{
 	admin off
@@ -67,7 +62,8 @@ http://127.0.0.1:${site.listenPort} {
 		output discard
 	}
 }
-${sites.join('')}`;
+${sites.join('\n')}
+`;
 }
 
 export function startForwardAuthCaddy(o: { sidekeyPort: number; verifyKey: string; sites: { listenPort: number; upstreamPort: number }[] }): Promise<RunningCaddy> {
