@@ -10,7 +10,8 @@ import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../app/context.js';
 import { toEnvelope } from '../domain/errors.js';
-import { installErrorHandling, rejectNulCharacters } from './errors.js';
+import { BODY_LIMIT_BYTES } from '../domain/input.js';
+import { installErrorHandling, installJsonParser, rejectUnsafeInput } from './errors.js';
 import { sessionPlugin } from './session.js';
 import { sessionRoutes } from './routes/session.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -29,11 +30,12 @@ export async function buildApp(context: Context, options: AppOptions = {}): Prom
   const app = Fastify({
     logger: options.logger ?? loggerOptions(context.config.logLevel),
     trustProxy: context.config.trustedProxies.length > 0 ? context.config.trustedProxies : false,
-    bodyLimit: 256 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandling(app);
+  installJsonParser(app);
   await app.register(cookie);
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -63,7 +65,7 @@ export async function buildApp(context: Context, options: AppOptions = {}): Prom
     async (api) => {
       // Sessions exist only for the management API: verification and gateway requests never pay for a lookup.
       await api.register(sessionPlugin, { context });
-      api.addHook('preValidation', rejectNulCharacters);
+      api.addHook('preValidation', rejectUnsafeInput);
       await api.register(sessionRoutes, { context });
       await api.register(tokenRoutes, { context });
     },

@@ -1,35 +1,39 @@
 /** Every error leaves as impact.com's envelope; bad input is a 400 naming each field, never a 500. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SidekeyError, invalidInput, toEnvelope, type FieldError } from '../domain/errors.js';
+import { type InputProblem, MAX_INPUT_DEPTH, MAX_REPORTED_PROBLEMS, inspectInput } from '../domain/input.js';
 
 function validationFields(error: FastifyError): FieldError[] {
-  const raw = (error.validation ?? []).map((v) => {
+  // Grouped by field in one pass: a body with 20,000 unknown keys is 20,000 ajv errors, and a per-field
+  // scan of all of them blocked the event loop for seconds.
+  const byField = new Map<string, { message: string; keyword: string; allowed: unknown }[]>();
+  for (const v of error.validation ?? []) {
     const path = (v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
     const params = v.params as Record<string, unknown>;
-    const field = (params?.missingProperty as string) ?? (params?.additionalProperty as string) ?? path ?? '';
+    const name = (params?.missingProperty as string) ?? (params?.additionalProperty as string) ?? path ?? '';
+    const field = path && (params?.missingProperty || params?.additionalProperty) ? `${path}.${name}` : name || error.validationContext || 'body';
     const message = params?.additionalProperty ? 'is not a known field' : (v.message ?? 'is invalid');
-    return {
-      field: path && (params?.missingProperty || params?.additionalProperty) ? `${path}.${field}` : field || error.validationContext || 'body',
-      message,
-      keyword: v.keyword,
-      allowed: params?.allowedValue,
-    };
-  });
+    const own = byField.get(field) ?? [];
+    own.push({ message, keyword: v.keyword, allowed: params?.allowedValue });
+    byField.set(field, own);
+  }
+  // A field some other error sits inside: "scopes" when "scopes.3" failed too.
+  const parents = new Set<string>();
+  for (const field of byField.keys()) for (let at = field.lastIndexOf('.'); at > 0; at = field.lastIndexOf('.', at - 1)) parents.add(field.slice(0, at));
   // A union (an enum of literals, or "X or null") fails once per branch plus once as a whole: ajv's
   // "must be equal to constant" ×3, "must be null", "must match a schema in anyOf". Say it once, plainly.
   const out: FieldError[] = [];
-  const fields = [...new Set(raw.map((r) => r.field))];
-  for (const field of fields) {
-    const own = raw.filter((r) => r.field === field);
+  for (const [field, own] of byField) {
+    if (out.length >= MAX_REPORTED_PROBLEMS) break;
     const isRoot = field === (error.validationContext || 'body');
-    const nested = raw.some((r) => r.field !== field && (isRoot || r.field.startsWith(`${field}.`)));
+    const nested = parents.has(field) || (isRoot && byField.size > 1);
     const allowed = own.filter((r) => r.keyword === 'const').map((r) => JSON.stringify(r.allowed));
     const plain = own.filter((r) => r.keyword !== 'anyOf' && r.keyword !== 'const' && !(r.keyword === 'type' && r.message === 'must be null'));
     if (allowed.length > 0) out.push({ field, message: `must be one of ${allowed.join(', ')}` });
     else if (plain.length > 0) for (const m of new Set(plain.map((r) => r.message))) out.push({ field, message: m });
     else if (!nested) out.push({ field, message: own[0].message });
   }
-  return out;
+  return out.slice(0, MAX_REPORTED_PROBLEMS);
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
@@ -52,19 +56,35 @@ export function installErrorHandling(app: FastifyInstance): void {
 }
 
 /**
- * PostgreSQL text cannot hold U+0000, so a NUL in a path parameter, query or body field made the query
- * fail with a 500. preValidation hook for the management API: such input is a 400 naming each field.
+ * preValidation hook for the management API: path parameters, query and body must meet the input limits
+ * (depth, NUL characters, prototype keys) before validation or any handler reads them; otherwise a 400 naming
+ * each field.
  */
-export async function rejectNulCharacters(request: FastifyRequest): Promise<void> {
-  const fields: FieldError[] = [];
-  const walk = (value: unknown, path: string) => {
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) fields.push({ field: path, message: 'must not contain the NUL character' });
-    } else if (Array.isArray(value)) value.forEach((item, i) => walk(item, path ? `${path}.${i}` : String(i)));
-    else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) walk(item, path ? `${path}.${key}` : key);
-  };
-  walk(request.params, '');
-  walk(request.query, '');
-  walk(request.body, '');
-  if (fields.length > 0) throw invalidInput(fields.map((f) => ({ ...f, field: f.field || 'body' })));
+export async function rejectUnsafeInput(request: FastifyRequest): Promise<void> {
+  const problems = [...inspectInput(request.params, 'params'), ...inspectInput(request.query, 'query'), ...inspectInput(request.body, 'body')];
+  if (problems.length > 0) throw inputError(problems);
+}
+
+function inputError(problems: InputProblem[]) {
+  const fields = problems.slice(0, MAX_REPORTED_PROBLEMS).map(({ field, message }) => ({ field, message }));
+  const deep = problems.find((p) => p.kind === 'too_deep');
+  return deep ? invalidInput(fields, `The JSON body is nested deeper than ${MAX_INPUT_DEPTH} levels.`) : invalidInput(fields);
+}
+
+/**
+ * The JSON parser for every route: Fastify's own (secure-json-parse, which refuses `__proto__` and
+ * `constructor.prototype` keys), then the depth limit, so no route's validation or handler ever walks a
+ * structure deeper than MAX_INPUT_DEPTH. Bodies are limited to BODY_LIMIT_BYTES by Fastify before parsing.
+ */
+export function installJsonParser(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parse(request, body as string, (error: Error | null, value?: unknown) => {
+      if (error) return done(error, undefined);
+      const deep = inspectInput(value, 'body').filter((p) => p.kind === 'too_deep');
+      if (deep.length > 0) return done(inputError(deep), undefined);
+      done(null, value);
+    });
+  });
 }
