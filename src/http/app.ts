@@ -11,7 +11,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../app/context.js';
 import { toEnvelope } from '../domain/errors.js';
 import { BODY_LIMIT_BYTES } from '../domain/input.js';
-import { installErrorHandling, installJsonParser, rejectUnsafeInput } from './errors.js';
+import { answerClientError, installErrorHandling, installJsonParser, rejectUnsafeInput } from './errors.js';
 import { sessionPlugin } from './session.js';
 import { sessionRoutes } from './routes/session.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -31,6 +31,7 @@ export async function buildApp(context: Context, options: AppOptions = {}): Prom
     logger: options.logger ?? loggerOptions(context.config.logLevel),
     trustProxy: context.config.trustedProxies.length > 0 ? context.config.trustedProxies : false,
     bodyLimit: BODY_LIMIT_BYTES,
+    clientErrorHandler: answerClientError,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -1,4 +1,6 @@
 /** Every error leaves as impact.com's envelope; bad input is a 400 naming each field, never a 500. */
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SidekeyError, invalidInput, toEnvelope, type FieldError } from '../domain/errors.js';
 import { type InputProblem, MAX_INPUT_DEPTH, MAX_REPORTED_PROBLEMS, inspectInput } from '../domain/input.js';
@@ -87,4 +89,20 @@ export function installJsonParser(app: FastifyInstance): void {
       done(null, value);
     });
   });
+}
+
+/**
+ * `clientErrorHandler`: Node's HTTP parser refused the bytes (a bad Content-Length, Content-Length with
+ * Transfer-Encoding, invalid header characters, headers too large). Answered with the envelope and logged by
+ * error code only: the error's `rawPacket` holds the request's bytes, Authorization and cookies included.
+ */
+export function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  this.log.debug({ code: error.code }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify(toEnvelope(status === 400 ? 'The request is not valid HTTP.' : (STATUS_CODES[status] ?? 'Bad request')));
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }
