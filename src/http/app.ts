@@ -1,7 +1,7 @@
 /** The one Fastify server: web UI, management API (/api/v1), OpenAPI docs, and the verification entrances. */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
@@ -24,6 +24,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Extra plugins mounted at the root (the verification entrances and the gateway). */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
+  /** Told of every route as it is registered (tests enumerate the API with it). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export async function buildApp(context: Context, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -35,8 +37,13 @@ export async function buildApp(context: Context, options: AppOptions = {}): Prom
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   installErrorHandling(app);
   installJsonParser(app);
+  // Management answers carry sessions, CSRF tokens and secrets: no browser or proxy may keep a copy of any of them.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.url.startsWith('/api/v1/') || request.url === '/api/v1') reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+  });
   await app.register(cookie);
   await app.register(helmet, {
     contentSecurityPolicy: {

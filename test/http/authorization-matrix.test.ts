@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../src/domain/roles.js';
 import { describeEachDialect } from '../support/databases.js';
 import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
-import { createHttpHarness, login, registeredRoutes, type HttpHarness, type Session } from '../support/http.js';
+import { createHttpHarness, login, type HttpHarness, type Session } from '../support/http.js';
 import { ACCOUNT_ROUTES as ROUTES, type RouteRow } from '../support/routes.js';
 
 const MANAGERS: readonly Role[] = ['account_administrator', 'implementation_specialist'];
@@ -43,7 +43,7 @@ describeEachDialect('authorisation matrix', (dialect) => {
   }
 
   it('the table lists exactly the routes registered under /api/v1/accounts', () => {
-    const registered = registeredRoutes(h.app)
+    const registered = h.routes
       .filter((r) => r.url.startsWith('/api/v1/accounts') && r.method !== 'HEAD')
       .map((r) => `${r.method} ${r.url}`)
       .sort();

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../support/databases.js';
 import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
-import { createHttpHarness, login, registeredRoutes, type HttpHarness, type Session } from '../support/http.js';
+import { createHttpHarness, login, type HttpHarness, type Session } from '../support/http.js';
 import { ACCOUNT_ROUTES } from '../support/routes.js';
 
 const MUTATIONS = ACCOUNT_ROUTES.filter((r) => r.method !== 'GET');
@@ -31,7 +31,7 @@ describeEachDialect('CSRF protection', (dialect) => {
   }
 
   it('every mutating route is covered here (each POST/PATCH/DELETE registered under /api/v1)', () => {
-    const registered = registeredRoutes(h.app)
+    const registered = h.routes
       .filter((r) => r.url.startsWith('/api/v1/') && ['POST', 'PATCH', 'DELETE', 'PUT'].includes(r.method))
       .map((r) => `${r.method} ${r.url}`)
       .sort();
