@@ -131,13 +131,13 @@ export class AccountService {
     const address = pair.granted ? await throttle.reserve(db, throttle.addressKey(ip), throttle.ADDRESS, now) : undefined;
     if (!address?.granted) {
       if (address) await throttle.release(db, pair);
-      const retryAt = address ? address.retryAt : pair.retryAt;
-      throw new SidekeyError('rate_limited', `Too many failed sign-in attempts. Try again in ${Math.max(1, Math.ceil((retryAt - now) / 60_000))} minute(s).`);
+      const waitMs = Math.max(1000, (address ? address.retryAt : pair.retryAt) - now);
+      throw new SidekeyError('SIGN_IN_THROTTLED', `Too many failed sign-in attempts. Try again in ${Math.ceil(waitMs / 60_000)} minute(s).`, [], Math.ceil(waitMs / 1000));
     }
     const user = await accounts.findUserByEmail(db, emailKey);
     // Verify against a real hash even for unknown e-mails, so timing does not reveal which accounts exist.
     const ok = await this.passwords.verify(user?.password_hash ?? (await this.dummyHash), password);
-    if (!user || !ok) throw new SidekeyError('unauthenticated', 'The e-mail or password is incorrect.');
+    if (!user || !ok) throw new SidekeyError('SIGN_IN_FAILED', 'The e-mail or password is incorrect.');
     await throttle.clear(db, pair.key);
     await throttle.release(db, address);
     const sessionId = randomOpaqueId();
@@ -174,7 +174,7 @@ export class AccountService {
 
   async me(userId: string) {
     const user = await accounts.findUser(this.store.db, userId);
-    if (!user) throw new SidekeyError('unauthenticated', 'Your session has ended. Sign in again.');
+    if (!user) throw new SidekeyError('UNAUTHENTICATED', 'Your session has ended. Sign in again.');
     return { user: { id: user.id, email: user.email, name: user.name }, accounts: await accounts.listMemberships(this.store.db, userId) };
   }
 
@@ -219,7 +219,7 @@ export class AccountService {
     if (errors.length) throw invalidInput(errors);
     // Consumed first, so two racing submissions cannot both create an administrator.
     if (!(await accounts.consumeSetupLink(this.store.db, sha256(token), this.now()))) {
-      throw new SidekeyError('not_found', 'This setup link is invalid, expired or already used. Run `sidekey admin create` or restart the server for a new one.');
+      throw new SidekeyError('SETUP_LINK_INVALID', 'This setup link is invalid, expired or already used. Run `sidekey admin create` or restart the server for a new one.');
     }
     return this.createAccountWithAdmin(input, operator('setup-link'));
   }

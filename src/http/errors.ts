@@ -1,8 +1,9 @@
 /** Every error leaves as impact.com's envelope; bad input is a 400 naming each field, never a 500. */
-import { STATUS_CODES } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SidekeyError, invalidInput, toEnvelope, type FieldError } from '../domain/errors.js';
+import { ERROR_CODES, type ErrorCode, SidekeyError, invalidInput, managementEnvelope, type FieldError } from '../domain/errors.js';
 import { type InputProblem, MAX_INPUT_DEPTH, MAX_REPORTED_PROBLEMS, inspectInput } from '../domain/input.js';
 
 function validationFields(error: FastifyError): FieldError[] {
@@ -38,23 +39,61 @@ function validationFields(error: FastifyError): FieldError[] {
   return out.slice(0, MAX_REPORTED_PROBLEMS);
 }
 
+// Fastify's own errors, by their code; any other client error by its status.
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_REQUEST',
+  FST_ERR_BAD_URL: 'MALFORMED_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
+};
+const CODE_OF_STATUS: Partial<Record<number, ErrorCode>> = {
+  404: 'ROUTE_NOT_FOUND',
+  408: 'REQUEST_TIMEOUT',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  431: 'HEADERS_TOO_LARGE',
+};
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Fastify's `genReqId`: the caller's X-Request-Id when it is a sane one (≤ 64 of [A-Za-z0-9._-]), else a new UUID. */
+export function requestIdOf(request: IncomingMessage): string {
+  const sent = request.headers['x-request-id'];
+  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
+}
+
+/** Sends the management envelope for `code`, with the request id in the body and the header, and logs the refusal. */
+export function sendError(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, message: string, fields: FieldError[] = []) {
+  const status = ERROR_CODES[code];
+  if (status < 500) request.log.info({ code, statusCode: status }, 'request refused');
+  return reply.status(status).header('X-Request-Id', request.id).send(managementEnvelope(code, message, fields, request.id));
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof SidekeyError) {
-      if (error.kind === 'unauthenticated' && request.url.startsWith('/api/')) reply.header('WWW-Authenticate', 'Cookie realm="sidekey"');
-      return reply.status(error.status).send(toEnvelope(error.message, error.fields));
+      if (error.status === 401 && request.url.startsWith('/api/')) reply.header('WWW-Authenticate', 'Cookie realm="sidekey"');
+      if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
+      return sendError(request, reply, error.code, error.message, error.fields);
     }
-    if (error.validation) {
-      return reply.status(400).send(toEnvelope('The request has invalid fields.', validationFields(error)));
-    }
+    if (error.validation) return sendError(request, reply, 'INVALID_INPUT', 'The request has invalid fields.', validationFields(error));
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (malformed JSON, body too large, wrong content type).
-      return reply.status(status).send(toEnvelope(error.message));
+      return sendError(request, reply, FASTIFY_CODES[error.code] ?? CODE_OF_STATUS[status] ?? 'BAD_REQUEST', error.message);
     }
     request.log.error({ err: error }, 'request failed');
-    return reply.status(500).send(toEnvelope('Something went wrong on our side. The error was logged.'));
+    return sendError(request, reply, 'INTERNAL_ERROR', 'Something went wrong on our side. The error was logged with the request id.');
   });
+}
+
+/** Fastify's `frameworkErrors`: a URL that does not decode or a parameter over the length limit, before any route runs. */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  return sendError(request, reply, FASTIFY_CODES[error.code] ?? 'BAD_REQUEST', error.message);
 }
 
 /**
@@ -70,7 +109,7 @@ export async function rejectUnsafeInput(request: FastifyRequest): Promise<void> 
 function inputError(problems: InputProblem[]) {
   const fields = problems.slice(0, MAX_REPORTED_PROBLEMS).map(({ field, message }) => ({ field, message }));
   const deep = problems.find((p) => p.kind === 'too_deep');
-  return deep ? invalidInput(fields, `The JSON body is nested deeper than ${MAX_INPUT_DEPTH} levels.`) : invalidInput(fields);
+  return deep ? invalidInput(fields, `The JSON body is nested deeper than ${MAX_INPUT_DEPTH} levels.`, 'INPUT_TOO_DEEP') : invalidInput(fields);
 }
 
 /**
@@ -98,11 +137,13 @@ export function installJsonParser(app: FastifyInstance): void {
  */
 export function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  this.log.debug({ code: error.code }, 'client error');
+  const code: ErrorCode = error.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'REQUEST_TIMEOUT' : 'MALFORMED_REQUEST';
+  const status = ERROR_CODES[code];
+  const requestId = randomUUID();
+  this.log.info({ reqId: requestId, code, parserCode: error.code }, 'client error');
   if (socket.writable) {
-    const body = JSON.stringify(toEnvelope(status === 400 ? 'The request is not valid HTTP.' : (STATUS_CODES[status] ?? 'Bad request')));
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    const body = JSON.stringify(managementEnvelope(code, code === 'MALFORMED_REQUEST' ? 'The request is not valid HTTP.' : (STATUS_CODES[status] ?? 'Bad request'), [], requestId));
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroy();
 }

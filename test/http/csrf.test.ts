@@ -51,7 +51,7 @@ describeEachDialect('CSRF protection', (dialect) => {
       for (const csrf of [false, '', 'wrong', admin.csrfToken.slice(0, -1), `${admin.csrfToken}x`, other.csrfToken] as const) {
         const response = await admin.request(row.method, url, row.body, { csrf });
         if (response.statusCode !== 403) failures.push(`${row.method} ${row.url} csrf=${JSON.stringify(csrf)}: ${response.statusCode}`);
-        else expect(response.json()).toEqual({ Status: 'ERROR', Message: 'Missing or wrong X-CSRF-Token header for this session.', Errors: [] });
+        else expect(response.json()).toEqual({ Status: 'ERROR', Message: 'Missing or wrong X-CSRF-Token header for this session.', Errors: [], Code: 'CSRF_TOKEN_INVALID', RequestId: response.headers['x-request-id'] });
       }
     }
     const logout = await admin.request('DELETE', '/api/v1/session', undefined, { csrf: false });
