@@ -9,7 +9,7 @@ import { type Actor, operator } from '../domain/actor.js';
 import { SidekeyError, invalidInput, notFound, forbidden, conflict, type FieldError } from '../domain/errors.js';
 import { isEmail } from '../domain/token.js';
 import { recordEvent } from '../tokens/audit.js';
-import { FailureThrottle } from './throttle.js';
+import * as throttle from './throttle.js';
 import * as accounts from './store.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -18,6 +18,18 @@ const SETUP_LINK_TTL_MS = 15 * 60_000;
 const ARGON = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** How passwords are hashed and checked: argon2id, or a wrapper around it (tests count the checks). */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  /** False for a wrong password and for a hash it cannot read. */
+  verify(hash: string, password: string): Promise<boolean>;
+}
+
+export const ARGON2ID: PasswordHasher = {
+  hash: (password) => argonHash(password, ARGON),
+  verify: (hash, password) => argonVerify(hash, password).catch(() => false),
+};
 
 export interface NewUserInput {
   email: string;
@@ -40,15 +52,17 @@ export interface SessionInfo {
 }
 
 export class AccountService {
-  private readonly byEmail = new FailureThrottle(5, 15 * 60_000);
-  private readonly byIp = new FailureThrottle(30, 15 * 60_000);
+  private readonly passwords: PasswordHasher;
   // A real hash of a random value: unknown e-mails cost the same verify as known ones.
-  private readonly dummyHash = argonHash(randomOpaqueId(), ARGON);
+  private readonly dummyHash: Promise<string>;
 
   constructor(
     private readonly store: Store,
-    private readonly options: { sessionTtlSeconds: number; now?: () => number },
-  ) {}
+    private readonly options: { sessionTtlSeconds: number; now?: () => number; passwords?: PasswordHasher },
+  ) {
+    this.passwords = options.passwords ?? ARGON2ID;
+    this.dummyHash = this.passwords.hash(randomOpaqueId());
+  }
 
   private now() {
     return this.options.now?.() ?? Date.now();
@@ -59,7 +73,7 @@ export class AccountService {
     const errors = validateNewUser(input);
     if (!input.accountName.trim() || input.accountName.length > 200) errors.push({ field: 'accountName', message: 'is required (1-200 characters)' });
     if (errors.length) throw invalidInput(errors);
-    const passwordHash = await argonHash(input.password, ARGON);
+    const passwordHash = await this.passwords.hash(input.password);
     return this.store.db.transaction().execute(async (trx) => {
       const now = this.now();
       const email = input.email.trim().toLowerCase();
@@ -90,7 +104,7 @@ export class AccountService {
     const errors = validateNewUser(input);
     if (!isRole(input.role)) errors.push({ field: 'role', message: `must be one of ${ROLES.join(', ')}` });
     if (errors.length) throw invalidInput(errors);
-    const passwordHash = await argonHash(input.password, ARGON);
+    const passwordHash = await this.passwords.hash(input.password);
     return this.store.db.transaction().execute(async (trx) => {
       const now = this.now();
       if (!(await accounts.findAccount(trx, input.accountId))) throw notFound('Account');
@@ -105,25 +119,34 @@ export class AccountService {
     });
   }
 
-  /** Signs in; failures are throttled per e-mail and per IP, and the error never says which part was wrong. */
+  /**
+   * Signs in. The attempt takes its throttle slots (src/accounts/throttle.ts) before the password is checked, so
+   * parallel guesses cannot outrun the budget; the error never says which part was wrong.
+   */
   async login(email: string, password: string, ip: string): Promise<{ sessionId: string; session: SessionInfo }> {
     const now = this.now();
+    const db = this.store.db;
     const emailKey = email.trim().toLowerCase();
-    const wait = Math.max(this.byEmail.retryAfterMs(emailKey, now), this.byIp.retryAfterMs(ip, now));
-    if (wait > 0) throw new SidekeyError('rate_limited', `Too many failed sign-in attempts. Try again in ${Math.ceil(wait / 60_000)} minute(s).`);
-    const user = await accounts.findUserByEmail(this.store.db, emailKey);
-    // Verify against a real hash even for unknown e-mails, so timing does not reveal which accounts exist.
-    const ok = await argonVerify(user?.password_hash ?? (await this.dummyHash), password).catch(() => false);
-    if (!user || !ok) {
-      this.byEmail.recordFailure(emailKey, now);
-      this.byIp.recordFailure(ip, now);
-      throw new SidekeyError('unauthenticated', 'The e-mail or password is incorrect.');
+    const pair = await throttle.reserve(db, throttle.pairKey(emailKey, ip), throttle.PAIR, now);
+    const address = pair.granted ? await throttle.reserve(db, throttle.addressKey(ip), throttle.ADDRESS, now) : undefined;
+    if (!address?.granted) {
+      if (address) await throttle.release(db, pair);
+      const waitMs = Math.max(1000, (address ? address.retryAt : pair.retryAt) - now);
+      throw new SidekeyError('SIGN_IN_THROTTLED', `Too many failed sign-in attempts. Try again in ${Math.ceil(waitMs / 60_000)} minute(s).`, [], Math.ceil(waitMs / 1000));
     }
-    this.byEmail.reset(emailKey);
+    const user = await accounts.findUserByEmail(db, emailKey);
+    // Verify against a real hash even for unknown e-mails, so timing does not reveal which accounts exist.
+    const ok = await this.passwords.verify(user?.password_hash ?? (await this.dummyHash), password);
+    if (!user || !ok) throw new SidekeyError('SIGN_IN_FAILED', 'The e-mail or password is incorrect.');
+    await throttle.clear(db, pair.key);
+    await throttle.release(db, address);
     const sessionId = randomOpaqueId();
     const session = { userId: user.id, csrfToken: randomOpaqueId(24), expiresAt: now + this.options.sessionTtlSeconds * 1000 };
-    await accounts.insertSession(this.store.db, { idHash: sha256(sessionId), ...session, createdAt: now });
-    if (Math.random() < 0.05) await accounts.deleteExpiredSessions(this.store.db, now);
+    await accounts.insertSession(db, { idHash: sha256(sessionId), ...session, createdAt: now });
+    if (Math.random() < 0.05) {
+      await accounts.deleteExpiredSessions(db, now);
+      await throttle.deleteStale(db, now);
+    }
     return { sessionId, session };
   }
 
@@ -131,7 +154,7 @@ export class AccountService {
   async setPassword(userId: string, password: string): Promise<void> {
     const errors = validateNewUser({ email: 'placeholder@example.com', password });
     if (errors.length) throw invalidInput(errors);
-    await accounts.setPasswordHash(this.store.db, userId, await argonHash(password, ARGON));
+    await accounts.setPasswordHash(this.store.db, userId, await this.passwords.hash(password));
   }
 
   async findUserByEmail(email: string) {
@@ -151,7 +174,7 @@ export class AccountService {
 
   async me(userId: string) {
     const user = await accounts.findUser(this.store.db, userId);
-    if (!user) throw new SidekeyError('unauthenticated', 'Your session has ended. Sign in again.');
+    if (!user) throw new SidekeyError('UNAUTHENTICATED', 'Your session has ended. Sign in again.');
     return { user: { id: user.id, email: user.email, name: user.name }, accounts: await accounts.listMemberships(this.store.db, userId) };
   }
 
@@ -196,7 +219,7 @@ export class AccountService {
     if (errors.length) throw invalidInput(errors);
     // Consumed first, so two racing submissions cannot both create an administrator.
     if (!(await accounts.consumeSetupLink(this.store.db, sha256(token), this.now()))) {
-      throw new SidekeyError('not_found', 'This setup link is invalid, expired or already used. Run `sidekey admin create` or restart the server for a new one.');
+      throw new SidekeyError('SETUP_LINK_INVALID', 'This setup link is invalid, expired or already used. Run `sidekey admin create` or restart the server for a new one.');
     }
     return this.createAccountWithAdmin(input, operator('setup-link'));
   }

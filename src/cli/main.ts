@@ -6,11 +6,16 @@ import { operator } from '../domain/actor.js';
 import { SidekeyError } from '../domain/errors.js';
 import { ROLES } from '../domain/roles.js';
 import { migrateToLatest } from '../store/migrations.js';
+import { resolvePassword } from './password.js';
 
 const program = new Command();
 program.name('sidekey').description('Self-hostable API access tokens (Account SID + Auth Token).').showHelpAfterError();
 
 const cli = operator('cli');
+
+// Commands that take a password read it from stdin or a hidden prompt (on a terminal) unless given as an argument.
+const PASSWORD_STDIN = ['--password-stdin', 'read the password (at least 12 characters) from standard input — recommended'] as const;
+const PASSWORD_ARGUMENT = ['--password <password>', 'the password as an argument: visible in `ps` and shell history, prefer --password-stdin'] as const;
 
 /** Runs an action with a context, prints its result (JSON with --json), and turns errors into a clear message and exit code. */
 async function withContext(options: { json?: boolean }, action: (context: Context) => Promise<{ json: unknown; text: string }>, configOverrides: Partial<Config> = {}) {
@@ -59,16 +64,18 @@ admin
   .command('create')
   .description('Create an Account Administrator with a new brand account')
   .requiredOption('--email <email>')
-  .requiredOption('--password <password>', 'at least 12 characters')
+  .option(...PASSWORD_STDIN)
+  .option(...PASSWORD_ARGUMENT)
   .requiredOption('--account <name>', 'the brand account name')
   .option('--name <name>', "the administrator's display name")
   .option('--json', 'machine-readable output')
-  .action((o) =>
-    withContext(o, async ({ accounts }) => {
-      const result = await accounts.createAccountWithAdmin({ email: o.email, password: o.password, name: o.name, accountName: o.account }, cli);
+  .action(async (o) => {
+    const password = await resolvePassword(o, { confirm: true });
+    await withContext(o, async ({ accounts }) => {
+      const result = await accounts.createAccountWithAdmin({ email: o.email, password, name: o.name, accountName: o.account }, cli);
       return { json: result, text: `Created account ${result.accountId} with administrator ${o.email} (user ${result.userId}).` };
-    }),
-  );
+    });
+  });
 
 const account = program.command('account').description('Brand accounts');
 account
@@ -103,16 +110,18 @@ user
   .description('Add a user to an account with a role')
   .requiredOption('--account <accountId>')
   .requiredOption('--email <email>')
-  .requiredOption('--password <password>', 'at least 12 characters')
+  .option(...PASSWORD_STDIN)
+  .option(...PASSWORD_ARGUMENT)
   .addOption(new Option('--role <role>').choices([...ROLES]).makeOptionMandatory())
   .option('--name <name>')
   .option('--json', 'machine-readable output')
-  .action((o) =>
-    withContext(o, async ({ accounts }) => {
-      const result = await accounts.addUser({ accountId: o.account, email: o.email, password: o.password, name: o.name, role: o.role }, cli);
+  .action(async (o) => {
+    const password = await resolvePassword(o, { confirm: true });
+    await withContext(o, async ({ accounts }) => {
+      const result = await accounts.addUser({ accountId: o.account, email: o.email, password, name: o.name, role: o.role }, cli);
       return { json: result, text: `Added ${o.email} as ${o.role} (user ${result.userId}).` };
-    }),
-  );
+    });
+  });
 
 const tokensCmd = program.command('tokens').description("An account's API access tokens");
 const withAccount = (c: Command) => c.requiredOption('--account <accountId>').option('--json', 'machine-readable output');

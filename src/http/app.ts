@@ -1,7 +1,7 @@
 /** The one Fastify server: web UI, management API (/api/v1), OpenAPI docs, and the verification entrances. */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
@@ -9,8 +9,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../app/context.js';
-import { toEnvelope } from '../domain/errors.js';
-import { installErrorHandling, rejectNulCharacters } from './errors.js';
+import { BODY_LIMIT_BYTES } from '../domain/input.js';
+import { answerClientError, answerFrameworkError, installErrorHandling, installJsonParser, rejectUnsafeInput, requestIdOf, sendError } from './errors.js';
 import { sessionPlugin } from './session.js';
 import { sessionRoutes } from './routes/session.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -23,17 +23,31 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Extra plugins mounted at the root (the verification entrances and the gateway). */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
+  /** Told of every route as it is registered (tests enumerate the API with it). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 export async function buildApp(context: Context, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? loggerOptions(context.config.logLevel),
     trustProxy: context.config.trustedProxies.length > 0 ? context.config.trustedProxies : false,
-    bodyLimit: 256 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
+    clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
+    // Every request has an id: the caller's sane X-Request-Id or a new one. It is on every answer and log line.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
   installErrorHandling(app);
+  installJsonParser(app);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+    // Management answers carry sessions, CSRF tokens and secrets: no browser or proxy may keep a copy of any of them.
+    if (request.url.startsWith('/api/v1/') || request.url === '/api/v1') reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
+  });
   await app.register(cookie);
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -63,7 +77,7 @@ export async function buildApp(context: Context, options: AppOptions = {}): Prom
     async (api) => {
       // Sessions exist only for the management API: verification and gateway requests never pay for a lookup.
       await api.register(sessionPlugin, { context });
-      api.addHook('preValidation', rejectNulCharacters);
+      api.addHook('preValidation', rejectUnsafeInput);
       await api.register(sessionRoutes, { context });
       await api.register(tokenRoutes, { context });
     },
@@ -78,7 +92,7 @@ export async function buildApp(context: Context, options: AppOptions = {}): Prom
     const isApi = /^\/(api|v1)\//.test(request.url);
     const isAsset = request.url.startsWith('/assets/');
     if (!isApi && !isAsset && request.method === 'GET' && hasUi) return reply.type('text/html').sendFile('index.html');
-    return reply.status(404).send(toEnvelope(hasUi || isApi ? `No route ${request.method} ${request.url.split('?')[0]}` : 'The web UI is not built: run `npm run build:web`.'));
+    return sendError(request, reply, 'ROUTE_NOT_FOUND', hasUi || isApi ? `No route ${request.method} ${request.url.split('?')[0]}` : 'The web UI is not built: run `npm run build:web`.');
   });
   return app;
 }

@@ -1,70 +1,149 @@
 /** Every error leaves as impact.com's envelope; bad input is a 400 naming each field, never a 500. */
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SidekeyError, invalidInput, toEnvelope, type FieldError } from '../domain/errors.js';
+import { ERROR_CODES, type ErrorCode, SidekeyError, invalidInput, managementEnvelope, type FieldError } from '../domain/errors.js';
+import { type InputProblem, MAX_INPUT_DEPTH, MAX_REPORTED_PROBLEMS, inspectInput } from '../domain/input.js';
 
 function validationFields(error: FastifyError): FieldError[] {
-  const raw = (error.validation ?? []).map((v) => {
+  // Grouped by field in one pass: a body with 20,000 unknown keys is 20,000 ajv errors, and a per-field
+  // scan of all of them blocked the event loop for seconds.
+  const byField = new Map<string, { message: string; keyword: string; allowed: unknown }[]>();
+  for (const v of error.validation ?? []) {
     const path = (v.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
     const params = v.params as Record<string, unknown>;
-    const field = (params?.missingProperty as string) ?? (params?.additionalProperty as string) ?? path ?? '';
+    const name = (params?.missingProperty as string) ?? (params?.additionalProperty as string) ?? path ?? '';
+    const field = path && (params?.missingProperty || params?.additionalProperty) ? `${path}.${name}` : name || error.validationContext || 'body';
     const message = params?.additionalProperty ? 'is not a known field' : (v.message ?? 'is invalid');
-    return {
-      field: path && (params?.missingProperty || params?.additionalProperty) ? `${path}.${field}` : field || error.validationContext || 'body',
-      message,
-      keyword: v.keyword,
-      allowed: params?.allowedValue,
-    };
-  });
+    const own = byField.get(field) ?? [];
+    own.push({ message, keyword: v.keyword, allowed: params?.allowedValue });
+    byField.set(field, own);
+  }
+  // A field some other error sits inside: "scopes" when "scopes.3" failed too.
+  const parents = new Set<string>();
+  for (const field of byField.keys()) for (let at = field.lastIndexOf('.'); at > 0; at = field.lastIndexOf('.', at - 1)) parents.add(field.slice(0, at));
   // A union (an enum of literals, or "X or null") fails once per branch plus once as a whole: ajv's
   // "must be equal to constant" ×3, "must be null", "must match a schema in anyOf". Say it once, plainly.
   const out: FieldError[] = [];
-  const fields = [...new Set(raw.map((r) => r.field))];
-  for (const field of fields) {
-    const own = raw.filter((r) => r.field === field);
+  for (const [field, own] of byField) {
+    if (out.length >= MAX_REPORTED_PROBLEMS) break;
     const isRoot = field === (error.validationContext || 'body');
-    const nested = raw.some((r) => r.field !== field && (isRoot || r.field.startsWith(`${field}.`)));
+    const nested = parents.has(field) || (isRoot && byField.size > 1);
     const allowed = own.filter((r) => r.keyword === 'const').map((r) => JSON.stringify(r.allowed));
     const plain = own.filter((r) => r.keyword !== 'anyOf' && r.keyword !== 'const' && !(r.keyword === 'type' && r.message === 'must be null'));
     if (allowed.length > 0) out.push({ field, message: `must be one of ${allowed.join(', ')}` });
     else if (plain.length > 0) for (const m of new Set(plain.map((r) => r.message))) out.push({ field, message: m });
     else if (!nested) out.push({ field, message: own[0].message });
   }
-  return out;
+  return out.slice(0, MAX_REPORTED_PROBLEMS);
+}
+
+// Fastify's own errors, by their code; any other client error by its status.
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_REQUEST',
+  FST_ERR_BAD_URL: 'MALFORMED_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'URI_TOO_LONG',
+};
+const CODE_OF_STATUS: Partial<Record<number, ErrorCode>> = {
+  404: 'ROUTE_NOT_FOUND',
+  408: 'REQUEST_TIMEOUT',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  431: 'HEADERS_TOO_LARGE',
+};
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Fastify's `genReqId`: the caller's X-Request-Id when it is a sane one (≤ 64 of [A-Za-z0-9._-]), else a new UUID. */
+export function requestIdOf(request: IncomingMessage): string {
+  const sent = request.headers['x-request-id'];
+  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
+}
+
+/** Sends the management envelope for `code`, with the request id in the body and the header, and logs the refusal. */
+export function sendError(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, message: string, fields: FieldError[] = []) {
+  const status = ERROR_CODES[code];
+  if (status < 500) request.log.info({ code, statusCode: status }, 'request refused');
+  return reply.status(status).header('X-Request-Id', request.id).send(managementEnvelope(code, message, fields, request.id));
 }
 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof SidekeyError) {
-      if (error.kind === 'unauthenticated' && request.url.startsWith('/api/')) reply.header('WWW-Authenticate', 'Cookie realm="sidekey"');
-      return reply.status(error.status).send(toEnvelope(error.message, error.fields));
+      if (error.status === 401 && request.url.startsWith('/api/')) reply.header('WWW-Authenticate', 'Cookie realm="sidekey"');
+      if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
+      return sendError(request, reply, error.code, error.message, error.fields);
     }
-    if (error.validation) {
-      return reply.status(400).send(toEnvelope('The request has invalid fields.', validationFields(error)));
-    }
+    if (error.validation) return sendError(request, reply, 'INVALID_INPUT', 'The request has invalid fields.', validationFields(error));
     const status = error.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (malformed JSON, body too large, wrong content type).
-      return reply.status(status).send(toEnvelope(error.message));
+      return sendError(request, reply, FASTIFY_CODES[error.code] ?? CODE_OF_STATUS[status] ?? 'BAD_REQUEST', error.message);
     }
     request.log.error({ err: error }, 'request failed');
-    return reply.status(500).send(toEnvelope('Something went wrong on our side. The error was logged.'));
+    return sendError(request, reply, 'INTERNAL_ERROR', 'Something went wrong on our side. The error was logged with the request id.');
+  });
+}
+
+/** Fastify's `frameworkErrors`: a URL that does not decode or a parameter over the length limit, before any route runs. */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  return sendError(request, reply, FASTIFY_CODES[error.code] ?? 'BAD_REQUEST', error.message);
+}
+
+/**
+ * preValidation hook for the management API: path parameters, query and body must meet the input limits
+ * (depth, NUL characters, prototype keys) before validation or any handler reads them; otherwise a 400 naming
+ * each field.
+ */
+export async function rejectUnsafeInput(request: FastifyRequest): Promise<void> {
+  const problems = [...inspectInput(request.params, 'params'), ...inspectInput(request.query, 'query'), ...inspectInput(request.body, 'body')];
+  if (problems.length > 0) throw inputError(problems);
+}
+
+function inputError(problems: InputProblem[]) {
+  const fields = problems.slice(0, MAX_REPORTED_PROBLEMS).map(({ field, message }) => ({ field, message }));
+  const deep = problems.find((p) => p.kind === 'too_deep');
+  return deep ? invalidInput(fields, `The JSON body is nested deeper than ${MAX_INPUT_DEPTH} levels.`, 'INPUT_TOO_DEEP') : invalidInput(fields);
+}
+
+/**
+ * The JSON parser for every route: Fastify's own (secure-json-parse, which refuses `__proto__` and
+ * `constructor.prototype` keys), then the depth limit, so no route's validation or handler ever walks a
+ * structure deeper than MAX_INPUT_DEPTH. Bodies are limited to BODY_LIMIT_BYTES by Fastify before parsing.
+ */
+export function installJsonParser(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    parse(request, body as string, (error: Error | null, value?: unknown) => {
+      if (error) return done(error, undefined);
+      const deep = inspectInput(value, 'body').filter((p) => p.kind === 'too_deep');
+      if (deep.length > 0) return done(inputError(deep), undefined);
+      done(null, value);
+    });
   });
 }
 
 /**
- * PostgreSQL text cannot hold U+0000, so a NUL in a path parameter, query or body field made the query
- * fail with a 500. preValidation hook for the management API: such input is a 400 naming each field.
+ * `clientErrorHandler`: Node's HTTP parser refused the bytes (a bad Content-Length, Content-Length with
+ * Transfer-Encoding, invalid header characters, headers too large). Answered with the envelope and logged by
+ * error code only: the error's `rawPacket` holds the request's bytes, Authorization and cookies included.
  */
-export async function rejectNulCharacters(request: FastifyRequest): Promise<void> {
-  const fields: FieldError[] = [];
-  const walk = (value: unknown, path: string) => {
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) fields.push({ field: path, message: 'must not contain the NUL character' });
-    } else if (Array.isArray(value)) value.forEach((item, i) => walk(item, path ? `${path}.${i}` : String(i)));
-    else if (value && typeof value === 'object') for (const [key, item] of Object.entries(value)) walk(item, path ? `${path}.${key}` : key);
-  };
-  walk(request.params, '');
-  walk(request.query, '');
-  walk(request.body, '');
-  if (fields.length > 0) throw invalidInput(fields.map((f) => ({ ...f, field: f.field || 'body' })));
+export function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const code: ErrorCode = error.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'REQUEST_TIMEOUT' : 'MALFORMED_REQUEST';
+  const status = ERROR_CODES[code];
+  const requestId = randomUUID();
+  this.log.info({ reqId: requestId, code, parserCode: error.code }, 'client error');
+  if (socket.writable) {
+    const body = JSON.stringify(managementEnvelope(code, code === 'MALFORMED_REQUEST' ? 'The request is not valid HTTP.' : (STATUS_CODES[status] ?? 'Bad request'), [], requestId));
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }

@@ -3,6 +3,7 @@
  * the TypeScript types that the web UI and the SDK import. Change a shape here and every side follows.
  */
 import { Type, type Static } from 'typebox';
+import { ERROR_CODES } from '../domain/errors.js';
 
 // Null first: ajv coerces types (query strings → integers), and with the string branch first it would turn null into "".
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([Type.Null(), schema]);
@@ -13,8 +14,10 @@ export const ErrorEnvelope = Type.Object(
     Status: Type.Literal('ERROR'),
     Message: Type.String(),
     Errors: Type.Array(Type.Object({ Field: Type.String(), Message: Type.String() })),
+    Code: Type.String({ description: `stable machine-readable reason: ${Object.keys(ERROR_CODES).join(', ')}` }),
+    RequestId: Type.String({ description: 'the X-Request-Id of this request, to quote to an operator' }),
   },
-  { description: "impact.com's error envelope" },
+  { description: "impact.com's error envelope, with a stable code and the request id" },
 );
 
 export const RoleSchema = Type.Union([

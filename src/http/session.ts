@@ -56,7 +56,7 @@ export async function requireUser(request: FastifyRequest): Promise<void> {
   if (MUTATING.has(request.method)) {
     const sent = request.headers['x-csrf-token'];
     if (typeof sent !== 'string' || !request.csrfToken || !sameSecret(sent, request.csrfToken)) {
-      throw new SidekeyError('forbidden', 'Missing or wrong X-CSRF-Token header for this session.');
+      throw new SidekeyError('CSRF_TOKEN_INVALID', 'Missing or wrong X-CSRF-Token header for this session.');
     }
   }
 }

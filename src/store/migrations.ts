@@ -111,6 +111,18 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0003_sign_in_attempts': {
+    // The sign-in throttle's counters, shared by every node on the database (src/accounts/throttle.ts).
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('sign_in_attempts')
+        .addColumn('key', 'varchar(80)', (c) => c.primaryKey())
+        .addColumn('window_start', bigint, (c) => c.notNull())
+        .addColumn('window_ms', bigint, (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

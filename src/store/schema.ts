@@ -88,6 +88,14 @@ export interface UsageDailyTable {
   count: number;
 }
 
+/** Sign-in throttle counters (src/accounts/throttle.ts): one row per hashed key, its current window and count. */
+export interface SignInAttemptsTable {
+  key: string;
+  window_start: number;
+  window_ms: number;
+  attempts: number;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   users: UsersTable;
@@ -97,6 +105,7 @@ export interface Schema {
   tokens: TokensTable;
   audit_events: AuditEventsTable;
   usage_daily: UsageDailyTable;
+  sign_in_attempts: SignInAttemptsTable;
 }
 
 export type TokenRow = Selectable<TokensTable>;

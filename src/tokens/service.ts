@@ -234,7 +234,8 @@ export class TokenService {
 
   /**
    * Re-reads and re-applies `change` until its write lands on the revision it read (or gives up with 409),
-   * writing the audit event in the same transaction, then tells the verifiers.
+   * writing the audit event in the same transaction, then tells the verifiers. A change that returns the
+   * current token itself as `next` changes nothing: no write, no event, no revision.
    */
   private async mutate<R>(
     actor: Actor,
@@ -251,13 +252,14 @@ export class TokenService {
         const current = await this.load(trx, accountId, tokenId, { forUpdate: true });
         const now = this.now();
         const { next, details, result } = change(current, now);
+        if (next === current) return { value: result(current), accountSid: current.accountSid, changed: false };
         const written = next ? await tokens.replaceToken(trx, { ...next, revision: current.revision + 1, updatedAt: now }, current.revision) : await tokens.deleteToken(trx, current.id, current.revision);
         if (!written) return undefined;
         await recordEvent(trx, { accountId, tokenId, actor, action, at: now, details });
-        return { value: result(next ? { ...next, revision: current.revision + 1, updatedAt: now } : null), accountSid: current.accountSid };
+        return { value: result(next ? { ...next, revision: current.revision + 1, updatedAt: now } : null), accountSid: current.accountSid, changed: true };
       });
       if (outcome) {
-        await this.o.changes.publish({ kind: 'token', tokenId, accountSid: outcome.accountSid });
+        if (outcome.changed) await this.o.changes.publish({ kind: 'token', tokenId, accountSid: outcome.accountSid });
         return outcome.value;
       }
     }
@@ -274,7 +276,8 @@ export class TokenService {
       const { settings, errors: fieldErrors } = validateSettings(input, { catalog: this.o.catalog, kind: current.kind, apiVersion: current.apiVersion, expiresAt: current.expiresAt, notBefore: current.notBefore, nowMs: now, isCreate: false });
       if (fieldErrors.length) throw invalidInput(fieldErrors);
       const next = { ...current, ...stripUndefined(settings) };
-      return { next, details: { changes: diff(current, next) }, result: (n) => tokens.publicToken(n!) };
+      const changes = diff(current, next);
+      return { next: Object.keys(changes).length > 0 ? next : current, details: { changes }, result: (n) => tokens.publicToken(n!) };
     });
   }
 

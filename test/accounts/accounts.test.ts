@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { operator } from '../../src/domain/actor.js';
-import { FailureThrottle } from '../../src/accounts/throttle.js';
-import { MIN_PASSWORD_LENGTH } from '../../src/accounts/service.js';
+import { ADDRESS, PAIR } from '../../src/accounts/throttle.js';
+import { ARGON2ID, AccountService, MIN_PASSWORD_LENGTH, type PasswordHasher } from '../../src/accounts/service.js';
+import { openStore, type Store } from '../../src/store/database.js';
 import { createTestContext, describeEachDialect, type TestContext } from '../support/databases.js';
 import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
 
@@ -114,14 +115,33 @@ describeEachDialect('accounts, users and sessions', (dialect) => {
       expect(unknown).toMatchObject({ status: 401, message: wrong.message });
     });
 
-    it('five failures for one e-mail lock it for 15 minutes (even with the right password), whatever the IP', async () => {
+    it('five wrong passwords for an e-mail from one address do not lock the real user out: the right password from another address signs in (finding 5)', async () => {
       const email = brand.emails.performance_marketing_manager;
-      for (let i = 0; i < 5; i++) await expect(t.context.accounts.login(email, 'wrong password!', `10.1.0.${i}`)).rejects.toMatchObject({ status: 401 });
-      await expect(t.context.accounts.login(email.toUpperCase(), TEST_PASSWORD, '10.1.1.1')).rejects.toMatchObject({ status: 429, message: expect.stringContaining('Try again in 15 minute') });
-      // Another user is not affected.
-      await expect(t.context.accounts.login(brand.emails.implementation_specialist, TEST_PASSWORD, '10.1.1.1')).resolves.toBeDefined();
-      clock += 15 * 60_000;
+      for (let i = 0; i < 5; i++) await expect(t.context.accounts.login(email, 'wrong password!', '10.1.0.1')).rejects.toMatchObject({ status: 401 });
+      // The attacker's address is slowed, even with the right password (it cannot tell a lucky guess from a lock).
+      await expect(t.context.accounts.login(email.toUpperCase(), TEST_PASSWORD, '10.1.0.1')).rejects.toMatchObject({ status: 429, message: expect.stringContaining('Try again in 15 minute') });
       await expect(t.context.accounts.login(email, TEST_PASSWORD, '10.1.1.1')).resolves.toBeDefined();
+      // Another user on the attacker's address is not affected either.
+      await expect(t.context.accounts.login(brand.emails.implementation_specialist, TEST_PASSWORD, '10.1.0.1')).resolves.toBeDefined();
+      clock += 15 * 60_000;
+      await expect(t.context.accounts.login(email, TEST_PASSWORD, '10.1.0.1')).resolves.toBeDefined();
+    }, 120_000);
+
+    it('a used-up (e-mail, address) window doubles the next one, up to a day; a correct password clears it', async () => {
+      const email = brand.emails.finance;
+      const fail = () => expect(t.context.accounts.login(email, 'wrong password!', '10.2.0.1')).rejects.toMatchObject({ status: 401 });
+      for (let i = 0; i < PAIR.budget; i++) await fail();
+      clock += PAIR.windowMs;
+      for (let i = 0; i < PAIR.budget; i++) await fail();
+      await expect(t.context.accounts.login(email, TEST_PASSWORD, '10.2.0.1')).rejects.toMatchObject({ status: 429, message: expect.stringContaining('Try again in 30 minute') });
+      clock += PAIR.windowMs;
+      await expect(t.context.accounts.login(email, TEST_PASSWORD, '10.2.0.1')).rejects.toMatchObject({ status: 429, message: expect.stringContaining('Try again in 15 minute') });
+      clock += PAIR.windowMs;
+      await expect(t.context.accounts.login(email, TEST_PASSWORD, '10.2.0.1')).resolves.toBeDefined();
+      // Cleared: the full budget is back, with the first window's length.
+      for (let i = 0; i < PAIR.budget; i++) await fail();
+      await expect(t.context.accounts.login(email, TEST_PASSWORD, '10.2.0.1')).rejects.toMatchObject({ message: expect.stringContaining('Try again in 15 minute') });
+      clock += PAIR.windowMs;
     }, 120_000);
 
     it('thirty failures from one IP lock that IP, across e-mails; other IPs still sign in', async () => {
@@ -171,17 +191,51 @@ describeEachDialect('accounts, users and sessions', (dialect) => {
   });
 });
 
-describe('FailureThrottle', () => {
-  it('allows the budget, then blocks until the oldest failure leaves the window', () => {
-    const throttle = new FailureThrottle(3, 1000);
-    for (const at of [0, 100, 200]) {
-      expect(throttle.retryAfterMs('k', at)).toBe(0);
-      throttle.recordFailure('k', at);
-    }
-    expect(throttle.retryAfterMs('k', 300)).toBe(700);
-    expect(throttle.retryAfterMs('other', 300)).toBe(0);
-    expect(throttle.retryAfterMs('k', 1000)).toBe(0);
-    throttle.reset('k');
-    expect(throttle.retryAfterMs('k', 300)).toBe(0);
+describeEachDialect('the sign-in throttle under concurrency', (dialect) => {
+  let t: TestContext;
+  let brand: Brand;
+  let checks = 0;
+  const counting: PasswordHasher = { hash: ARGON2ID.hash, verify: (hash, password) => ((checks += 1), ARGON2ID.verify(hash, password)) };
+  const service = (store: Store) => new AccountService(store, { sessionTtlSeconds: 3600, passwords: counting });
+  beforeAll(async () => {
+    t = await createTestContext(dialect);
+    brand = await createBrand(t.context);
   });
+  afterAll(() => t.close());
+
+  it(`100 parallel wrong passwords for one e-mail from one address get at most ${PAIR.budget} password checks; the real user still signs in from another address (finding 2)`, async () => {
+    const accounts = service(t.context.store);
+    checks = 0;
+    const results = await Promise.allSettled(Array.from({ length: 100 }, () => accounts.login(brand.emails.analyst, 'wrong password!', '198.51.100.7')));
+    const statuses = results.map((r) => (r.status === 'rejected' ? (r.reason as { status: number }).status : 200));
+    expect(statuses.filter((s) => s === 401)).toHaveLength(checks);
+    expect(checks).toBeLessThanOrEqual(PAIR.budget);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(100 - checks);
+    await expect(accounts.login(brand.emails.analyst, TEST_PASSWORD, '198.51.100.8')).resolves.toBeDefined();
+  }, 120_000);
+
+  it(`100 parallel guesses at different e-mails from one address get at most ${ADDRESS.budget} password checks`, async () => {
+    const accounts = service(t.context.store);
+    checks = 0;
+    await Promise.allSettled(Array.from({ length: 100 }, (_, i) => accounts.login(`guess${i}@nowhere.test`, 'wrong password!', '198.51.100.9')));
+    expect(checks).toBeLessThanOrEqual(ADDRESS.budget);
+    expect(checks).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('two nodes on one database share the budget: 60 parallel guesses split across them get at most the budget', async () => {
+    const second = await openStore({ databaseUrl: t.db.databaseUrl, dataDir: t.db.dataDir });
+    try {
+      const [a, b] = [service(t.context.store), service(second)];
+      checks = 0;
+      await Promise.allSettled(Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).login(brand.emails.custom, 'wrong password!', '198.51.100.10')));
+      expect(checks).toBeLessThanOrEqual(PAIR.budget);
+    } finally {
+      await second.close();
+    }
+  }, 120_000);
+
+  it('successful sign-ins give their address slot back: 40 people signing in from one office address are never throttled', async () => {
+    const accounts = service(t.context.store);
+    for (let i = 0; i < 40; i++) await expect(accounts.login(brand.emails.account_administrator, TEST_PASSWORD, '198.51.100.11')).resolves.toBeDefined();
+  }, 120_000);
 });

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDialect } from '../support/databases.js';
 import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
-import { createHttpHarness, login, registeredRoutes, type HttpHarness, type Session } from '../support/http.js';
+import { createHttpHarness, login, type HttpHarness, type Session } from '../support/http.js';
 import { ACCOUNT_ROUTES } from '../support/routes.js';
 
 const MUTATIONS = ACCOUNT_ROUTES.filter((r) => r.method !== 'GET');
@@ -31,7 +31,7 @@ describeEachDialect('CSRF protection', (dialect) => {
   }
 
   it('every mutating route is covered here (each POST/PATCH/DELETE registered under /api/v1)', () => {
-    const registered = registeredRoutes(h.app)
+    const registered = h.routes
       .filter((r) => r.url.startsWith('/api/v1/') && ['POST', 'PATCH', 'DELETE', 'PUT'].includes(r.method))
       .map((r) => `${r.method} ${r.url}`)
       .sort();
@@ -51,7 +51,7 @@ describeEachDialect('CSRF protection', (dialect) => {
       for (const csrf of [false, '', 'wrong', admin.csrfToken.slice(0, -1), `${admin.csrfToken}x`, other.csrfToken] as const) {
         const response = await admin.request(row.method, url, row.body, { csrf });
         if (response.statusCode !== 403) failures.push(`${row.method} ${row.url} csrf=${JSON.stringify(csrf)}: ${response.statusCode}`);
-        else expect(response.json()).toEqual({ Status: 'ERROR', Message: 'Missing or wrong X-CSRF-Token header for this session.', Errors: [] });
+        else expect(response.json()).toEqual({ Status: 'ERROR', Message: 'Missing or wrong X-CSRF-Token header for this session.', Errors: [], Code: 'CSRF_TOKEN_INVALID', RequestId: response.headers['x-request-id'] });
       }
     }
     const logout = await admin.request('DELETE', '/api/v1/session', undefined, { csrf: false });

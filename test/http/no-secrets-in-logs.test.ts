@@ -1,10 +1,13 @@
 /**
  * Secrets never reach the logs. The app is built with its production logger configuration at level
- * "trace", writing to memory; a whole lifecycle runs over HTTP; then the captured text is searched for every
- * Auth Token issued, every password typed, every session id and every CSRF token.
+ * "trace", writing to memory, and listens on a real port; a whole lifecycle runs over HTTP, then requests the
+ * HTTP parser refuses are written over a raw socket carrying real credentials; then the captured text (with every
+ * logged Buffer or byte array decoded) is searched for every Auth Token issued, every password typed, every
+ * session id, CSRF token and setup token.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
+import net from 'node:net';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
@@ -27,10 +30,61 @@ const carelessLogging = fp(async (app: FastifyInstance) => {
     request.log.info({ body: request.body, headers: request.headers, query: request.query }, 'handling');
   });
   app.addHook('onSend', async (request, _reply, payload) => {
-    if (typeof payload === 'string' && payload.startsWith('{')) request.log.info({ payload: JSON.parse(payload) }, 'answering');
+    if (typeof payload === 'string' && payload.startsWith('{')) {
+      request.log.info({ payload: JSON.parse(payload) }, 'answering');
+      request.log.debug(`answering ${request.url} with ${payload}`);
+    }
     return payload;
   });
 });
+
+/** Writes `bytes` on a fresh connection and waits for the server to answer and close (or a second to pass). */
+function rawRequest(app: FastifyInstance, bytes: string): Promise<string> {
+  const { port } = app.server.address() as net.AddressInfo;
+  return new Promise((resolve) => {
+    let answer = '';
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
+    const timer = setTimeout(() => socket.destroy(), 1000);
+    socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+    socket.on('error', () => {});
+  });
+}
+
+/** Requests Node's HTTP parser refuses, each carrying a session's cookie, its CSRF token and an API credential. */
+async function sendMalformed(app: FastifyInstance, session: Session, basic: string, authToken: string) {
+  const secrets = `Authorization: Basic ${basic}\r\nProxy-Authorization: Basic ${basic}\r\nCookie: ${session.cookie}\r\nX-CSRF-Token: ${session.csrfToken}\r\nX-Api-Key: ${authToken}\r\n`;
+  const head = (method: string) => `${method} /api/v1/accounts/x/tokens?auth=${authToken} HTTP/1.1\r\nHost: sidekey.test\r\n${secrets}`;
+  const answers = [
+    await rawRequest(app, `${head('POST')}Content-Length: 12abc\r\n\r\n{"name":"x"}`),
+    await rawRequest(app, `${head('POST')}Content-Length: 12\r\nContent-Length: 13\r\n\r\n{"name":"x"}`),
+    await rawRequest(app, `${head('POST')}Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`),
+    await rawRequest(app, `${head('GET')}X-Bad: a\u0001b\r\n\r\n`),
+    await rawRequest(app, `${head('GET')}Bad Header Name: x\r\n\r\n`),
+    await rawRequest(app, `${head('GET')}X-Huge: ${'h'.repeat(20_000)}\r\n\r\n`),
+    await rawRequest(app, `${head('GET').replace('HTTP/1.1', 'HTTP/9.9')}\r\n`),
+  ];
+  for (const answer of answers) expect(answer).toMatch(/^HTTP\/1\.1 4\d\d /);
+}
+
+/** The log text plus the text of every Buffer (`{"type":"Buffer","data":[…]}`) or byte array logged in it. */
+function withDecodedBytes(log: string): string {
+  const decoded: string[] = [];
+  for (const line of log.split('\n').filter(Boolean)) {
+    const stack: unknown[] = [JSON.parse(line)];
+    while (stack.length > 0) {
+      const node = stack.pop();
+      if (Array.isArray(node)) {
+        if (node.length > 0 && node.every((b) => Number.isInteger(b) && b >= 0 && b < 256)) decoded.push(Buffer.from(node as number[]).toString('latin1'));
+        else stack.push(...node);
+      } else if (node && typeof node === 'object') stack.push(...Object.values(node));
+    }
+  }
+  return [log, ...decoded].join('\n');
+}
 
 async function runLifecycle(app: FastifyInstance, t: TestContext, brand: Brand, secrets: Set<string>) {
   const note = (...values: (string | undefined)[]) => values.forEach((v) => v && secrets.add(v));
@@ -84,6 +138,12 @@ async function runLifecycle(app: FastifyInstance, t: TestContext, brand: Brand, 
   const basic = Buffer.from(`${copy.token.accountSid}:${copy.authToken}`).toString('base64');
   expect((await app.inject({ method: 'GET', url: `${base}/tokens`, headers: { authorization: `Basic ${basic}` } })).statusCode).toBe(401);
   note(basic);
+  await sendMalformed(app, admin, basic, copy.authToken);
+  // The first-run setup link: its page and a refused submission.
+  const link = await t.context.accounts.createSetupLink();
+  note(link.token);
+  expect((await app.inject({ method: 'GET', url: `/setup?token=${link.token}` })).statusCode).toBeLessThan(500);
+  expect((await app.inject({ method: 'POST', url: '/api/v1/setup', payload: { token: link.token, email: 'x@y.test', password: 'short', accountName: 'X' } })).statusCode).toBe(400);
   ok(await admin.delete(`${base}/tokens/${copy.token.id}`), 204);
   ok(await specialist.delete('/api/v1/session'), 204);
   // And the secrets the store knows, in case anything logged a row.
@@ -91,7 +151,8 @@ async function runLifecycle(app: FastifyInstance, t: TestContext, brand: Brand, 
   for (const row of rows) note(row.secret_hash, row.secret_ciphertext ?? undefined);
 }
 
-function expectNoSecret(log: string, secrets: Set<string>) {
+function expectNoSecret(logged: string, secrets: Set<string>) {
+  const log = withDecodedBytes(logged);
   const leaked = [...secrets].filter((secret) => log.includes(secret));
   expect(leaked.map((s) => `${s.slice(0, 6)}… (${s.length} chars)`)).toEqual([]);
   // Nothing that looks like an Auth Token at all, not even one this test did not record.
@@ -107,9 +168,10 @@ describeEachDialect('no secret in logs', (dialect) => {
   });
   afterAll(() => t.close());
 
-  it('a full lifecycle over HTTP at log level trace leaves no Auth Token, password, session id or CSRF token in the log', async () => {
+  it('a full lifecycle and requests the HTTP parser refuses, at log level trace, leave no Auth Token, password, session id, CSRF or setup token in the log, not even as logged bytes (findings 3 and 4)', async () => {
     const log = new MemoryLog();
     const app = await buildApp(t.context, { logger: loggerOptions('trace', log) });
+    await app.listen({ port: 0, host: '127.0.0.1' });
     const secrets = new Set<string>();
     try {
       await runLifecycle(app, t, brand, secrets);
@@ -120,6 +182,9 @@ describeEachDialect('no secret in logs', (dialect) => {
     const lines = log.text.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.msg === 'incoming request').length).toBeGreaterThan(30);
     expect(log.text).toContain(`/api/v1/accounts/${brand.accountId}/tokens`);
+    expect(lines.filter((l) => l.msg === 'client error').length).toBeGreaterThanOrEqual(6);
+    // The setup page is logged by its path, with the token's value masked.
+    expect(log.text).toContain('/setup?token=[redacted]');
     expect(secrets.size).toBeGreaterThan(15);
     expectNoSecret(log.text, secrets);
   }, 120_000);
@@ -128,6 +193,7 @@ describeEachDialect('no secret in logs', (dialect) => {
     const log = new MemoryLog();
     const own = await createBrand(t.context, { apiAccess: false });
     const app = await buildApp(t.context, { logger: loggerOptions('trace', log), plugins: [carelessLogging] });
+    await app.listen({ port: 0, host: '127.0.0.1' });
     const secrets = new Set<string>();
     try {
       await runLifecycle(app, t, own, secrets);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createHttpHarness, registeredRoutes, type HttpHarness } from '../support/http.js';
+import { createHttpHarness, type HttpHarness } from '../support/http.js';
 import { describeEachDialect } from '../support/databases.js';
 
 describeEachDialect('OpenAPI document and docs', (dialect) => {
@@ -19,7 +19,7 @@ describeEachDialect('OpenAPI document and docs', (dialect) => {
       .filter(([path]) => path.startsWith('/api/v1/'))
       .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`))
       .sort();
-    const registered = registeredRoutes(h.app)
+    const registered = h.routes
       .filter((r) => r.url.startsWith('/api/v1/') && r.method !== 'HEAD')
       .map((r) => `${r.method} ${r.url}`)
       .sort();

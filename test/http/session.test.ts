@@ -3,7 +3,7 @@ import { createHttpHarness, login, loginRequest, sessionCookieOf, type HttpHarne
 import { describeEachDialect } from '../support/databases.js';
 import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
 
-const ENVELOPE = { Status: 'ERROR', Message: expect.any(String), Errors: expect.any(Array) };
+const ENVELOPE = { Status: 'ERROR', Message: expect.any(String), Errors: expect.any(Array), Code: expect.any(String), RequestId: expect.any(String) };
 
 describeEachDialect('HTTP session', (dialect) => {
   let h: HttpHarness;
@@ -43,7 +43,7 @@ describeEachDialect('HTTP session', (dialect) => {
     for (const url of ['/api/v1/me', '/api/v1/session/csrf']) {
       const anonymous = await h.app.inject({ method: 'GET', url });
       expect(anonymous.statusCode).toBe(401);
-      expect(anonymous.json()).toEqual({ ...ENVELOPE, Errors: [] });
+      expect(anonymous.json()).toEqual({ ...ENVELOPE, Errors: [], Code: 'UNAUTHENTICATED' });
       expect(anonymous.headers['www-authenticate']).toBe('Cookie realm="sidekey"');
       const forged = await h.app.inject({ method: 'GET', url, cookies: { sidekey_session: 'forged-session-id' } });
       expect(forged.statusCode).toBe(401);
@@ -78,17 +78,19 @@ describeEachDialect('HTTP session', (dialect) => {
   it('a wrong password is 401 with the envelope and no cookie', async () => {
     const response = await loginRequest(h.app, brand.emails.custom, 'wrong password here', { remoteAddress: '192.0.2.50' });
     expect(response.statusCode).toBe(401);
-    expect(response.json()).toEqual({ Status: 'ERROR', Message: 'The e-mail or password is incorrect.', Errors: [] });
+    expect(response.json()).toEqual({ ...ENVELOPE, Message: 'The e-mail or password is incorrect.', Errors: [], Code: 'SIGN_IN_FAILED' });
     expect(sessionCookieOf(response)).toBeUndefined();
   });
 
-  it('sign-in failures are throttled per e-mail (429 after 5) and per IP (429 after 30)', async () => {
+  it('sign-in failures are throttled per e-mail and address (429 after 5) and per address (429 after 30); the user signs in from elsewhere', async () => {
     const email = brand.emails.performance_marketing_manager;
-    for (let i = 0; i < 5; i++) expect((await loginRequest(h.app, email, 'wrong password!', { remoteAddress: `198.51.100.${i + 1}` })).statusCode).toBe(401);
-    const locked = await loginRequest(h.app, email, TEST_PASSWORD, { remoteAddress: '198.51.100.99' });
+    for (let i = 0; i < 5; i++) expect((await loginRequest(h.app, email, 'wrong password!', { remoteAddress: '198.51.100.1' })).statusCode).toBe(401);
+    const locked = await loginRequest(h.app, email, TEST_PASSWORD, { remoteAddress: '198.51.100.1' });
     expect(locked.statusCode).toBe(429);
-    expect(locked.json()).toEqual({ Status: 'ERROR', Message: expect.stringContaining('Too many failed sign-in attempts'), Errors: [] });
+    expect(locked.json()).toEqual({ ...ENVELOPE, Message: expect.stringContaining('Too many failed sign-in attempts'), Errors: [], Code: 'SIGN_IN_THROTTLED' });
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(14 * 60);
     expect(sessionCookieOf(locked)).toBeUndefined();
+    expect((await loginRequest(h.app, email, TEST_PASSWORD, { remoteAddress: '198.51.100.99' })).statusCode).toBe(200);
 
     const ip = '192.0.2.77';
     for (let i = 0; i < 30; i++) expect((await loginRequest(h.app, `guess${i}@nowhere.test`, 'wrong password!', { remoteAddress: ip })).statusCode).toBe(401);

@@ -2,13 +2,15 @@
  * The management API in-process: `buildApp` on a test context, driven with `app.inject` (no port, no
  * network). A `Session` is a signed-in browser: its cookie and CSRF token go on every request it makes.
  */
-import type { FastifyInstance, FastifyServerOptions, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions, InjectOptions, LightMyRequestResponse, RouteOptions } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
 import type { Config } from '../../src/config.js';
 import { createTestContext, type DialectName, type TestContext } from './databases.js';
 
 export interface HttpHarness extends TestContext {
   app: FastifyInstance;
+  /** Every route registered, as Fastify's onRoute hook reported it (one entry per method). */
+  routes: { method: string; url: string }[];
 }
 
 export async function createHttpHarness(
@@ -16,11 +18,16 @@ export async function createHttpHarness(
   options: { config?: Partial<Config>; now?: () => number; logger?: FastifyServerOptions['logger'] } = {},
 ): Promise<HttpHarness> {
   const t = await createTestContext(dialect, { config: options.config, now: options.now });
-  const app = await buildApp(t.context, { logger: options.logger ?? false });
+  const routes: HttpHarness['routes'] = [];
+  const onRoute = (route: RouteOptions) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  };
+  const app = await buildApp(t.context, { logger: options.logger ?? false, onRoute });
   await app.ready();
   return {
     ...t,
     app,
+    routes,
     async close() {
       await app.close();
       await t.close();
@@ -88,27 +95,6 @@ export async function login(app: FastifyInstance, email: string, password: strin
   if (!cookie) throw new Error('login set no session cookie');
   const body = response.json();
   return new Session(app, `sidekey_session=${cookie.value}`, body.csrfToken, cookie.value, body, options.remoteAddress);
-}
-
-/**
- * Every route Fastify registered, as `METHOD /path` pairs, read from `printRoutes` (the only complete
- * list Fastify exposes once the routes are in): each tree line's segment is appended to its parent's.
- */
-export function registeredRoutes(app: FastifyInstance): { method: string; url: string }[] {
-  const lines = app.printRoutes({ commonPrefix: false }).split('\n').filter((l) => l.trim().length > 0);
-  const stack: string[] = [];
-  const routes: { method: string; url: string }[] = [];
-  for (const line of lines) {
-    const match = /^((?:[│ ] {3})*)(?:[├└]── )?(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
-    if (!match) throw new Error(`cannot read route line: ${line}`);
-    const depth = match[1].length / 4;
-    const segment = match[2];
-    stack.length = depth;
-    const url = (stack[depth - 1] ?? '') + segment;
-    stack[depth] = url;
-    for (const method of (match[3] ?? '').split(',').map((m) => m.trim()).filter(Boolean)) routes.push({ method, url: url.replace(/^\/\//, '/') });
-  }
-  return routes;
 }
 
 export const json = (response: LightMyRequestResponse) => response.json() as any;

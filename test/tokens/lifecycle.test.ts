@@ -149,6 +149,26 @@ describeEachDialect('token lifecycle', (dialect) => {
       expect({ row: await row(token.id), events: await eventCount() }).toEqual(before);
     });
 
+    it('an empty edit, or one that sets every field to what it already is, changes nothing: no audit event, no revision, no updatedAt (finding 6)', async () => {
+      const { token } = await t.context.tokens.create(brand.admin, brand.accountId, { name: 'Unchanged', description: 'same', scopes: ['listActions'], developerEmails: ['a@b.co'], rateLimit: { limit: 5, windowSeconds: 60 } });
+      tick();
+      const before = { row: await row(token.id), events: await eventCount() };
+      let published = 0;
+      const unsubscribe = t.context.changes.subscribe(() => void (published += 1));
+      try {
+        expect(await t.context.tokens.update(brand.admin, brand.accountId, token.id, {})).toMatchObject({ revision: 1, updatedAt: token.updatedAt });
+        const same = { name: ' Unchanged ', description: 'same', scopes: ['listActions', 'listActions'], developerEmails: ['A@b.co'], rateLimit: { limit: 5, windowSeconds: 60 }, allowedCidrs: [], expiresAt: null, notBefore: null, primaryContactUserId: brand.admin.userId };
+        expect(await t.context.tokens.update(brand.admin, brand.accountId, token.id, same)).toMatchObject({ revision: 1, name: 'Unchanged' });
+      } finally {
+        unsubscribe();
+      }
+      expect({ row: await row(token.id), events: await eventCount() }).toEqual(before);
+      expect(published).toBe(0);
+      // A real change after them is still one event and one revision.
+      expect(await t.context.tokens.update(brand.admin, brand.accountId, token.id, { description: 'changed' })).toMatchObject({ revision: 2 });
+      expect(await actions(token.id)).toEqual(['token.create', 'token.update']);
+    });
+
     it('a token of another account is not found', async () => {
       const other = await createBrand(t.context);
       const { token } = await t.context.tokens.create(other.admin, other.accountId, { name: 'Theirs' });

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Context } from '../../app/context.js';
 import { ErrorEnvelope, LoginBody, Me, SessionResponse, SetupBody } from '../schemas.js';
 import { Type } from 'typebox';
+import { SIGN_IN_BODY_LIMIT_BYTES } from '../../domain/input.js';
 import { clearSessionCookie, requireUser, setSessionCookie } from '../session.js';
 
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 429: ErrorEnvelope };
@@ -16,7 +17,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ context: Context }> = as
     return { ...(await accounts.me(session.userId)), csrfToken: session.csrfToken };
   };
 
-  app.post('/session', { schema: { tags: ['session'], summary: 'Sign in', body: LoginBody, response: { 200: SessionResponse, ...errors } } }, async (request, reply) =>
+  app.post('/session', { bodyLimit: SIGN_IN_BODY_LIMIT_BYTES, schema: { tags: ['session'], summary: 'Sign in', body: LoginBody, response: { 200: SessionResponse, ...errors } } }, async (request, reply) =>
     signIn(request, reply, request.body.email, request.body.password),
   );
 
@@ -34,7 +35,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ context: Context }> = as
     accounts.me(request.actor!.userId),
   );
 
-  app.post('/setup', { schema: { tags: ['session'], summary: 'First run: create the first administrator and account from the one-time setup link', body: SetupBody, response: { 200: SessionResponse, ...errors } } }, async (request, reply) => {
+  app.post('/setup', { bodyLimit: SIGN_IN_BODY_LIMIT_BYTES, schema: { tags: ['session'], summary: 'First run: create the first administrator and account from the one-time setup link', body: SetupBody, response: { 200: SessionResponse, ...errors } } }, async (request, reply) => {
     const { token, ...input } = request.body;
     await accounts.completeSetup(token, input);
     return signIn(request, reply, input.email, input.password);

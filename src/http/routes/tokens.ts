@@ -89,10 +89,9 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ context: Context }> = asyn
         toTokenDto(await tokens.setState(req.actor!, req.params.accountId, req.params.tokenId, state === 'disable' ? 'disabled' : 'enabled')),
       );
     }
-    scoped.get('/accounts/:accountId/tokens/:tokenId/credentials', { schema: { ...tag, summary: 'Account SID and Auth Token in clear (audited)', params: TokenParams, response: { 200: Credentials, ...errors } } }, async (req, reply) => {
-      reply.header('Cache-Control', 'no-store');
-      return tokens.revealCredentials(req.actor!, req.params.accountId, req.params.tokenId);
-    });
+    scoped.get('/accounts/:accountId/tokens/:tokenId/credentials', { schema: { ...tag, summary: 'Account SID and Auth Token in clear (audited)', params: TokenParams, response: { 200: Credentials, ...errors } } }, async (req) =>
+      tokens.revealCredentials(req.actor!, req.params.accountId, req.params.tokenId),
+    );
     scoped.get('/accounts/:accountId/tokens/:tokenId/events', { schema: { ...tag, summary: 'Audit trail, newest first', params: TokenParams, response: { 200: AuditEventList, ...errors } } }, async (req) => ({
       items: (await tokens.events(req.actor!, req.params.accountId, req.params.tokenId)).map(toEventDto),
     }));

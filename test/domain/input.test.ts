@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_INPUT_DEPTH, MAX_REPORTED_PROBLEMS, inspectInput } from '../../src/domain/input.js';
+
+/** `levels` arrays inside one another, built without recursion. */
+function nestedArrays(levels: number): unknown {
+  let value: unknown = [];
+  for (let i = 1; i < levels; i++) value = [value];
+  return value;
+}
+
+describe('inspectInput', () => {
+  it(`accepts nesting of exactly ${MAX_INPUT_DEPTH} levels and refuses one more, naming the limit`, () => {
+    expect(inspectInput(nestedArrays(MAX_INPUT_DEPTH), 'body')).toEqual([]);
+    const [problem, ...rest] = inspectInput(nestedArrays(MAX_INPUT_DEPTH + 1), 'body');
+    expect(rest).toEqual([]);
+    expect(problem.kind).toBe('too_deep');
+    expect(problem.message).toContain(String(MAX_INPUT_DEPTH));
+  });
+
+  it('walks a million levels without recursion: one problem, no stack overflow', () => {
+    expect(inspectInput(nestedArrays(1_000_000), 'body').map((p) => p.kind)).toEqual(['too_deep']);
+    let object: Record<string, unknown> = {};
+    for (let i = 0; i < 100_000; i++) object = { a: object };
+    expect(inspectInput(object, 'body')).toHaveLength(1);
+  });
+
+  it('names NUL characters in values and keys, and prototype keys at any depth', () => {
+    const value = JSON.parse('{"name":"a\\u0000b","rateLimit":{"constructor":1,"prototype":2},"list":["ok","\\u0000"],"k\\u0000":1,"x":{"__proto__":{}}}');
+    expect(inspectInput(value, 'body').map((p) => [p.kind, p.field])).toEqual([
+      ['nul', 'name'],
+      ['prototype_key', 'rateLimit.constructor'],
+      ['prototype_key', 'rateLimit.prototype'],
+      ['nul', 'list.1'],
+      ['nul', 'k\\0'],
+      ['prototype_key', 'x.__proto__'],
+    ]);
+    expect(inspectInput('\u0000', 'query')).toEqual([{ kind: 'nul', field: 'query', message: 'must not contain the NUL character' }]);
+  });
+
+  it(`reports at most ${MAX_REPORTED_PROBLEMS} problems however many there are`, () => {
+    expect(inspectInput(Array.from({ length: 100_000 }, () => '\u0000'), 'body')).toHaveLength(MAX_REPORTED_PROBLEMS);
+  });
+});
