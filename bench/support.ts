@@ -83,7 +83,7 @@ export async function seedTokens(context: Context, accountId: string, count: num
         scopes: ['listActions', 'getActionById'],
         state: i % 7 === 0 ? 'disabled' : 'enabled',
         createdAt,
-        secretHash: hashSecret(authToken, context.keys.hashKey).toString('hex'),
+        secretHash: hashSecret(authToken, context.keys.hashKey),
       });
       rows.push(toRow(token));
     }

@@ -1,5 +1,4 @@
-import { randomBytes, createHmac, timingSafeEqual } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import { randomBytes, createHmac } from 'node:crypto';
 
 /**
  * Credential formats.
@@ -15,8 +14,20 @@ export const AUTH_TOKEN_LENGTH = AUTH_TOKEN_PREFIX.length + AUTH_TOKEN_RANDOM_LE
 export const SID_BODY_LENGTH = 32;
 export const SID_PREFIX_PATTERN = /^[A-Z]{2}$/;
 
-const base62Index = new Int8Array(128).fill(-1);
-for (let i = 0; i < BASE62.length; i++) base62Index[BASE62.charCodeAt(i)] = i;
+/** Each ASCII code's base62 digit, or -1: one table for every base62 check and decode. */
+const DIGIT_OF = new Int8Array(128).fill(-1);
+for (let i = 0; i < BASE62.length; i++) DIGIT_OF[BASE62.charCodeAt(i)] = i;
+
+/** zlib's CRC32 (IEEE 802.3), byte-wise over ASCII. */
+const CRC_TABLE = new Int32Array(256);
+for (let n = 0; n < 256; n++) {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  CRC_TABLE[n] = c;
+}
+const crcStep = (crc: number, code: number) => CRC_TABLE[(crc ^ code) & 0xff] ^ (crc >>> 8);
+
+const AUTH_TOKEN_BODY_LENGTH = AUTH_TOKEN_LENGTH - CHECKSUM_LENGTH;
 
 /** Unbiased base62 string: rejection-samples bytes ≥ 248 (62×4) so each character is uniform. */
 export function randomBase62(length: number, random: (n: number) => Buffer = randomBytes): string {
@@ -44,13 +55,16 @@ export function toBase62Fixed(value: number, width: number): string {
 function isBase62(s: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 128 || base62Index[c] < 0) return false;
+    if (c >= 128 || DIGIT_OF[c] < 0) return false;
   }
   return true;
 }
 
+/** The 6-character base62 CRC32 an Auth Token ends with, for the (ASCII) body before it. */
 export function checksumOf(body: string): string {
-  return toBase62Fixed(crc32(body), CHECKSUM_LENGTH);
+  let crc = -1;
+  for (let i = 0; i < body.length; i++) crc = crcStep(crc, body.charCodeAt(i));
+  return toBase62Fixed((crc ^ -1) >>> 0, CHECKSUM_LENGTH);
 }
 
 export function generateAuthToken(): string {
@@ -63,26 +77,51 @@ export function generateAccountSid(prefix: string): string {
   return prefix + randomBase62(SID_BODY_LENGTH);
 }
 
-/** Format and checksum only: true does not mean the token exists. */
+/**
+ * Format and checksum only: true does not mean the token exists. Computed in place, with no string slice or
+ * native call, because the verifier runs it on every request (test/support/token-format.ts is the reference
+ * a property test holds it equal to).
+ */
 export function isWellFormedAuthToken(value: string): boolean {
   if (value.length !== AUTH_TOKEN_LENGTH || !value.startsWith(AUTH_TOKEN_PREFIX)) return false;
-  if (!isBase62(value, AUTH_TOKEN_PREFIX.length, AUTH_TOKEN_LENGTH)) return false;
-  const split = AUTH_TOKEN_LENGTH - CHECKSUM_LENGTH;
-  return checksumOf(value.slice(0, split)) === value.slice(split);
+  let crc = -1;
+  for (let i = 0; i < AUTH_TOKEN_BODY_LENGTH; i++) {
+    const code = value.charCodeAt(i);
+    if (i >= AUTH_TOKEN_PREFIX.length && (code >= 128 || DIGIT_OF[code] < 0)) return false;
+    crc = crcStep(crc, code);
+  }
+  let written = 0;
+  for (let i = AUTH_TOKEN_BODY_LENGTH; i < AUTH_TOKEN_LENGTH; i++) {
+    const code = value.charCodeAt(i);
+    const digit = code < 128 ? DIGIT_OF[code] : -1;
+    if (digit < 0) return false;
+    written = written * 62 + digit;
+  }
+  return written === (crc ^ -1) >>> 0;
 }
 
 export function isWellFormedAccountSid(value: string, prefix: string): boolean {
   return value.length === prefix.length + SID_BODY_LENGTH && value.startsWith(prefix) && isBase62(value, prefix.length, value.length);
 }
 
-/** Keyed hash used for verification. Tokens carry ~178 random bits, so a fast keyed hash is the right tool, not a KDF. */
-export function hashSecret(secret: string, key: Buffer): Buffer {
-  return createHmac('sha256', key).update(secret).digest();
+/**
+ * The keyed hash verification compares: HMAC-SHA256 of an Auth Token under the server's hash key. Tokens carry
+ * ~178 random bits, so a fast keyed hash is the right tool, not a KDF. The store keeps it as hex; the verifier's
+ * cache as a 32-character 'binary' (latin1) string, a third of a Buffer's memory.
+ */
+export function hashSecret(secret: string, key: Buffer, encoding: 'hex' | 'binary' = 'hex'): string {
+  return createHmac('sha256', key).update(secret).digest(encoding);
 }
 
-export function secretMatches(secret: string, expectedHash: Buffer, key: Buffer): boolean {
-  const actual = hashSecret(secret, key);
-  return actual.length === expectedHash.length && timingSafeEqual(actual, expectedHash);
+/**
+ * Whether two secrets (hashes, CSRF tokens, service keys, a remembered Auth Token) are equal, in time that
+ * depends only on their lengths: every character is compared, whatever differs first.
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }
 
 /** Random identifier for sessions, setup links and the like: 256 bits, URL-safe. */

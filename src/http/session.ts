@@ -4,9 +4,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { timingSafeEqual } from 'node:crypto';
 import type { Context } from '../app/context.js';
 import type { Actor } from '../domain/actor.js';
+import { constantTimeEqual } from '../domain/credentials.js';
 import { SidekeyError, unauthenticated } from '../domain/errors.js';
 
 export const SESSION_COOKIE = 'sidekey_session';
@@ -20,12 +20,6 @@ declare module 'fastify' {
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 export const isHttps = (request: FastifyRequest) => request.protocol === 'https';
 
@@ -55,7 +49,7 @@ export async function requireUser(request: FastifyRequest): Promise<void> {
   if (!request.actor) throw unauthenticated('Your session has ended or you are not signed in. Sign in to continue.');
   if (MUTATING.has(request.method)) {
     const sent = request.headers['x-csrf-token'];
-    if (typeof sent !== 'string' || !request.csrfToken || !sameSecret(sent, request.csrfToken)) {
+    if (typeof sent !== 'string' || !request.csrfToken || !constantTimeEqual(sent, request.csrfToken)) {
       throw new SidekeyError('CSRF_TOKEN_INVALID', 'Missing or wrong X-CSRF-Token header for this session.');
     }
   }

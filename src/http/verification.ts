@@ -7,11 +7,11 @@
  * Both may require the service key SIDEKEY_VERIFY_KEY in X-Sidekey-Verify-Key (the production setting).
  * Their request logs are at "warn": thousands of lines a second would cost more than the verification itself.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import type { Context } from '../app/context.js';
+import { constantTimeEqual } from '../domain/credentials.js';
 import { toEnvelope } from '../domain/errors.js';
 import { originalRequest } from '../domain/forward-auth.js';
 import { methodOverrideHeader } from '../domain/forwarding.js';
@@ -137,11 +137,9 @@ const single = (value: string | string[] | undefined) => (Array.isArray(value) ?
  */
 export function requireVerifyKey(expected: string | undefined) {
   if (!expected) return undefined;
-  const expectedBytes = Buffer.from(expected);
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const sent = single(request.headers[VERIFY_KEY_HEADER]);
-    const sentBytes = sent === undefined ? undefined : Buffer.from(sent);
-    if (sentBytes && sentBytes.length === expectedBytes.length && timingSafeEqual(sentBytes, expectedBytes)) return;
+    if (sent !== undefined && constantTimeEqual(sent, expected)) return;
     return reply
       .status(401)
       .header('WWW-Authenticate', 'SidekeyVerifyKey')

@@ -52,7 +52,7 @@ export class TokenService {
     const authToken = generateAuthToken();
     return {
       authToken,
-      secretHash: hashSecret(authToken, this.o.keys.hashKey).toString('hex'),
+      secretHash: hashSecret(authToken, this.o.keys.hashKey),
       secretCiphertext: this.o.revealMode === 'retrievable' ? seal(this.o.keys, authToken) : null,
     };
   }

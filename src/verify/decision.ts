@@ -1,11 +1,11 @@
 /**
  * The decision for a cached token and a request, as plain functions with no I/O: which secret matched, and
- * then which code the request earns, in the issue's order of precedence. The verifier wraps these with the
- * cache, the rate limiter and the usage recorder.
+ * then which code the request earns, in a fixed order of precedence (see `authorize`). The verifier wraps these
+ * with the cache, the rate limiter and the usage recorder.
  */
-import { createHmac } from 'node:crypto';
 import { type Catalog, type Scope, isSupportedVersion } from '../domain/catalog.js';
 import { cidrContains } from '../domain/cidr.js';
+import { constantTimeEqual, hashSecret } from '../domain/credentials.js';
 import { type RequestTarget, excerpt } from '../domain/request-target.js';
 import { LETTER_CASE_DIFFERS, type RouteTable, compileRouteTables } from '../domain/routes.js';
 import { type DenialCode, accountSidInSegments, accountSidRoots, parseVersionText } from '../domain/verification.js';
@@ -33,27 +33,16 @@ export interface RequestFacts {
 
 export type SecretMatch = 'current' | 'previous' | 'none';
 
-/** Constant-time for equal lengths: every character is compared, whatever differs first. */
-export function sameString(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return difference === 0;
-}
-
-/** domain/credentials.ts's hashSecret, as the latin1 string the cache keeps. */
-const keyedHash = (authToken: string, hashKey: Buffer) => createHmac('sha256', hashKey).update(authToken).digest('binary'); // 'binary' is latin1
-
 /**
  * Which of the token's secrets `authToken` is. A repeat of the last accepted secret is recognised by a
  * constant-time comparison with the memo; anything else pays for the keyed hash, compared in constant time.
  * The previous secret counts only inside its grace window.
  */
 export function matchSecret(entry: CachedToken, authToken: string, hashKey: Buffer, now: number): SecretMatch {
-  if (entry.acceptedAuthToken !== undefined && sameString(entry.acceptedAuthToken, authToken)) return 'current';
-  const hashed = keyedHash(authToken, hashKey);
-  if (sameString(hashed, entry.secretHash)) return 'current';
-  if (entry.previousSecretHash !== null && now < entry.previousSecretExpiresAt && sameString(hashed, entry.previousSecretHash)) return 'previous';
+  if (entry.acceptedAuthToken !== undefined && constantTimeEqual(entry.acceptedAuthToken, authToken)) return 'current';
+  const hashed = hashSecret(authToken, hashKey, 'binary');
+  if (constantTimeEqual(hashed, entry.secretHash)) return 'current';
+  if (entry.previousSecretHash !== null && now < entry.previousSecretExpiresAt && constantTimeEqual(hashed, entry.previousSecretHash)) return 'previous';
   return 'none';
 }
 
@@ -71,8 +60,9 @@ const scopeMethod = (method: string) => {
 };
 
 /**
- * The code for an authenticated request, in the issue's order: the path's SID (401), then account access,
- * state, validity window, IP, version, the endpoint and its scope (403). Rate limits come after, in the verifier.
+ * The code for an authenticated request: the first refusal in this order, the path's SID (401), then account
+ * access, state, validity window, IP, version, the endpoint and its scope (403). Rate limits come after, in the
+ * verifier.
  * Every path rule reads the one parsed target: the SID, the endpoint and (through the scope) the rate bucket.
  */
 export function authorize(entry: CachedToken, request: RequestFacts, target: RequestTarget, rules: CatalogRules, now: number): Authorization {

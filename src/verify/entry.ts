@@ -40,7 +40,7 @@ export interface CachedToken extends RateBucket, TokenIdentity {
   readonly state: TokenState;
   /**
    * HMAC-SHA256 of the current Auth Token under the server's hash key, as a 32-character latin1 string: a
-   * string costs a third of a Buffer's memory here, and compares in constant time just as well (sameString).
+   * string costs a third of a Buffer's memory here, and compares in constant time just as well (constantTimeEqual).
    */
   readonly secretHash: string;
   /** The secret replaced by a reset with a grace window, valid until `previousSecretExpiresAt`. */
