@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: every figure of issue 3 in one run, so they share one machine state and can be compared
+ * `npm run bench`: every figure of the hot path in one run, so they share one machine state and can be compared
  * as ratios (these machines are shared and noisy: absolute numbers move between runs, ratios much less).
  *
  *   (a) bare node:http answering 200: the ceiling of any Node server here

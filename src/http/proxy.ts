@@ -1,8 +1,8 @@
 /**
  * The gateway's reverse proxy, on node:http with a keep-alive agent: request and response bodies are streamed
  * as they come, headers are copied from the raw header arrays in one pass each, and nothing goes through
- * Fastify's reply pipeline. It replaced @fastify/http-proxy (undici + @fastify/reply-from), whose per-request
- * work was most of a gateway request.
+ * Fastify's reply pipeline (a general-purpose proxy plugin's per-request work would be most of a gateway
+ * request).
  *
  * Its duties as a proxy (the rules are in domain/forwarding.ts):
  * - A request is forwarded only with unambiguous framing, and with that framing: the received Content-Length
@@ -20,7 +20,7 @@ import https from 'node:https';
 import { toEnvelope } from '../domain/errors.js';
 import { HOP_BY_HOP, MORE_THAN_ONE_HOST, canonicalContentLength, connectionListed, connectionRefusal, requestRefusal, withoutSidekeyCookies, type ForwardingRefusal } from '../domain/forwarding.js';
 
-/** No answer headers from the upstream within this time: 504 (the default undici headers timeout before). */
+/** No answer headers from the upstream within this time (5 minutes): 504. */
 const UPSTREAM_TIMEOUT_MS = 300_000;
 
 export interface ForwardOptions {

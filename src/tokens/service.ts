@@ -41,10 +41,10 @@ const MAX_WRITE_ATTEMPTS = 8;
 const DAY_MS = 86_400_000;
 
 export class TokenService {
-  constructor(private readonly o: TokenServiceOptions) {}
+  constructor(private readonly deps: TokenServiceOptions) {}
 
   private now() {
-    return this.o.now?.() ?? Date.now();
+    return this.deps.now?.() ?? Date.now();
   }
 
   /** A fresh Auth Token with its keyed hash and (unless show-once) its ciphertext. */
@@ -52,35 +52,35 @@ export class TokenService {
     const authToken = generateAuthToken();
     return {
       authToken,
-      secretHash: hashSecret(authToken, this.o.keys.hashKey),
-      secretCiphertext: this.o.revealMode === 'retrievable' ? seal(this.o.keys, authToken) : null,
+      secretHash: hashSecret(authToken, this.deps.keys.hashKey),
+      secretCiphertext: this.deps.revealMode === 'retrievable' ? seal(this.deps.keys, authToken) : null,
     };
   }
 
   // ---- account-level API settings ---------------------------------------------------------------------
 
   async apiSettings(actor: Actor, accountId: string) {
-    await this.o.accounts.requireTokenManager(actor, accountId);
-    const account = (await accountsStore.findAccount(this.o.store.db, accountId))!;
+    await this.deps.accounts.requireTokenManager(actor, accountId);
+    const account = (await accountsStore.findAccount(this.deps.store.db, accountId))!;
     return { apiAccessEnabled: account.apiAccessEnabled, legacyTokensEnabled: account.legacyTokensEnabled };
   }
 
   async enableApiAccess(actor: Actor, accountId: string) {
-    await this.o.accounts.requireTokenManager(actor, accountId);
-    await this.o.store.db.transaction().execute(async (trx) => {
-      const account = (await accountsStore.findAccount(trx, accountId, { forUpdate: this.o.store.dialect === 'postgres' }))!;
+    await this.deps.accounts.requireTokenManager(actor, accountId);
+    await this.deps.store.db.transaction().execute(async (trx) => {
+      const account = (await accountsStore.findAccount(trx, accountId, { forUpdate: this.deps.store.dialect === 'postgres' }))!;
       if (account.apiAccessEnabled) return;
       await accountsStore.setAccountFlag(trx, accountId, 'api_access_enabled');
       await recordEvent(trx, { accountId, actor, action: 'account.api_access_enable', at: this.now() });
     });
-    await this.o.changes.publish({ kind: 'account', accountId });
+    await this.deps.changes.publish({ kind: 'account', accountId });
     return this.apiSettings(actor, accountId);
   }
 
   /** Creates the Read/Write and Read-Only pairs once; calling it again changes nothing. */
   async enableLegacyTokens(actor: Actor, accountId: string) {
-    await this.o.accounts.requireTokenManager(actor, accountId);
-    await this.o.store.db.transaction().execute(async (trx) => {
+    await this.deps.accounts.requireTokenManager(actor, accountId);
+    await this.deps.store.db.transaction().execute(async (trx) => {
       // The account row is locked (PostgreSQL) so that two clicks at once cannot both create the pair.
       const account = await this.requireApiAccess(trx, accountId, { forUpdate: true });
       if (account.legacyTokensEnabled) return;
@@ -99,7 +99,7 @@ export class TokenService {
   }
 
   private async requireApiAccess(db: Executor, accountId: string, options: { forUpdate?: boolean } = {}) {
-    const account = (await accountsStore.findAccount(db, accountId, { forUpdate: options.forUpdate && this.o.store.dialect === 'postgres' }))!;
+    const account = (await accountsStore.findAccount(db, accountId, { forUpdate: options.forUpdate && this.deps.store.dialect === 'postgres' }))!;
     if (!account.apiAccessEnabled) throw conflict('API access is not enabled for this account. Enable API access first.');
     return account;
   }
@@ -110,9 +110,9 @@ export class TokenService {
       id: newId('tok'),
       accountId,
       kind,
-      accountSid: generateAccountSid(this.o.sidPrefix),
+      accountSid: generateAccountSid(this.deps.sidPrefix),
       name: '',
-      apiVersion: this.o.catalog.latestVersion,
+      apiVersion: this.deps.catalog.latestVersion,
       primaryContactUserId: actorUserId(actor),
       createdAt: now,
       createdBy: actorUserId(actor),
@@ -127,43 +127,43 @@ export class TokenService {
   // ---- reading -------------------------------------------------------------------------------------------
 
   async list(actor: Actor, accountId: string, query: TokenFilter & { cursor?: string; limit?: number }) {
-    await this.o.accounts.requireTokenManager(actor, accountId);
+    await this.deps.accounts.requireTokenManager(actor, accountId);
     const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
     if (query.cursor && !cursor) throw invalidInput([{ field: 'cursor', message: 'is not a cursor this server issued' }]);
-    // HTTP validates the limit; the CLI passes Number(--limit), which may be NaN (a raw SQL error before).
+    // HTTP validates the limit; the CLI passes Number(--limit), which may be NaN.
     if (query.limit !== undefined && !Number.isInteger(query.limit)) throw invalidInput([{ field: 'limit', message: 'must be an integer from 1 to 200' }]);
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
     const filter: TokenFilter = { kind: query.kind, name: query.name?.trim() || undefined, createdOn: query.createdOn, state: query.state };
-    const page = await tokens.listTokens(this.o.store.db, accountId, filter, cursor, limit + 1, this.now());
+    const page = await tokens.listTokens(this.deps.store.db, accountId, filter, cursor, limit + 1, this.now());
     const items = page.slice(0, limit);
     const last = items[items.length - 1];
     return { items: items.map(tokens.publicToken), nextCursor: page.length > limit && last ? encodeCursor({ createdAtMs: last.createdAt, id: last.id }) : null };
   }
 
   async get(actor: Actor, accountId: string, tokenId: string): Promise<Token> {
-    await this.o.accounts.requireTokenManager(actor, accountId);
-    return tokens.publicToken(await this.load(this.o.store.db, accountId, tokenId));
+    await this.deps.accounts.requireTokenManager(actor, accountId);
+    return tokens.publicToken(await this.load(this.deps.store.db, accountId, tokenId));
   }
 
   private async load(db: Executor, accountId: string, tokenId: string, options: { forUpdate?: boolean } = {}): Promise<StoredToken> {
-    const token = await tokens.findToken(db, accountId, tokenId, { forUpdate: options.forUpdate && this.o.store.dialect === 'postgres' });
+    const token = await tokens.findToken(db, accountId, tokenId, { forUpdate: options.forUpdate && this.deps.store.dialect === 'postgres' });
     if (!token) throw notFound('Token');
     return token;
   }
 
   async events(actor: Actor, accountId: string, tokenId: string) {
-    await this.o.accounts.requireTokenManager(actor, accountId);
-    await this.load(this.o.store.db, accountId, tokenId);
-    return listTokenEvents(this.o.store.db, accountId, tokenId);
+    await this.deps.accounts.requireTokenManager(actor, accountId);
+    await this.load(this.deps.store.db, accountId, tokenId);
+    return listTokenEvents(this.deps.store.db, accountId, tokenId);
   }
 
   /** The last 30 UTC days of usage counters, one entry per day (zeros included, so charts need no gap-filling). */
   async usage(actor: Actor, accountId: string, tokenId: string) {
-    await this.o.accounts.requireTokenManager(actor, accountId);
-    const token = await this.load(this.o.store.db, accountId, tokenId);
+    await this.deps.accounts.requireTokenManager(actor, accountId);
+    const token = await this.load(this.deps.store.db, accountId, tokenId);
     const today = Math.floor(this.now() / DAY_MS) * DAY_MS;
     const days = Array.from({ length: 30 }, (_, i) => new Date(today - (29 - i) * DAY_MS).toISOString().slice(0, 10));
-    const rows = await tokens.readUsage(this.o.store.db, tokenId, days[0]);
+    const rows = await tokens.readUsage(this.deps.store.db, tokenId, days[0]);
     const byDay = new Map(days.map((day) => [day, { day, allowed: 0, denied: {} as Record<string, number> }]));
     for (const row of rows) {
       const entry = byDay.get(row.day);
@@ -176,24 +176,24 @@ export class TokenService {
 
   /** The Auth Token in clear, for permitted users; every reveal is audited. */
   async revealCredentials(actor: Actor, accountId: string, tokenId: string) {
-    await this.o.accounts.requireTokenManager(actor, accountId);
-    return this.o.store.db.transaction().execute(async (trx) => {
+    await this.deps.accounts.requireTokenManager(actor, accountId);
+    return this.deps.store.db.transaction().execute(async (trx) => {
       const token = await this.load(trx, accountId, tokenId);
       if (!token.secretCiphertext) throw conflict('This deployment shows Auth Tokens only once (SIDEKEY_REVEAL=once). Reset the token to get a new one.');
       await recordEvent(trx, { accountId, tokenId, actor, action: 'token.reveal', at: this.now() });
-      return { accountSid: token.accountSid, authToken: open(this.o.keys, token.secretCiphertext) };
+      return { accountSid: token.accountSid, authToken: open(this.deps.keys, token.secretCiphertext) };
     });
   }
 
   // ---- creating ------------------------------------------------------------------------------------------
 
   async create(actor: Actor, accountId: string, input: TokenSettingsInput): Promise<IssuedToken> {
-    await this.o.accounts.requireTokenManager(actor, accountId);
+    await this.deps.accounts.requireTokenManager(actor, accountId);
     const now = this.now();
-    const { settings, errors } = validateSettings(input, { catalog: this.o.catalog, kind: 'scoped', apiVersion: input.apiVersion ?? this.o.catalog.latestVersion, expiresAt: null, notBefore: null, nowMs: now, isCreate: true });
+    const { settings, errors } = validateSettings(input, { catalog: this.deps.catalog, kind: 'scoped', apiVersion: input.apiVersion ?? this.deps.catalog.latestVersion, expiresAt: null, notBefore: null, nowMs: now, isCreate: true });
     await this.checkPrimaryContact(accountId, settings.primaryContactUserId, errors);
     if (errors.length) throw invalidInput(errors);
-    return this.o.store.db.transaction().execute(async (trx) => {
+    return this.deps.store.db.transaction().execute(async (trx) => {
       await this.requireApiAccess(trx, accountId);
       const { authToken, ...token } = this.newStoredToken(actor, accountId, 'scoped', now, stripUndefined(settings));
       await tokens.insertToken(trx, token);
@@ -204,13 +204,13 @@ export class TokenService {
 
   /** Same access rights and settings, new SID and secret. */
   async duplicate(actor: Actor, accountId: string, tokenId: string): Promise<IssuedToken> {
-    await this.o.accounts.requireTokenManager(actor, accountId);
-    return this.o.store.db.transaction().execute(async (trx) => {
+    await this.deps.accounts.requireTokenManager(actor, accountId);
+    return this.deps.store.db.transaction().execute(async (trx) => {
       await this.requireApiAccess(trx, accountId);
       const source = await this.load(trx, accountId, tokenId);
       const now = this.now();
       // The legacy card always holds exactly two pairs, so a legacy copy becomes a scoped token with the same reach.
-      const scopes = source.kind === 'scoped' ? source.scopes : legacyEquivalentScopes(this.o.catalog, source.kind, source.apiVersion);
+      const scopes = source.kind === 'scoped' ? source.scopes : legacyEquivalentScopes(this.deps.catalog, source.kind, source.apiVersion);
       const { authToken, ...copy } = this.newStoredToken(actor, accountId, 'scoped', now, {
         name: duplicateName(source.name),
         description: source.description,
@@ -244,9 +244,9 @@ export class TokenService {
     action: AuditAction,
     change: (current: StoredToken, now: number) => { next: StoredToken | null; details?: Record<string, unknown>; result: (next: StoredToken | null) => R },
   ): Promise<R> {
-    await this.o.accounts.requireTokenManager(actor, accountId);
+    await this.deps.accounts.requireTokenManager(actor, accountId);
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-      const outcome = await this.o.store.db.transaction().execute(async (trx) => {
+      const outcome = await this.deps.store.db.transaction().execute(async (trx) => {
         // On PostgreSQL, concurrent writers queue on the row lock instead of all reading one revision and
         // all but one losing the race (which, past MAX_WRITE_ATTEMPTS, surfaced as a 409 under load).
         const current = await this.load(trx, accountId, tokenId, { forUpdate: true });
@@ -259,7 +259,7 @@ export class TokenService {
         return { value: result(next ? { ...next, revision: current.revision + 1, updatedAt: now } : null), accountSid: current.accountSid, changed: true };
       });
       if (outcome) {
-        if (outcome.changed) await this.o.changes.publish({ kind: 'token', tokenId, accountSid: outcome.accountSid });
+        if (outcome.changed) await this.deps.changes.publish({ kind: 'token', tokenId, accountSid: outcome.accountSid });
         return outcome.value;
       }
     }
@@ -269,11 +269,11 @@ export class TokenService {
   async update(actor: Actor, accountId: string, tokenId: string, input: TokenSettingsInput): Promise<Token> {
     if (input.apiVersion !== undefined) throw invalidInput([{ field: 'apiVersion', message: 'use the upgrade action to move a token to a newer version' }]);
     const errors: FieldError[] = [];
-    await this.o.accounts.requireTokenManager(actor, accountId);
+    await this.deps.accounts.requireTokenManager(actor, accountId);
     await this.checkPrimaryContact(accountId, input.primaryContactUserId, errors);
     if (errors.length) throw invalidInput(errors);
     return this.mutate(actor, accountId, tokenId, 'token.update', (current, now) => {
-      const { settings, errors: fieldErrors } = validateSettings(input, { catalog: this.o.catalog, kind: current.kind, apiVersion: current.apiVersion, expiresAt: current.expiresAt, notBefore: current.notBefore, nowMs: now, isCreate: false });
+      const { settings, errors: fieldErrors } = validateSettings(input, { catalog: this.deps.catalog, kind: current.kind, apiVersion: current.apiVersion, expiresAt: current.expiresAt, notBefore: current.notBefore, nowMs: now, isCreate: false });
       if (fieldErrors.length) throw invalidInput(fieldErrors);
       const next = { ...current, ...stripUndefined(settings) };
       const changes = diff(current, next);
@@ -303,7 +303,7 @@ export class TokenService {
 
   async upgrade(actor: Actor, accountId: string, tokenId: string, apiVersion: number): Promise<{ token: Token; droppedScopes: string[] }> {
     return this.mutate(actor, accountId, tokenId, 'token.upgrade', (current) => {
-      const plan = planUpgrade(this.o.catalog, current, apiVersion);
+      const plan = planUpgrade(this.deps.catalog, current, apiVersion);
       if (plan.errors.length) throw invalidInput(plan.errors);
       const next = { ...current, apiVersion, scopes: plan.kept };
       return { next, details: { from: current.apiVersion, to: apiVersion, droppedScopes: plan.dropped }, result: (n) => ({ token: tokens.publicToken(n!), droppedScopes: plan.dropped }) };
@@ -328,7 +328,7 @@ export class TokenService {
   }
 
   private async checkPrimaryContact(accountId: string, userId: string | null | undefined, errors: FieldError[]) {
-    if (userId && !(await this.o.accounts.isMember(accountId, userId))) errors.push({ field: 'primaryContactUserId', message: 'must be a user of this account' });
+    if (userId && !(await this.deps.accounts.isMember(accountId, userId))) errors.push({ field: 'primaryContactUserId', message: 'must be a user of this account' });
   }
 }
 

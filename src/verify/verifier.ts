@@ -87,15 +87,15 @@ export class Verifier {
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly o: VerifierOptions) {
-    this.cache = new TokenCache({ ...DEFAULT_CACHE_OPTIONS, ...o.cache });
-    this.rules = prepareCatalog(o.catalog);
-    this.entries = new EntryFactory(o.catalog);
-    this.unknownSids = new UnknownSidBudget(o.unknownSids);
-    this.loader = o.loader ?? ((sid) => findTokenForVerification(o.store.db, sid));
-    this.now = o.now ?? Date.now;
+  constructor(private readonly deps: VerifierOptions) {
+    this.cache = new TokenCache({ ...DEFAULT_CACHE_OPTIONS, ...deps.cache });
+    this.rules = prepareCatalog(deps.catalog);
+    this.entries = new EntryFactory(deps.catalog);
+    this.unknownSids = new UnknownSidBudget(deps.unknownSids);
+    this.loader = deps.loader ?? ((sid) => findTokenForVerification(deps.store.db, sid));
+    this.now = deps.now ?? Date.now;
     // Runs inside ChangeFeed.publish, which the token service awaits: the entry is gone before the API call returns.
-    this.unsubscribe = o.changes.subscribe((change) => {
+    this.unsubscribe = deps.changes.subscribe((change) => {
       this.cache.invalidate(change);
       // A load that began before the change may have read the old row: later requests must not join it.
       this.inflight.clear();
@@ -107,7 +107,7 @@ export class Verifier {
     const target = request.target ?? parseRequestTarget(request.path ?? '');
     if (target.refused) return targetRefused(target);
     const credentials = credentialsOf(request);
-    if (!credentials || !isWellFormed(credentials, this.o.sidPrefix)) return INVALID;
+    if (!credentials || !isWellFormed(credentials, this.deps.sidPrefix)) return INVALID;
     const now = this.now();
     const entry = this.cache.get(credentials.accountSid, now);
     if (entry !== undefined) return this.decide(entry, credentials.authToken, request, target, now);
@@ -138,22 +138,22 @@ export class Verifier {
 
   private decide(entry: CacheEntry, authToken: string, request: RequestFacts, target: RequestTarget, now: number): VerificationResult | Promise<VerificationResult> {
     if (entry.negative) return INVALID;
-    const match = matchSecret(entry, authToken, this.o.hashKey, now);
+    const match = matchSecret(entry, authToken, this.deps.hashKey, now);
     if (match === 'none') {
-      this.o.usage.count(entry.id, 'INVALID_CREDENTIALS', now);
+      this.deps.usage.count(entry.id, 'INVALID_CREDENTIALS', now);
       return INVALID;
     }
     // The memo is only ever the current secret: a reset drops the whole entry, memo included.
     if (match === 'current' && entry.acceptedAuthToken === undefined) entry.acceptedAuthToken = detachedCopy(authToken);
     const authorization = authorize(entry, request, target, this.rules, now);
     if (authorization.code === 'INVALID_CREDENTIALS') {
-      this.o.usage.count(entry.id, 'INVALID_CREDENTIALS', now);
+      this.deps.usage.count(entry.id, 'INVALID_CREDENTIALS', now);
       return { ...INVALID, detail: authorization.detail };
     }
-    this.o.usage.markUsed(entry.id, now, request.ip);
+    this.deps.usage.markUsed(entry.id, now, request.ip);
     const buckets = this.bucketsFor(entry, authorization.scope);
     // A request refused before the limit is not counted, but its answer still reports the limit.
-    const outcome = this.o.rateLimits.consume(buckets, now, authorization.code !== 'ALLOWED');
+    const outcome = this.deps.rateLimits.consume(buckets, now, authorization.code !== 'ALLOWED');
     if (outcome instanceof Promise) return outcome.then((settled) => this.answer(entry, authorization, settled, now));
     return this.answer(entry, authorization, outcome, now);
   }
@@ -165,7 +165,7 @@ export class Verifier {
 
   private answer(entry: CachedToken, authorization: Authorization, outcome: RateLimitOutcome, now: number): VerificationResult {
     const code: VerificationCode = authorization.code === 'ALLOWED' && !outcome.allowed ? 'RATE_LIMITED' : authorization.code;
-    this.o.usage.count(entry.id, code, now);
+    this.deps.usage.count(entry.id, code, now);
     const result: VerificationResult = {
       valid: code === 'ALLOWED',
       code,

@@ -1,5 +1,5 @@
 /**
- * Issue 4's journey in a real browser against a real server: sign in, enable API access, create a token
+ * The product's whole journey in a real browser against a real server: sign in, enable API access, create a token
  * through the wizard, read its credentials, reset, disable, filter, duplicate, upgrade, delete, enable legacy
  * tokens, and finally find no way in as an Analyst. Any console error fails the run; the API page and the
  * wizard must have no serious or critical axe-core violations. Screenshots go to test-results/e2e/.

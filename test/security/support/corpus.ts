@@ -29,7 +29,10 @@ export interface Sids {
   sibling: string;
 }
 
-/** The scoped token's grants (scope ids of catalog/brand.json): see the findings 1 and 2. */
+/**
+ * The scoped token's grants (scope ids of catalog/brand.json): several sit beside an ungranted scope on a
+ * neighbouring path, so a target that servers read two ways would reach a scope the token lacks.
+ */
 export const SCOPED_GRANTS = [
   'getAccountHome',
   'listActions',
