@@ -9,7 +9,9 @@ import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Context } from '../app/context.js';
+import { proxyTrust } from '../domain/client-address.js';
 import { BODY_LIMIT_BYTES } from '../domain/input.js';
+import { installClientAddress } from './client-address.js';
 import { answerClientError, answerFrameworkError, installErrorHandling, installJsonParser, rejectUnsafeInput, requestIdOf, sendError } from './errors.js';
 import { sessionPlugin } from './session.js';
 import { sessionRoutes } from './routes/session.js';
@@ -28,9 +30,11 @@ export interface AppOptions {
 }
 
 export async function buildApp(context: Context, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { trustedProxies } = context.config;
+  const trusts = proxyTrust(trustedProxies);
   const app = Fastify({
     logger: options.logger ?? loggerOptions(context.config.logLevel),
-    trustProxy: context.config.trustedProxies.length > 0 ? context.config.trustedProxies : false,
+    trustProxy: trustedProxies.length > 0 ? trusts : false,
     bodyLimit: BODY_LIMIT_BYTES,
     clientErrorHandler: answerClientError,
     frameworkErrors: answerFrameworkError,
@@ -41,6 +45,7 @@ export async function buildApp(context: Context, options: AppOptions = {}): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  installClientAddress(app, trusts);
   installErrorHandling(app);
   installJsonParser(app);
   app.addHook('onRequest', async (request, reply) => {

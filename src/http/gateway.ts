@@ -12,10 +12,10 @@ import { neverForwarded } from '../domain/forwarding.js';
 import { excerpt, parseRequestTarget } from '../domain/request-target.js';
 import { LETTER_CASE_DIFFERS, RouteTable } from '../domain/routes.js';
 import { MESSAGE_OF_CODE, catalogPathRoots } from '../domain/verification.js';
-import { trustedProxies } from '../verify/client-ip.js';
 import type { VerificationResult } from '../verify/verifier.js';
 import { createProxy, type ForwardOptions } from './proxy.js';
-import { clientIpOf, identityHeaders, sendDenial, useSharedQuietLogger } from './verification.js';
+import { firstHeaderValue } from './client-address.js';
+import { identityHeaders, sendDenial, useSharedQuietLogger } from './verification.js';
 
 /** The methods the gateway proxies; any other method gets the app's 404. */
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
@@ -31,7 +31,6 @@ export function gatewayRoutes(context: Context) {
   const upstream = config.upstreamUrl;
   // Every scope of every version in one table: a path is proxied if any version knows it.
   const allRoutes = new RouteTable(catalog.scopesById.values());
-  const isTrusted = trustedProxies(config.trustedProxies);
 
   const refused = (status: 400 | 403, message: string): VerificationResult => ({ valid: false, code: 'REQUEST_TARGET_REFUSED', status, message: MESSAGE_OF_CODE.REQUEST_TARGET_REFUSED, detail: { field: 'path', message } });
 
@@ -48,20 +47,18 @@ export function gatewayRoutes(context: Context) {
     const known = allRoutes.knows(target.segments);
     if (known === LETTER_CASE_DIFFERS) return sendDenial(reply, refused(403, "A path segment differs from the catalog's spelling only in letter case; servers disagree on which endpoint that is."), catalog.name);
     if (!known) return reply.status(404).send(toEnvelope(`No endpoint ${request.method} ${excerpt(target.path)} in the ${catalog.name} catalog.`));
-    const ir = request.headers['ir-version'];
     const result = await verifier.verify({
       authorization: request.headers.authorization,
       method: request.method,
       target,
-      apiVersion: Array.isArray(ir) ? ir[0] : ir,
-      ip: clientIpOf(request, isTrusted),
+      apiVersion: firstHeaderValue(request.headers['ir-version']),
+      ip: request.clientAddress,
     });
     if (!result.valid) return sendDenial(reply, result, catalog.name);
     // From here the answer is the upstream's, streamed as it comes: Fastify's reply pipeline (serialization,
     // onSend hooks) has nothing to add to it.
     reply.hijack();
     const limit = result.rateLimit;
-    const peer = request.socket.remoteAddress;
     const options: ForwardOptions = {
       target: target.canonical,
       requestHeaders: identityHeaders(result),
@@ -69,7 +66,7 @@ export function gatewayRoutes(context: Context) {
       responseHeaders: limit
         ? { 'x-ratelimit-limit': String(limit.limit), 'x-ratelimit-remaining': String(limit.remaining), 'x-ratelimit-reset': String(limit.reset) }
         : undefined,
-      peerTrusted: peer !== undefined && isTrusted(peer),
+      peerTrusted: request.fromTrustedProxy,
     };
     proxy.forward(request.raw, reply.raw, options);
   };

@@ -47,12 +47,12 @@ interface LoggedRequest {
   method: string;
   url: string;
   host?: string;
-  ip?: string;
+  clientAddress?: string;
   socket?: { remotePort?: number };
 }
 
 const serializers = {
-  req: (request: LoggedRequest) => ({ method: request.method, url: maskSecrets(request.url), host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort }),
+  req: (request: LoggedRequest) => ({ method: request.method, url: maskSecrets(request.url), host: request.host, remoteAddress: request.clientAddress, remotePort: request.socket?.remotePort }),
   err: (error: Error & { code?: unknown; statusCode?: unknown }) => ({
     type: error?.constructor?.name ?? typeof error,
     message: String(error?.message ?? error),

@@ -38,7 +38,7 @@ export const sessionPlugin = fp(async (app: FastifyInstance, opts: { context: Co
     if (!sessionId) return;
     const session = await opts.context.accounts.session(sessionId);
     if (!session) return;
-    request.actor = { kind: 'user', userId: session.userId, ip: request.ip };
+    request.actor = { kind: 'user', userId: session.userId, ip: request.clientAddress };
     request.sessionId = sessionId;
     request.csrfToken = session.csrfToken;
   });

@@ -16,8 +16,8 @@ import { toEnvelope } from '../domain/errors.js';
 import { originalRequest } from '../domain/forward-auth.js';
 import { methodOverrideHeader } from '../domain/forwarding.js';
 import { MESSAGE_OF_CODE, type VerificationCode } from '../domain/verification.js';
-import { clientIp, trustedProxies, type TrustTest } from '../verify/client-ip.js';
 import type { VerificationResult } from '../verify/verifier.js';
+import { firstHeaderValue } from './client-address.js';
 
 export const VERIFY_KEY_HEADER = 'x-sidekey-verify-key';
 /** Sent by nginx (see docs/protect-your-api.md): auth_request treats any status but 2xx/401/403 as an error. */
@@ -129,8 +129,6 @@ function sendEnvelope(reply: FastifyReply, status: number, envelope: ReturnType<
   return reply.status(status).send(envelope);
 }
 
-const single = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-
 /**
  * onRequest hook: the service key, when configured, compared in constant time. Only its length can leak, which
  * says nothing useful about a random key (hashing both sides first would cost more than the verification).
@@ -138,7 +136,7 @@ const single = (value: string | string[] | undefined) => (Array.isArray(value) ?
 export function requireVerifyKey(expected: string | undefined) {
   if (!expected) return undefined;
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const sent = single(request.headers[VERIFY_KEY_HEADER]);
+    const sent = firstHeaderValue(request.headers[VERIFY_KEY_HEADER]);
     if (sent !== undefined && constantTimeEqual(sent, expected)) return;
     return reply
       .status(401)
@@ -155,10 +153,6 @@ export function requireVerifyKey(expected: string | undefined) {
 export function useSharedQuietLogger(scope: FastifyInstance, component: string): void {
   const quiet = scope.log.child({ component }, { level: 'warn' });
   scope.setChildLoggerFactory(() => quiet);
-}
-
-export function clientIpOf(request: FastifyRequest, isTrusted: TrustTest): string | undefined {
-  return clientIp(request.socket.remoteAddress, single(request.headers['x-forwarded-for']), single(request.headers['x-real-ip']), isTrusted);
 }
 
 // ---- POST /v1/verify ----------------------------------------------------------------------------------------
@@ -212,7 +206,6 @@ const AUTH_PREFIX = '/v1/auth';
 
 export function verificationRoutes(context: Context) {
   const { verifier, config, catalog } = context;
-  const isTrusted = trustedProxies(config.trustedProxies);
   const realm = catalog.name;
   const verifyKeyHook = requireVerifyKey(config.verifyKey);
 
@@ -248,7 +241,7 @@ export function verificationRoutes(context: Context) {
       });
       const handler = async (request: FastifyRequest, reply: FastifyReply) => {
         const headers = request.headers;
-        const style = single(headers[AUTH_STYLE_HEADER]) === 'nginx' ? 'nginx' : undefined;
+        const style = firstHeaderValue(headers[AUTH_STYLE_HEADER]) === 'nginx' ? 'nginx' : undefined;
         const inPath = request.url.length > AUTH_PREFIX.length && request.url[AUTH_PREFIX.length] === '/';
         const original = originalRequest(config.forwardAuth, { headers, method: request.method, pathAfterPrefix: inPath ? request.url.slice(AUTH_PREFIX.length) : undefined });
         if (!original.ok) return sendEnvelope(reply, 400, { ...toEnvelope(original.message, [{ field: original.field, message: original.message }]), Code: original.code }, style);
@@ -262,8 +255,8 @@ export function verificationRoutes(context: Context) {
           authorization: headers.authorization,
           method: original.method,
           path: original.target,
-          apiVersion: single(headers['ir-version']),
-          ip: clientIpOf(request, isTrusted),
+          apiVersion: firstHeaderValue(headers['ir-version']),
+          ip: request.clientAddress,
         });
         if (!result.valid) return sendDenial(reply, result, realm, style);
         return sendAllowed(reply, result);

@@ -5,7 +5,9 @@ import { buildApp } from '../../src/http/app.js';
 import { loggerOptions } from '../../src/http/logging.js';
 import { verificationRoutes } from '../../src/http/verification.js';
 import { createTestContext, describeEachDialect, type TestContext } from '../support/databases.js';
-import { createBrand, type Brand } from '../support/fixtures.js';
+import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
+import { loginRequest, sessionCookieOf } from '../support/http.js';
+import { addressKey } from '../../src/accounts/throttle.js';
 import { generateAuthToken } from '../../src/domain/credentials.js';
 import type { Config } from '../../src/config.js';
 import { apiPath, basic, issueToken, type Issued } from './helpers.js';
@@ -220,6 +222,24 @@ describeEachDialect('verification over HTTP: deployment settings', (dialect) => 
       const response = await ask(app, issued, { 'x-forwarded-for': '203.0.113.5', 'x-real-ip': '203.0.113.5' });
       expect(response.statusCode).toBe(403);
       expect(response.json().Code).toBe('IP_NOT_ALLOWED');
+    });
+  });
+
+  it('one client address for the whole app: /v1/auth, the sign-in throttle and the audit trail read the same one, behind a proxy trusted by netmask', async () => {
+    await withApp({ trustedProxies: ['127.0.0.0/255.0.0.0'] }, async (app, t, issued) => {
+      const forwardedFor = { 'x-forwarded-for': '198.51.100.1, 203.0.113.5' };
+      const auth = await app.inject({ method: 'GET', url: '/v1/auth', remoteAddress: '127.0.0.2', headers: { authorization: issued.authorization, 'x-original-method': 'GET', 'x-original-uri': apiPath(issued.accountSid), ...forwardedFor } });
+      expect(auth.statusCode).toBe(200);
+      const brand = await createBrand(t.context);
+      const signIn = await loginRequest(app, brand.emails.account_administrator, TEST_PASSWORD, { remoteAddress: '127.0.0.2', headers: forwardedFor });
+      const cookie = `sidekey_session=${sessionCookieOf(signIn)!.value}`;
+      const headers = { cookie, 'x-csrf-token': signIn.json().csrfToken, ...forwardedFor };
+      await app.inject({ method: 'POST', url: `/api/v1/accounts/${brand.accountId}/api-access`, remoteAddress: '127.0.0.2', headers });
+      const created = await app.inject({ method: 'POST', url: `/api/v1/accounts/${brand.accountId}/tokens`, remoteAddress: '127.0.0.2', headers, payload: { name: 'Behind a proxy' } });
+      const events = await app.inject({ method: 'GET', url: `/api/v1/accounts/${brand.accountId}/tokens/${created.json().token.id}/events`, remoteAddress: '127.0.0.2', headers });
+      expect(events.json().items[0].details.ip).toBe('203.0.113.5');
+      const throttled = await t.context.store.db.selectFrom('sign_in_attempts').select('key').execute();
+      expect(throttled.map((row) => row.key)).toContain(addressKey('203.0.113.5'));
     });
   });
 

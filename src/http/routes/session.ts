@@ -12,7 +12,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ context: Context }> = as
   const { accounts, config } = context;
 
   const signIn = async (request: Parameters<typeof setSessionCookie>[1], reply: Parameters<typeof setSessionCookie>[0], email: string, password: string) => {
-    const { sessionId, session } = await accounts.login(email, password, request.ip);
+    const { sessionId, session } = await accounts.login(email, password, request.clientAddress ?? '');
     setSessionCookie(reply, request, sessionId, config.sessionTtlSeconds);
     return { ...(await accounts.me(session.userId)), csrfToken: session.csrfToken };
   };
