@@ -1,66 +1,142 @@
-/** Configuration from the environment (and CLI flags that override it), validated once at start-up. */
+/**
+ * The configuration: one TypeBox schema, `CONFIG`, names every setting with its environment variable, its
+ * default and its description. `loadConfig` reads it once at start-up from the environment (the CLI merges its
+ * flags into that environment first, so they are checked alike) and refuses to start with a list of every
+ * problem; an empty variable counts as unset. Adding a setting is one entry here and one row of the README's
+ * configuration table (a test holds the two equal).
+ */
 import { resolve } from 'node:path';
-import { FORWARD_AUTH_STYLES, type ForwardAuthStyle } from './domain/forward-auth.js';
+import { fileURLToPath } from 'node:url';
+import { Type, type StaticDecode, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { proxyRanges } from './domain/client-address.js';
+import { FORWARD_AUTH_STYLES } from './domain/forward-auth.js';
+import { SID_PREFIX_PATTERN } from './domain/credentials.js';
+import { keyBytes, keyProblem } from './secrets/keys.js';
 
-export type RevealMode = 'retrievable' | 'once';
+/** What every entry of the schema carries besides its rule. */
+type Variable = {
+  /** The environment variable. */
+  env: string;
+  description: string;
+  /** The variable's text when it is unset; a setting without one is optional. */
+  default?: string;
+  /** Never repeated in an error message (keys, passwords in URLs). */
+  secret?: boolean;
+};
 
-export interface Config {
-  host: string;
-  port: number;
-  dataDir: string;
-  databaseUrl?: string;
-  catalogPath: string;
-  sidPrefix: string;
-  revealMode: RevealMode;
-  masterKey?: string;
-  previousMasterKeys: string[];
-  hashKey?: string;
-  redisUrl?: string;
-  redisKeyPrefix: string;
-  upstreamUrl?: string;
-  trustedProxies: string[];
-  verifyKey?: string;
-  /** The proxy in front of /v1/auth: the one pair of original-request headers it sets is the only one read. */
-  forwardAuth: ForwardAuthStyle;
-  publicUrl?: string;
-  logLevel: string;
-  sessionTtlSeconds: number;
+/** A setting read from its variable's text: `problem` says why a text is refused (or undefined), `decode` reads it. */
+function setting<T>(variable: Variable, problem: (text: string) => string | undefined, decode: (text: string) => T) {
+  const text = Type.Refine(
+    Type.String(variable),
+    (value: string) => problem(value) === undefined,
+    (value: string) => `${variable.env} ${problem(value)}${variable.secret ? '' : `, got "${value}"`}`,
+  );
+  return Type.Decode(text, decode);
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
-  const problems: string[] = [];
-  const port = Number(env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be 0-65535, got "${env.PORT}"`);
-  const sidPrefix = env.SID_PREFIX ?? 'IR';
-  if (!/^[A-Z]{2}$/.test(sidPrefix)) problems.push(`SID_PREFIX must be two capital letters, got "${sidPrefix}"`);
-  const revealMode = (env.SIDEKEY_REVEAL ?? 'retrievable') as RevealMode;
-  if (revealMode !== 'retrievable' && revealMode !== 'once') problems.push(`SIDEKEY_REVEAL must be "retrievable" or "once", got "${env.SIDEKEY_REVEAL}"`);
-  const sessionTtlSeconds = Number(env.SESSION_TTL_SECONDS ?? 12 * 3600);
-  if (!Number.isInteger(sessionTtlSeconds) || sessionTtlSeconds < 60) problems.push(`SESSION_TTL_SECONDS must be a whole number of seconds ≥ 60, got "${env.SESSION_TTL_SECONDS}"`);
-  const forwardAuth = (env.SIDEKEY_FORWARD_AUTH ?? 'nginx') as ForwardAuthStyle;
-  if (!FORWARD_AUTH_STYLES.includes(forwardAuth)) problems.push(`SIDEKEY_FORWARD_AUTH must be one of ${FORWARD_AUTH_STYLES.join(', ')}, got "${env.SIDEKEY_FORWARD_AUTH}"`);
+const anyText = () => undefined;
+const asText = (text: string) => text;
+
+const text = (variable: Variable) => setting(variable, anyText, asText);
+
+const integer = (variable: Variable, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  setting(
+    variable,
+    (text) => (/^\d+$/.test(text) && Number(text) >= min && Number(text) <= max ? undefined : `must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}`),
+    Number,
+  );
+
+const oneOf = <const T extends readonly string[]>(variable: Variable, values: T) =>
+  setting(variable, (text) => (values.includes(text) ? undefined : `must be one of ${values.map((v) => `"${v}"`).join(', ')}`), (text) => text as T[number]);
+
+const path = (variable: Variable) => setting(variable, anyText, (text) => resolve(text));
+
+/** A URL of one of `schemes` (`parse`: one the WHATWG URL parser reads; drivers with their own parser read theirs). */
+const url = (variable: Variable, schemes: readonly string[], parse = true) =>
+  setting(
+    variable,
+    (text) => (schemes.some((scheme) => text.startsWith(`${scheme}://`)) && (!parse || URL.canParse(text)) ? undefined : `must be a ${schemes.map((s) => `${s}://`).join(' or ')} URL`),
+    asText,
+  );
+
+const splitList = (text: string) => text.split(',').map((item) => item.trim()).filter(Boolean);
+
+/** A comma-separated list; `problem` names what is wrong with one item. */
+const list = <T>(variable: Variable, problem: (item: string) => string | undefined, decode: (item: string) => T) =>
+  setting(
+    variable,
+    (text) => {
+      const problems = splitList(text).map(problem).filter((p) => p !== undefined);
+      return problems.length > 0 ? problems.join('; ') : undefined;
+    },
+    (text) => splitList(text).map(decode),
+  );
+
+const key = (variable: Variable) => setting({ ...variable, secret: true }, keyProblem, keyBytes);
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const BUILT_IN_CATALOG = fileURLToPath(new URL('../catalog/brand.json', import.meta.url));
+
+export const CONFIG = Type.Object({
+  host: text({ env: 'HOST', default: '127.0.0.1', description: 'the address to listen on' }),
+  port: integer({ env: 'PORT', default: '8080', description: 'the port to listen on, 0 for any free one' }, 0, 65535),
+  dataDir: path({ env: 'DATA_DIR', default: './data', description: 'the SQLite database and the generated key file' }),
+  databaseUrl: Type.Optional(url({ env: 'DATABASE_URL', secret: true, description: 'a PostgreSQL URL to run on PostgreSQL (many nodes may share one); unset, the embedded SQLite store' }, ['postgres', 'postgresql'], false)),
+  catalogPath: path({ env: 'CATALOG_PATH', default: BUILT_IN_CATALOG, description: 'the scope catalog of the API Sidekey protects' }),
+  sidPrefix: setting(
+    { env: 'SID_PREFIX', default: 'IR', description: 'the two capital letters every Account SID starts with' },
+    (text) => (SID_PREFIX_PATTERN.test(text) ? undefined : 'must be two capital letters'),
+    asText,
+  ),
+  revealMode: oneOf({ env: 'SIDEKEY_REVEAL', default: 'retrievable', description: '`once`: show-once, no ciphertext is kept and the Auth Token appears only when issued' }, ['retrievable', 'once']),
+  masterKey: Type.Optional(key({ env: 'SIDEKEY_MASTER_KEY', description: 'the key (32 bytes, base64 or hex) that encrypts Auth Tokens at rest; unset, the key file' })),
+  previousMasterKeys: list({ env: 'SIDEKEY_PREVIOUS_MASTER_KEYS', default: '', secret: true, description: 'older master keys, comma-separated, still accepted for decryption after a rotation' }, keyProblem, keyBytes),
+  hashKey: Type.Optional(key({ env: 'SIDEKEY_HASH_KEY', description: 'the HMAC key (32 bytes) for verifying Auth Tokens; changing it invalidates every token; unset, the key file' })),
+  redisUrl: Type.Optional(text({ env: 'REDIS_URL', secret: true, description: 'a Redis that shares rate limits and change notifications between nodes' })),
+  redisKeyPrefix: text({ env: 'REDIS_KEY_PREFIX', default: 'sidekey:', description: 'the prefix of every Redis key and channel, so deployments can share one Redis' }),
+  upstreamUrl: Type.Optional(url({ env: 'UPSTREAM_URL', description: "gateway mode: the API the catalog's paths are proxied to after verification" }, ['http', 'https'])),
+  trustedProxies: list(
+    { env: 'TRUSTED_PROXIES', default: '', description: 'the proxies whose X-Forwarded-* headers are believed, comma-separated: addresses, CIDRs (`10.0.0.0/8`, `10.0.0.0/255.0.0.0`), `loopback`, `linklocal`, `uniquelocal`' },
+    (entry) => {
+      const ranges = proxyRanges(entry);
+      return typeof ranges === 'string' ? ranges : undefined;
+    },
+    asText,
+  ),
+  verifyKey: Type.Optional(text({ env: 'SIDEKEY_VERIFY_KEY', secret: true, description: 'the service key the verification endpoints require in X-Sidekey-Verify-Key' })),
+  forwardAuth: oneOf({ env: 'SIDEKEY_FORWARD_AUTH', default: 'nginx', description: 'the proxy in front of /v1/auth: only the original-request headers it sets are read' }, FORWARD_AUTH_STYLES),
+  publicUrl: Type.Optional(text({ env: 'PUBLIC_URL', description: 'the externally visible base URL, for printed links; unset, derived from HOST and PORT' })),
+  logLevel: oneOf({ env: 'LOG_LEVEL', default: 'info', description: 'the log level' }, LOG_LEVELS),
+  sessionTtlSeconds: integer({ env: 'SESSION_TTL_SECONDS', default: '43200', description: 'the lifetime of a web session, in seconds' }, 60),
+});
+
+export type Config = StaticDecode<typeof CONFIG>;
+export type RevealMode = Config['revealMode'];
+
+/** The schema's entries, by the Config field each sets. */
+const ENTRIES = CONFIG.properties as unknown as Record<keyof Config, TSchema & Variable>;
+
+/** Each setting's variable, default and description, in the schema's order. */
+export const VARIABLES: readonly Readonly<Variable>[] = Object.values(ENTRIES).map(({ env, description, default: fallback, secret }) => ({ env, description, default: fallback, secret }));
+
+/** A command-line flag's help: the setting's description, its variable and its default. */
+export function flagHelp(env: string): string {
+  const variable = VARIABLES.find((v) => v.env === env);
+  if (!variable) throw new Error(`no setting reads ${env}`);
+  return `${variable.description} (${env}${variable.default ? `, default ${variable.default}` : ''})`;
+}
+
+/** The configuration from an environment: every problem at once, or a Config every service can rely on. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const texts: Record<string, string> = {};
+  for (const [field, entry] of Object.entries(ENTRIES)) {
+    const value = env[entry.env];
+    if (value !== undefined && value !== '') texts[field] = value;
+  }
+  const given = Value.Default(CONFIG, texts) as Record<string, string | undefined>;
+  // Entry by entry: TypeBox stops collecting a value's errors at a bound, and every problem must be listed.
+  const problems = Object.entries(ENTRIES).flatMap(([field, entry]) => (given[field] === undefined ? [] : Value.Errors(entry, given[field]).map((error) => error.message)));
   if (problems.length > 0) throw new Error(`Configuration problems:\n  ${problems.join('\n  ')}`);
-  const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  return {
-    host: env.HOST ?? '127.0.0.1',
-    port,
-    dataDir: resolve(env.DATA_DIR ?? 'data'),
-    databaseUrl: env.DATABASE_URL || undefined,
-    catalogPath: resolve(env.CATALOG_PATH ?? new URL('../catalog/brand.json', import.meta.url).pathname),
-    sidPrefix,
-    revealMode,
-    masterKey: env.SIDEKEY_MASTER_KEY || undefined,
-    previousMasterKeys: list(env.SIDEKEY_PREVIOUS_MASTER_KEYS),
-    hashKey: env.SIDEKEY_HASH_KEY || undefined,
-    redisUrl: env.REDIS_URL || undefined,
-    redisKeyPrefix: env.REDIS_KEY_PREFIX || 'sidekey:',
-    upstreamUrl: env.UPSTREAM_URL || undefined,
-    trustedProxies: list(env.TRUSTED_PROXIES),
-    verifyKey: env.SIDEKEY_VERIFY_KEY || undefined,
-    forwardAuth,
-    publicUrl: env.PUBLIC_URL || undefined,
-    logLevel: env.LOG_LEVEL ?? 'info',
-    sessionTtlSeconds,
-    ...overrides,
-  };
+  return Value.Decode(CONFIG, given);
 }

@@ -1,6 +1,6 @@
 /** `sidekey` — the command line, on the same services as the HTTP API and reading the same configuration. */
 import { Command, Option } from 'commander';
-import { loadConfig, type Config } from '../config.js';
+import { flagHelp, loadConfig } from '../config.js';
 import { createContext, type Context } from '../app/context.js';
 import { operator } from '../domain/actor.js';
 import { SidekeyError } from '../domain/errors.js';
@@ -18,8 +18,8 @@ const PASSWORD_STDIN = ['--password-stdin', 'read the password (at least 12 char
 const PASSWORD_ARGUMENT = ['--password <password>', 'the password as an argument: visible in `ps` and shell history, prefer --password-stdin'] as const;
 
 /** Runs an action with a context, prints its result (JSON with --json), and turns errors into a clear message and exit code. */
-async function withContext(options: { json?: boolean }, action: (context: Context) => Promise<{ json: unknown; text: string }>, configOverrides: Partial<Config> = {}) {
-  const context = await createContext(loadConfig(process.env, configOverrides));
+async function withContext(options: { json?: boolean }, action: (context: Context) => Promise<{ json: unknown; text: string }>) {
+  const context = await createContext(loadConfig());
   try {
     const result = await action(context);
     console.log(options.json ? JSON.stringify(result.json, null, 2) : result.text);
@@ -32,17 +32,16 @@ program
   .command('serve')
   .description('Run the web UI, the management API and the verification API')
   .option('--demo', 'seed a demo brand account (one user per role, a few tokens) and print its logins')
-  .option('--port <port>', 'port to listen on (PORT, default 8080)')
-  .option('--host <host>', 'address to bind (HOST, default 127.0.0.1)')
-  .option('--upstream <url>', "proxy the catalog's API paths to this upstream after verification (UPSTREAM_URL)")
+  .option('--port <port>', flagHelp('PORT'))
+  .option('--host <host>', flagHelp('HOST'))
+  .option('--upstream <url>', flagHelp('UPSTREAM_URL'))
   .action(async (options) => {
-    const overrides: Partial<Config> = {};
-    if (options.port !== undefined) overrides.port = Number(options.port);
-    if (options.host) overrides.host = options.host;
-    if (options.upstream) overrides.upstreamUrl = options.upstream;
+    // A flag stands in for its variable, and is checked with the rest of the configuration.
+    const flags = { PORT: options.port, HOST: options.host, UPSTREAM_URL: options.upstream };
+    const config = loadConfig({ ...process.env, ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)) });
     // Loaded only for `serve`: the HTTP stack is half of the start-up time of every other command.
     const { serve } = await import('./serve.js');
-    await serve(loadConfig(process.env, overrides), { demo: Boolean(options.demo) });
+    await serve(config, { demo: Boolean(options.demo) });
   });
 
 program

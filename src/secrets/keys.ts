@@ -16,36 +16,47 @@ export interface KeyRing {
 
 const KEY_FILE = 'sidekey.keys.json';
 
-function decodeKey(text: string, name: string): Buffer {
-  const key = Buffer.from(text.trim(), /^[0-9a-fA-F]{64}$/.test(text.trim()) ? 'hex' : 'base64');
-  if (key.length !== 32) throw new Error(`${name} must be 32 bytes, base64 or hex encoded (got ${key.length} bytes)`);
-  return key;
+export const KEY_BYTES = 32;
+
+/** A key's bytes from its text: 64 hex digits, or base64 (of any length: see `keyProblem`). */
+export function keyBytes(text: string): Buffer {
+  const trimmed = text.trim();
+  return Buffer.from(trimmed, /^[0-9a-fA-F]{64}$/.test(trimmed) ? 'hex' : 'base64');
+}
+
+/** Why a text is not a key (never repeating the text), or undefined. */
+export function keyProblem(text: string): string | undefined {
+  const length = keyBytes(text).length;
+  return length === KEY_BYTES ? undefined : `must be ${KEY_BYTES} bytes, base64 or hex encoded (got ${length} bytes)`;
+}
+
+function savedKey(text: string, name: string): Buffer {
+  const problem = keyProblem(text);
+  if (problem) throw new Error(`${name} ${problem}`);
+  return keyBytes(text);
 }
 
 export const keyIdOf = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 8);
 
-/** Keys from the environment when given; otherwise from (or newly into) a 0600 key file in DATA_DIR. */
-export function loadKeyRing(options: { dataDir: string; masterKey?: string; previousMasterKeys?: string[]; hashKey?: string }): { ring: KeyRing; source: string } {
-  let master = options.masterKey ? decodeKey(options.masterKey, 'SIDEKEY_MASTER_KEY') : undefined;
-  let hash = options.hashKey ? decodeKey(options.hashKey, 'SIDEKEY_HASH_KEY') : undefined;
+/** The configured keys when both are given; otherwise from (or newly into) a 0600 key file in DATA_DIR. */
+export function loadKeyRing(options: { dataDir: string; masterKey?: Buffer; previousMasterKeys?: readonly Buffer[]; hashKey?: Buffer }): { ring: KeyRing; source: string } {
+  let master = options.masterKey;
+  let hash = options.hashKey;
   let source = 'environment';
   if (!master || !hash) {
     mkdirSync(options.dataDir, { recursive: true });
     const file = join(options.dataDir, KEY_FILE);
     if (!existsSync(file)) {
-      writeFileSync(file, JSON.stringify({ masterKey: randomBytes(32).toString('base64'), hashKey: randomBytes(32).toString('base64') }, null, 2), { mode: 0o600 });
+      writeFileSync(file, JSON.stringify({ masterKey: randomBytes(KEY_BYTES).toString('base64'), hashKey: randomBytes(KEY_BYTES).toString('base64') }, null, 2), { mode: 0o600 });
       chmodSync(file, 0o600);
     }
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { masterKey: string; hashKey: string };
-    master ??= decodeKey(saved.masterKey, `${file} masterKey`);
-    hash ??= decodeKey(saved.hashKey, `${file} hashKey`);
+    master ??= savedKey(saved.masterKey, `${file} masterKey`);
+    hash ??= savedKey(saved.hashKey, `${file} hashKey`);
     source = file;
   }
   const keys = new Map<string, Buffer>([[keyIdOf(master), master]]);
-  for (const old of options.previousMasterKeys ?? []) {
-    const key = decodeKey(old, 'SIDEKEY_PREVIOUS_MASTER_KEYS');
-    keys.set(keyIdOf(key), key);
-  }
+  for (const old of options.previousMasterKeys ?? []) keys.set(keyIdOf(old), old);
   return { ring: { hashKey: hash, currentKeyId: keyIdOf(master), keys }, source };
 }
 

@@ -44,12 +44,11 @@ export function redactUrl(url: string): string {
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   let store: Store;
-  if (options.databaseUrl && /^postgres(ql)?:\/\//.test(options.databaseUrl)) {
+  if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
     store = { db, dialect: 'postgres', location: redactUrl(options.databaseUrl), close: () => db.destroy() };
   } else {
-    if (options.databaseUrl) throw new Error(`DATABASE_URL must start with postgres:// (got another scheme); leave it unset for the embedded SQLite store`);
     mkdirSync(options.dataDir, { recursive: true });
     const file = join(options.dataDir, 'sidekey.db');
     const sqlite = new BetterSqlite3(file);

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../../src/config.js';
+import { isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VARIABLES, loadConfig } from '../../src/config.js';
 import { loadCatalog } from '../../src/app/context.js';
-import { openStore } from '../../src/store/database.js';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { operator } from '../../src/domain/actor.js';
 import { createTestContext, DIALECTS } from '../support/databases.js';
 
@@ -17,13 +19,70 @@ describe('configuration', () => {
     expect(loadCatalog(config.catalogPath).latestVersion).toBe(14);
   });
 
-  it('reads the environment, lists split on commas', () => {
-    const config = loadConfig({ PORT: '9090', HOST: '0.0.0.0', SID_PREFIX: 'XY', SIDEKEY_REVEAL: 'once', TRUSTED_PROXIES: '10.0.0.1, 10.0.0.2', SIDEKEY_PREVIOUS_MASTER_KEYS: 'a,,b ' });
-    expect(config).toMatchObject({ port: 9090, host: '0.0.0.0', sidPrefix: 'XY', revealMode: 'once', trustedProxies: ['10.0.0.1', '10.0.0.2'], previousMasterKeys: ['a', 'b'] });
+  it('reads the environment, lists split on commas, keys as base64 or hex', () => {
+    const [a, b] = [randomBytes(32), randomBytes(32)];
+    const config = loadConfig({ PORT: '9090', HOST: '0.0.0.0', SID_PREFIX: 'XY', SIDEKEY_REVEAL: 'once', TRUSTED_PROXIES: '10.0.0.1, 10.0.0.2', SIDEKEY_PREVIOUS_MASTER_KEYS: `${a.toString('base64')},,${b.toString('hex')} `, LOG_LEVEL: 'debug' });
+    expect(config).toMatchObject({ port: 9090, host: '0.0.0.0', sidPrefix: 'XY', revealMode: 'once', trustedProxies: ['10.0.0.1', '10.0.0.2'], previousMasterKeys: [a, b], logLevel: 'debug' });
   });
 
-  it('refuses bad values at start-up, naming each', () => {
-    expect(() => loadConfig({ PORT: 'http', SID_PREFIX: 'ir', SIDEKEY_REVEAL: 'never' })).toThrow(/PORT must be 0-65535[\s\S]*SID_PREFIX must be two capital letters[\s\S]*SIDEKEY_REVEAL must be "retrievable" or "once"/);
+  it('refuses bad values at start-up, naming every one', () => {
+    const bad = { PORT: 'http', SID_PREFIX: 'ir', SIDEKEY_REVEAL: 'never', SESSION_TTL_SECONDS: '59', SIDEKEY_FORWARD_AUTH: 'apache', LOG_LEVEL: 'verbose', TRUSTED_PROXIES: 'loopback, proxy.internal, 10.0.0.0/255.0.255.0', UPSTREAM_URL: 'platform:9000', DATABASE_URL: 'mysql://root:hunter2@localhost/db' };
+    let message = '';
+    try {
+      loadConfig(bad);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    const lines = message.split('\n').slice(1).map((line) => line.trim());
+    expect(lines).toEqual([
+      'PORT must be a whole number from 0 to 65535, got "http"',
+      'DATABASE_URL must be a postgres:// or postgresql:// URL',
+      'SID_PREFIX must be two capital letters, got "ir"',
+      'SIDEKEY_REVEAL must be one of "retrievable", "once", got "never"',
+      'UPSTREAM_URL must be a http:// or https:// URL, got "platform:9000"',
+      expect.stringMatching(/^TRUSTED_PROXIES "proxy.internal" is not an IP address.*; "10.0.0.0\/255.0.255.0" is not/),
+      'SIDEKEY_FORWARD_AUTH must be one of "nginx", "traefik", "caddy", "envoy", got "apache"',
+      'LOG_LEVEL must be one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "verbose"',
+      'SESSION_TTL_SECONDS must be a whole number from 60 up, got "59"',
+    ]);
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('a port, session lifetime or level is exact: no fractions, signs or spaces, and an empty variable is unset', () => {
+    for (const PORT of ['8080.5', '-1', ' 80', '65536', '1e3', '0x50']) expect(() => loadConfig({ PORT }), PORT).toThrow(/PORT must be a whole number/);
+    expect(loadConfig({ PORT: '0', SESSION_TTL_SECONDS: '60', LOG_LEVEL: 'silent' })).toMatchObject({ port: 0, sessionTtlSeconds: 60, logLevel: 'silent' });
+    const empty = loadConfig({ PORT: '', HOST: '', UPSTREAM_URL: '', DATABASE_URL: '' });
+    expect(empty).toMatchObject({ port: 8080, host: '127.0.0.1' });
+    expect([empty.upstreamUrl, empty.databaseUrl]).toEqual([undefined, undefined]);
+  });
+
+  it('TRUSTED_PROXIES takes the forms Fastify takes, netmasks included', () => {
+    expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/255.0.0.0, uniquelocal, ::1, 192.168.0.0/16' }).trustedProxies).toEqual(['10.0.0.0/255.0.0.0', 'uniquelocal', '::1', '192.168.0.0/16']);
+    expect(() => loadConfig({ TRUSTED_PROXIES: '0.0.0.0/0' })).toThrow(/TRUSTED_PROXIES "0.0.0.0\/0" is every address/);
+  });
+
+  it('`serve --port abc` is refused like PORT=abc, before anything starts', () => {
+    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', 'abc'], { encoding: 'utf8', env: { ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'sidekey-config-')) }, timeout: 30_000 });
+    expect(cli.status).toBe(1);
+    expect(cli.stderr).toContain('PORT must be a whole number from 0 to 65535, got "abc"');
+  });
+
+  it("the README's configuration table documents every setting with its default, and no setting that does not exist", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+    const rows = section.split('\n').filter((line) => line.startsWith('| `'));
+    const documented = rows.map((row) => {
+      const [variable, fallback] = row.split('|').slice(1, 3).map((cell) => cell.trim());
+      // A default in code is a literal; prose (unset, none, key file, derived) means the setting has none.
+      const literal = /^`([^`]*)`$/.exec(fallback);
+      return { env: variable.replace(/`/g, ''), default: literal ? literal[1] : undefined };
+    });
+    const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+    // A default inside the package (the built-in catalog) is documented relative to it.
+    const shown = (fallback: string | undefined) => (fallback && isAbsolute(fallback) ? relative(packageRoot, fallback) : fallback || undefined);
+    const byName = (a: { env: string }, b: { env: string }) => a.env.localeCompare(b.env);
+    expect(documented.sort(byName)).toEqual(VARIABLES.map((v) => ({ env: v.env, default: shown(v.default) })).sort(byName));
+    for (const variable of VARIABLES) expect(variable.description, variable.env).not.toBe('');
   });
 
   it('a catalog that cannot be read or is invalid stops start-up with its path and the problem', () => {
@@ -33,10 +92,6 @@ describe('configuration', () => {
     expect(() => loadCatalog(join(dir, 'broken.json'))).toThrow(/CATALOG_PATH/);
     writeFileSync(join(dir, 'empty.json'), JSON.stringify({ versions: [], categories: [] }));
     expect(() => loadCatalog(join(dir, 'empty.json'))).toThrow(/catalog is invalid:[\s\S]*at least one version/);
-  });
-
-  it('a DATABASE_URL that is not postgres:// is refused with a clear message', async () => {
-    await expect(openStore({ dataDir: mkdtempSync(join(tmpdir(), 'sidekey-config-')), databaseUrl: 'mysql://localhost/db' })).rejects.toThrow(/DATABASE_URL must start with postgres:\/\//);
   });
 
   it.each(DIALECTS)('a configured SID prefix is used for new tokens [%s]', async (dialect) => {

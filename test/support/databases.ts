@@ -60,8 +60,9 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
   };
 }
 
+/** The configuration of a test database, with `overrides` set over what the environment gave. */
 export function testConfig(db: TestDatabase, overrides: Partial<Config> = {}): Config {
-  return loadConfig({ DATA_DIR: db.dataDir, ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}), LOG_LEVEL: 'silent' }, overrides);
+  return { ...loadConfig({ DATA_DIR: db.dataDir, ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}), LOG_LEVEL: 'silent' }), ...overrides };
 }
 
 /** A full service context on a fresh database; `now` may be replaced to test time-dependent rules. */

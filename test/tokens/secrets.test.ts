@@ -1,10 +1,11 @@
 /** Secrets at rest: a keyed hash for verification, an AES-256-GCM ciphertext for reveal, keys in a 0600 file or the environment. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createContext } from '../../src/app/context.js';
+import { loadConfig } from '../../src/config.js';
 import { hashSecret } from '../../src/domain/credentials.js';
 import { keyIdOf, loadKeyRing, open, seal } from '../../src/secrets/keys.js';
 import { createTestContext, createTestDatabase, describeEachDialect, testConfig, type TestContext } from '../support/databases.js';
@@ -67,9 +68,9 @@ describeEachDialect('secrets at rest', (dialect) => {
 
   it('master-key rotation: a token sealed under the old key still reveals once that key is listed in SIDEKEY_PREVIOUS_MASTER_KEYS; new secrets use the new key', async () => {
     const db = await createTestDatabase(dialect);
-    const oldKey = randomBytes(32).toString('base64');
-    const newKey = randomBytes(32).toString('hex');
-    const hashKey = randomBytes(32).toString('base64');
+    const oldKey = randomBytes(32);
+    const newKey = randomBytes(32);
+    const hashKey = randomBytes(32);
     let tokenId = '';
     let accountId = '';
     let adminId = '';
@@ -97,7 +98,7 @@ describeEachDialect('secrets at rest', (dialect) => {
       expect((await after.tokens.revealCredentials(admin, accountId, tokenId)).authToken).toBe(issued);
       const reset = await after.tokens.reset(admin, accountId, tokenId);
       const stored = await after.store.db.selectFrom('tokens').select('secret_ciphertext').where('id', '=', tokenId).executeTakeFirstOrThrow();
-      expect(stored.secret_ciphertext!.split('.')[0]).toBe(keyIdOf(Buffer.from(newKey, 'hex')));
+      expect(stored.secret_ciphertext!.split('.')[0]).toBe(keyIdOf(newKey));
       expect((await after.tokens.revealCredentials(admin, accountId, tokenId)).authToken).toBe(reset.authToken);
     } finally {
       await after.close();
@@ -136,23 +137,32 @@ describe('key ring', () => {
     const dataDir = tempDir();
     const master = randomBytes(32);
     const hash = randomBytes(32);
-    const { ring, source } = loadKeyRing({ dataDir, masterKey: master.toString('hex'), hashKey: hash.toString('base64') });
+    const config = loadConfig({ DATA_DIR: dataDir, SIDEKEY_MASTER_KEY: master.toString('hex'), SIDEKEY_HASH_KEY: hash.toString('base64') });
+    const { ring, source } = loadKeyRing(config);
     expect(source).toBe('environment');
     expect(ring.keys.get(ring.currentKeyId)!.equals(master)).toBe(true);
     expect(ring.hashKey.equals(hash)).toBe(true);
     expect(() => statSync(join(dataDir, 'sidekey.keys.json'))).toThrow();
   });
 
-  it('a key of the wrong size is refused with a message naming the variable', () => {
-    expect(() => loadKeyRing({ dataDir: tempDir(), masterKey: randomBytes(16).toString('base64'), hashKey: randomBytes(32).toString('base64') })).toThrow(/SIDEKEY_MASTER_KEY must be 32 bytes/);
-    expect(() => loadKeyRing({ dataDir: tempDir(), masterKey: randomBytes(32).toString('base64'), hashKey: randomBytes(32).toString('base64'), previousMasterKeys: ['short'] })).toThrow(/SIDEKEY_PREVIOUS_MASTER_KEYS must be 32 bytes/);
+  it('a key of the wrong size is refused with a message naming the variable, never the key', () => {
+    const short = randomBytes(16).toString('base64');
+    const problems = () => loadConfig({ SIDEKEY_MASTER_KEY: short, SIDEKEY_HASH_KEY: randomBytes(32).toString('base64'), SIDEKEY_PREVIOUS_MASTER_KEYS: `${randomBytes(32).toString('hex')},${short}` });
+    expect(problems).toThrow(/SIDEKEY_MASTER_KEY must be 32 bytes, base64 or hex encoded \(got 16 bytes\)[\s\S]*SIDEKEY_PREVIOUS_MASTER_KEYS must be 32 bytes/);
+    expect(() => problems()).toThrow(expect.objectContaining({ message: expect.not.stringContaining(short) }));
+  });
+
+  it('a key file with a key of the wrong size is refused with its path', () => {
+    const dataDir = tempDir();
+    writeFileSync(join(dataDir, 'sidekey.keys.json'), JSON.stringify({ masterKey: randomBytes(16).toString('base64'), hashKey: randomBytes(32).toString('base64') }));
+    expect(() => loadKeyRing({ dataDir })).toThrow(/sidekey\.keys\.json masterKey must be 32 bytes/);
   });
 
   it('the hash key is independent of the master key, so rotating the master key keeps every hash valid', () => {
     const dataDir = tempDir();
-    const hashKey = randomBytes(32).toString('base64');
-    const a = loadKeyRing({ dataDir, masterKey: randomBytes(32).toString('base64'), hashKey });
-    const b = loadKeyRing({ dataDir, masterKey: randomBytes(32).toString('base64'), hashKey });
+    const hashKey = randomBytes(32);
+    const a = loadKeyRing({ dataDir, masterKey: randomBytes(32), hashKey });
+    const b = loadKeyRing({ dataDir, masterKey: randomBytes(32), hashKey });
     expect(a.ring.currentKeyId).not.toBe(b.ring.currentKeyId);
     expect(hashSecret('skt_x', a.ring.hashKey)).toBe(hashSecret('skt_x', b.ring.hashKey));
   });
