@@ -35,8 +35,8 @@ function netmaskPrefix(mask: string): number | undefined {
  * address out: trusting every address would let any client choose its own.
  */
 export function proxyRanges(entry: string): Cidr[] | string {
-  const named = PROXY_RANGE_NAMES[entry.toLowerCase()];
-  if (named) return named.map((range) => parseCidr(range)!);
+  const name = entry.toLowerCase();
+  if (Object.hasOwn(PROXY_RANGE_NAMES, name)) return PROXY_RANGE_NAMES[name].map((range) => parseCidr(range)!);
   const slash = entry.indexOf('/');
   const address = slash < 0 ? entry : entry.slice(0, slash);
   const suffix = slash < 0 ? undefined : entry.slice(slash + 1);

@@ -28,7 +28,7 @@ describe('TRUSTED_PROXIES entries', () => {
   });
 
   it('refuses what it cannot read, a netmask with a gap, a netmask on IPv6, and a range of every address', () => {
-    for (const entry of ['10.0.0.0/255.0.255.0', '10.0.0.0/33', '10.0.0.0/8/8', '2001:db8::/ffff::', 'proxy.internal', '10.0.0.256', '']) {
+    for (const entry of ['10.0.0.0/255.0.255.0', '10.0.0.0/33', '10.0.0.0/8/8', '2001:db8::/ffff::', 'proxy.internal', '10.0.0.256', '', 'constructor', '__proto__']) {
       expect(typeof proxyRanges(entry), entry).toBe('string');
     }
     for (const entry of ['0.0.0.0/0', '0.0.0.0/0.0.0.0', '::/0']) expect(proxyRanges(entry)).toMatch(/every address/);
