@@ -22,7 +22,15 @@ export interface Config {
   publicUrl?: string;
   logLevel: string;
   sessionTtlSeconds: number;
+  /** How long a node may answer from its cache without confirming it is current; past it, it reads or fails closed. */
+  maxStalenessMs: number;
+  /** The deadline of one database call (connect or query). */
+  databaseTimeoutMs: number;
+  /** How often usage counters are written; a kill -9 loses at most this much of them. */
+  usageFlushIntervalMs: number;
 }
+
+export const DEFAULT_MAX_STALENESS_MS = 1_500;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const problems: string[] = [];
@@ -34,6 +42,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (revealMode !== 'retrievable' && revealMode !== 'once') problems.push(`SIDEKEY_REVEAL must be "retrievable" or "once", got "${env.SIDEKEY_REVEAL}"`);
   const sessionTtlSeconds = Number(env.SESSION_TTL_SECONDS ?? 12 * 3600);
   if (!Number.isInteger(sessionTtlSeconds) || sessionTtlSeconds < 60) problems.push(`SESSION_TTL_SECONDS must be a whole number of seconds ≥ 60, got "${env.SESSION_TTL_SECONDS}"`);
+  const wholeMs = (name: string, fallback: number, min: number, max: number) => {
+    const value = Number(env[name] ?? fallback);
+    if (!Number.isInteger(value) || value < min || value > max) problems.push(`${name} must be a whole number of milliseconds from ${min} to ${max}, got "${env[name]}"`);
+    return value;
+  };
+  const maxStalenessMs = wholeMs('SIDEKEY_MAX_STALENESS_MS', DEFAULT_MAX_STALENESS_MS, 200, 60_000);
+  const databaseTimeoutMs = wholeMs('DATABASE_TIMEOUT_MS', 1_000, 100, 60_000);
+  const usageFlushIntervalMs = wholeMs('USAGE_FLUSH_INTERVAL_MS', 5_000, 100, 3_600_000);
   if (problems.length > 0) throw new Error(`Configuration problems:\n  ${problems.join('\n  ')}`);
   const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   return {
@@ -55,6 +71,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     publicUrl: env.PUBLIC_URL || undefined,
     logLevel: env.LOG_LEVEL ?? 'info',
     sessionTtlSeconds,
+    maxStalenessMs,
+    databaseTimeoutMs,
+    usageFlushIntervalMs,
     ...overrides,
   };
 }

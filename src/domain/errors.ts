@@ -10,7 +10,8 @@ export type ErrorKind =
   | 'forbidden' // 403
   | 'not_found' // 404
   | 'conflict' // 409
-  | 'rate_limited'; // 429
+  | 'rate_limited' // 429
+  | 'unavailable'; // 503
 
 const statusOf: Record<ErrorKind, number> = {
   invalid_input: 400,
@@ -19,6 +20,7 @@ const statusOf: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   rate_limited: 429,
+  unavailable: 503,
 };
 
 export class SidekeyError extends Error {
@@ -39,6 +41,8 @@ export const invalidInput = (fields: FieldError[], message = 'The request has in
 export const notFound = (what: string) => new SidekeyError('not_found', `${what} not found.`);
 export const forbidden = (message: string) => new SidekeyError('forbidden', message);
 export const conflict = (message: string) => new SidekeyError('conflict', message);
+/** A dependency (the database) did not answer within its deadline: nothing was changed, the call may be retried. */
+export const unavailable = (message = 'The database did not answer in time. Try again in a moment.') => new SidekeyError('unavailable', message);
 export const unauthenticated = (message = 'Sign in to continue.') => new SidekeyError('unauthenticated', message);
 
 /** Throws one error naming every bad field, so a client can fix them all in one go. */

@@ -34,6 +34,7 @@ const FIELD_OF_CODE: Record<VerificationCode, { field: string; message: string }
   VERSION_UNSUPPORTED: { field: 'IR-Version', message: 'is not a supported API version' },
   INSUFFICIENT_SCOPE: { field: 'scope', message: 'is not granted to this token' },
   RATE_LIMITED: { field: 'rateLimit', message: 'is used up until the window resets (see Retry-After)' },
+  VERIFIER_UNAVAILABLE: { field: 'verifier', message: 'cannot reach its database; nothing was allowed (see Retry-After)' },
 };
 
 /** impact.com's envelope, plus the machine-readable Code and, for a missing scope, which scope. */
@@ -95,7 +96,7 @@ function sendAllowed(reply: FastifyReply, result: VerificationResult): void {
   reply.raw.end();
 }
 
-/** Status, headers and envelope of a refusal; `style: 'nginx'` turns a 429 into 403 plus X-Sidekey-Status. */
+/** Status, headers and envelope of a refusal; `style: 'nginx'` turns a 429 or 503 into 403 plus X-Sidekey-Status. */
 export function sendDenial(reply: FastifyReply, result: VerificationResult, realm: string, style?: 'nginx') {
   const envelope = denialEnvelope(result);
   setRateLimitHeaders(reply, result);
@@ -107,7 +108,7 @@ export function sendDenial(reply: FastifyReply, result: VerificationResult, real
     // nginx cannot read the subrequest's body, only its headers: the envelope travels in one (ASCII-only).
     reply.header('X-Sidekey-Status', result.status);
     reply.header('X-Sidekey-Error', asciiJson(envelope));
-    if (status === 429) status = 403;
+    if (status === 429 || status === 503) status = 403;
   }
   return reply.status(status).send(envelope);
 }

@@ -88,6 +88,16 @@ export interface UsageDailyTable {
   count: number;
 }
 
+/** The durable change log: one row per committed change that affects verification, in commit order. */
+export interface ChangeLogTable {
+  seq: Generated<number>;
+  kind: string;
+  token_id: string | null;
+  account_sid: string | null;
+  account_id: string;
+  created_at: number;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   users: UsersTable;
@@ -97,6 +107,7 @@ export interface Schema {
   tokens: TokensTable;
   audit_events: AuditEventsTable;
   usage_daily: UsageDailyTable;
+  change_log: ChangeLogTable;
 }
 
 export type TokenRow = Selectable<TokensTable>;
@@ -105,5 +116,3 @@ export type TokenRowPatch = Updateable<TokensTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
-// Generated is re-exported for migrations that add defaulted columns later.
-export type { Generated };
