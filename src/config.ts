@@ -109,6 +109,9 @@ export const CONFIG = Type.Object({
   publicUrl: Type.Optional(text({ env: 'PUBLIC_URL', description: 'the externally visible base URL, for printed links; unset, derived from HOST and PORT' })),
   logLevel: oneOf({ env: 'LOG_LEVEL', default: 'info', description: 'the log level' }, LOG_LEVELS),
   sessionTtlSeconds: integer({ env: 'SESSION_TTL_SECONDS', default: '43200', description: 'the lifetime of a web session, in seconds' }, 60),
+  maxStalenessMs: integer({ env: 'SIDEKEY_MAX_STALENESS_MS', default: '1500', description: 'how long a node may answer from its cache without confirming it is current; past it, it reads each token or fails closed with 503' }, 200, 60_000),
+  databaseTimeoutMs: integer({ env: 'DATABASE_TIMEOUT_MS', default: '1000', description: 'the deadline of one database call (connect or query)' }, 100, 60_000),
+  usageFlushIntervalMs: integer({ env: 'USAGE_FLUSH_INTERVAL_MS', default: '5000', description: 'how often usage counters are written; a kill -9 loses at most this much of them' }, 100, 3_600_000),
 });
 
 export type Config = StaticDecode<typeof CONFIG>;
@@ -140,3 +143,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (problems.length > 0) throw new Error(`Configuration problems:\n  ${problems.join('\n  ')}`);
   return Value.Decode(CONFIG, given);
 }
+
+/** The staleness bound when SIDEKEY_MAX_STALENESS_MS is unset. */
+export const DEFAULT_MAX_STALENESS_MS = 1_500;

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   SIGN_IN_THROTTLED: 429, // too many sign-in attempts: see Retry-After
   HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500, // a fault of ours, logged with the request id
+  DATABASE_UNAVAILABLE: 503, // the database did not answer within its deadline: nothing changed, retry
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 
@@ -52,6 +53,8 @@ export const invalidInput = (fields: FieldError[], message = 'The request has in
 export const notFound = (what: string) => new SidekeyError('NOT_FOUND', `${what} not found.`);
 export const forbidden = (message: string) => new SidekeyError('FORBIDDEN', message);
 export const conflict = (message: string) => new SidekeyError('CONFLICT', message);
+/** A dependency (the database) did not answer within its deadline: nothing was changed, the call may be retried. */
+export const unavailable = (message = 'The database did not answer in time. Try again in a moment.') => new SidekeyError('DATABASE_UNAVAILABLE', message);
 export const unauthenticated = (message = 'Sign in to continue.') => new SidekeyError('UNAUTHENTICATED', message);
 
 /** impact.com's error envelope, which API clients of the platform already parse. */

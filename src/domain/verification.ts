@@ -19,12 +19,16 @@ export const VERIFICATION_CODES = [
   'VERSION_UNSUPPORTED',
   'INSUFFICIENT_SCOPE',
   'RATE_LIMITED',
+  /** This node cannot tell whether the credentials are still valid (its view is stale and the database is away). */
+  'VERIFIER_UNAVAILABLE',
 ] as const;
 export type VerificationCode = (typeof VERIFICATION_CODES)[number];
 export type DenialCode = Exclude<VerificationCode, 'ALLOWED'>;
 
 /** The status of each code; a malformed target (domain/request-target.ts) is answered 400 instead of 403. */
-export const STATUS_OF_CODE: Record<VerificationCode, 200 | 401 | 403 | 429> = {
+export type VerificationStatus = 200 | 400 | 401 | 403 | 429 | 503;
+
+export const STATUS_OF_CODE: Record<VerificationCode, Exclude<VerificationStatus, 400>> = {
   ALLOWED: 200,
   REQUEST_TARGET_REFUSED: 403,
   INVALID_CREDENTIALS: 401,
@@ -36,6 +40,7 @@ export const STATUS_OF_CODE: Record<VerificationCode, 200 | 401 | 403 | 429> = {
   VERSION_UNSUPPORTED: 403,
   INSUFFICIENT_SCOPE: 403,
   RATE_LIMITED: 429,
+  VERIFIER_UNAVAILABLE: 503,
 };
 
 /** What an API client reads. The 401 message never says which part was wrong: that would help guessing. */
@@ -51,6 +56,7 @@ export const MESSAGE_OF_CODE: Record<VerificationCode, string> = {
   VERSION_UNSUPPORTED: 'The requested API version is not supported.',
   INSUFFICIENT_SCOPE: 'This API access token does not have the scope this endpoint needs.',
   RATE_LIMITED: 'Rate limit exceeded. Retry after the number of seconds in Retry-After.',
+  VERIFIER_UNAVAILABLE: 'The credentials cannot be checked right now. Retry after the number of seconds in Retry-After.',
 };
 
 /**

@@ -38,6 +38,7 @@ const FIELD_OF_CODE: Record<VerificationCode, { field: string; message: string }
   VERSION_UNSUPPORTED: { field: 'IR-Version', message: 'is not a supported API version' },
   INSUFFICIENT_SCOPE: { field: 'scope', message: 'is not granted to this token' },
   RATE_LIMITED: { field: 'rateLimit', message: 'is used up until the window resets (see Retry-After)' },
+  VERIFIER_UNAVAILABLE: { field: 'verifier', message: 'cannot reach its database; nothing was allowed (see Retry-After)' },
 };
 
 /** impact.com's envelope, plus the machine-readable Code and, for a missing scope, which scope. */

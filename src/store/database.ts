@@ -1,12 +1,24 @@
 /**
  * Opens the store on SQLite (embedded default) or PostgreSQL (DATABASE_URL=postgres://…), behind one
  * Kysely instance typed by `Schema`. Everything above this file is dialect-agnostic.
+ *
+ * Every call has a deadline, and a database that fails is an answer, never a crash:
+ * - PostgreSQL: connecting (or waiting for a pooled connection) and each query are bounded by `timeoutMs`; the
+ *   server cancels a statement a little before that. A connection that timed out or broke is discarded rather
+ *   than handed out again, and such failures reach callers as `unavailable` (503). The pool and every client,
+ *   idle or in use, have an 'error' listener: a terminated backend or a restarted server costs the connections
+ *   it held, not the process. Migrations run before, on their own connection, without the query deadline.
+ * - SQLite: a write transaction takes the write lock when it begins (BEGIN IMMEDIATE), waiting at most
+ *   `timeoutMs` for another process to release it; a lock not obtained in time is `unavailable` too. The files
+ *   (database, -wal, -shm) are readable by their owner only: they hold password hashes and token hashes.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import type { PostgresPool, PostgresPoolClient, SqliteDatabase } from 'kysely';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
+import { unavailable } from '../domain/errors.js';
 import type { Schema } from './schema.js';
 import { migrateToLatest } from './migrations.js';
 
@@ -18,11 +30,15 @@ export interface Store {
   dialect: Dialect;
   /** Where the data lives, for log lines: a file path or the database URL with its password removed. */
   location: string;
+  /** The deadline of one database call (connect, or a query), in ms. */
+  timeoutMs: number;
   close(): Promise<void>;
 }
 
 // int8 (epoch milliseconds, counts) as JavaScript numbers: safe up to 2^53, far beyond any time or count here.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+export const DEFAULT_DATABASE_TIMEOUT_MS = 1_000;
 
 export interface StoreOptions {
   databaseUrl?: string;
@@ -30,6 +46,9 @@ export interface StoreOptions {
   /** Run pending migrations on open (serve and tests do; `sidekey migrate` does it explicitly). */
   migrate?: boolean;
   poolSize?: number;
+  timeoutMs?: number;
+  /** A pooled connection failed while nobody was using it (logged; the pool replaces it). */
+  onConnectionError?: (error: unknown) => void;
 }
 
 export function redactUrl(url: string): string {
@@ -43,22 +62,124 @@ export function redactUrl(url: string): string {
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {
-  let store: Store;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DATABASE_TIMEOUT_MS;
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
-    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-    store = { db, dialect: 'postgres', location: redactUrl(options.databaseUrl), close: () => db.destroy() };
-  } else {
-    mkdirSync(options.dataDir, { recursive: true });
-    const file = join(options.dataDir, 'sidekey.db');
-    const sqlite = new BetterSqlite3(file);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
-    store = { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+    if (options.migrate !== false) await migratePostgres(options.databaseUrl, timeoutMs);
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: timeoutMs,
+      query_timeout: timeoutMs,
+      // The server gives up first, so a slow statement ends cleanly and its connection stays usable.
+      statement_timeout: Math.max(1, timeoutMs - 100),
+      // A client that died inside a transaction releases its row locks soon instead of never.
+      idle_in_transaction_session_timeout: 10 * timeoutMs,
+      keepAlive: true,
+      application_name: 'sidekey',
+    });
+    pool.on('error', (error) => options.onConnectionError?.(error));
+    const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: guardedPool(pool, options.onConnectionError) }) });
+    return { db, dialect: 'postgres', location: redactUrl(options.databaseUrl), timeoutMs, close: () => db.destroy() };
   }
+  mkdirSync(options.dataDir, { recursive: true });
+  const file = join(options.dataDir, 'sidekey.db');
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  const sqlite = new BetterSqlite3(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma(`busy_timeout = ${timeoutMs}`);
+  // SQLite gives -wal and -shm the database file's mode; a database created before that rule is tightened here.
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(path)) chmodSync(path, 0o600);
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: guardedSqlite(sqlite) }) });
+  const store: Store = { db, dialect: 'sqlite', location: file, timeoutMs, close: () => db.destroy() };
   if (options.migrate !== false) await migrateToLatest(store.db);
   return store;
+}
+
+async function migratePostgres(databaseUrl: string, timeoutMs: number): Promise<void> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, connectionTimeoutMillis: 10 * timeoutMs });
+  pool.on('error', () => {}); // a failure surfaces through the migration's own query
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrateToLatest(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** SQLSTATE classes that mean "the database or the link failed", not "this statement was wrong". */
+const FAULT_CLASSES = new Set(['08', '53', '57', '58']);
+
+/**
+ * A failure of the database or of the way to it (timeout, lost connection, shutdown), as opposed to an error
+ * the statement itself caused (a constraint, a type): those pass through unchanged.
+ */
+function isDatabaseFault(error: unknown): boolean {
+  if (error instanceof pg.DatabaseError) return FAULT_CLASSES.has(String(error.code).slice(0, 2));
+  return !(error instanceof TypeError || error instanceof RangeError);
+}
+
+/**
+ * The pool as Kysely sees it: a client that failed with a fault is discarded when released (and answers no
+ * further query meanwhile, so a rollback after a timeout does not wait once more), and faults become 503s.
+ */
+function guardedPool(pool: pg.Pool, onConnectionError: ((error: unknown) => void) | undefined): PostgresPool {
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw isDatabaseFault(error) ? unavailable() : error;
+      }
+      let broken: unknown;
+      // While checked out, the pool's own listener is off: an error between queries would otherwise be unhandled.
+      const onError = (error: unknown) => {
+        broken ??= error;
+        onConnectionError?.(error);
+      };
+      client.on('error', onError);
+      return {
+        query: ((text: unknown, parameters?: unknown) => {
+          if (typeof text !== 'string') return client.query(text as never);
+          if (broken) return Promise.reject(unavailable());
+          return client.query(text, parameters as unknown[]).catch((error: unknown) => {
+            if (!isDatabaseFault(error)) throw error;
+            broken ??= error;
+            throw unavailable();
+          });
+        }) as PostgresPoolClient['query'],
+        release(destroy?: boolean) {
+          client.removeListener('error', onError);
+          client.release(destroy || broken !== undefined ? true : undefined);
+        },
+      };
+    },
+    end: () => pool.end(),
+  };
+}
+
+/** better-sqlite3 as Kysely sees it: transactions begin IMMEDIATE, and a lock not obtained in time is a 503. */
+function guardedSqlite(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const busy = (run: () => unknown) => {
+    try {
+      return run();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      throw code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' ? unavailable() : error;
+    }
+  };
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      const statement = busy(() => sqlite.prepare(text === 'begin' ? 'begin immediate' : text)) as BetterSqlite3.Statement;
+      return {
+        reader: statement.reader,
+        all: (parameters) => busy(() => statement.all(...parameters)) as unknown[],
+        run: (parameters) => busy(() => statement.run(...parameters)) as ReturnType<BetterSqlite3.Statement['run']>,
+        iterate: (parameters) => statement.iterate(...parameters),
+      };
+    },
+  };
 }

@@ -123,6 +123,23 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_change_log': {
+    // Every node tails this table to learn what other nodes and processes changed. The sequence only grows:
+    // SQLite's AUTOINCREMENT never reuses a value, PostgreSQL's bigserial never goes back.
+    async up(db: Kysely<any>) {
+      const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+      await db.schema
+        .createTable('change_log')
+        .addColumn('seq', postgres ? 'bigserial' : 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+        .addColumn('token_id', 'varchar(40)')
+        .addColumn('account_sid', 'varchar(64)')
+        .addColumn('account_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('created_at', bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('change_log_created').on('change_log').column('created_at').execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

@@ -96,6 +96,16 @@ export interface SignInAttemptsTable {
   attempts: number;
 }
 
+/** The durable change log: one row per committed change that affects verification, in commit order. */
+export interface ChangeLogTable {
+  seq: Generated<number>;
+  kind: string;
+  token_id: string | null;
+  account_sid: string | null;
+  account_id: string;
+  created_at: number;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   users: UsersTable;
@@ -106,6 +116,7 @@ export interface Schema {
   audit_events: AuditEventsTable;
   usage_daily: UsageDailyTable;
   sign_in_attempts: SignInAttemptsTable;
+  change_log: ChangeLogTable;
 }
 
 export type TokenRow = Selectable<TokensTable>;
@@ -114,5 +125,3 @@ export type TokenRowPatch = Updateable<TokensTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type UserRow = Selectable<UsersTable>;
 export type AuditEventRow = Selectable<AuditEventsTable>;
-// Generated is re-exported for migrations that add defaulted columns later.
-export type { Generated };

@@ -1,8 +1,8 @@
 /**
  * The token lifecycle. Every operation: authorise → validate with the domain rules → one transaction that
- * writes the change and its audit event → publish the change (this node's verifier forgets the token before
- * the call returns). Writes use an optimistic revision check and retry, so concurrent operations never lose
- * an update.
+ * writes the change, its audit event and (when it affects verification) its change-log row, last → publish
+ * the change (this node's verifier forgets the token before the call returns; the other nodes read the log).
+ * Writes use an optimistic revision check and retry, so concurrent operations never lose an update.
  */
 import type { Store, Executor } from '../store/database.js';
 import { type Catalog, isScopeInVersion } from '../domain/catalog.js';
@@ -17,7 +17,8 @@ import { type KeyRing, open, seal } from '../secrets/keys.js';
 import type { AccountService } from '../accounts/service.js';
 import * as accountsStore from '../accounts/store.js';
 import { type AuditAction, listTokenEvents, recordEvent } from './audit.js';
-import type { ChangeFeed } from './changes.js';
+import type { ChangeFeed, LoggedChangeKind } from '../changes/feed.js';
+import type { ChangeLog } from '../changes/log.js';
 import * as tokens from './store.js';
 import type { StoredToken } from './store.js';
 
@@ -26,7 +27,8 @@ export interface TokenServiceOptions {
   catalog: Catalog;
   keys: KeyRing;
   accounts: AccountService;
-  changes: ChangeFeed;
+  changes: Pick<ChangeFeed, 'publish'>;
+  changeLog: Pick<ChangeLog, 'append'>;
   sidPrefix: string;
   revealMode: 'retrievable' | 'once';
   now?: () => number;
@@ -67,23 +69,27 @@ export class TokenService {
 
   async enableApiAccess(actor: Actor, accountId: string) {
     await this.deps.accounts.requireTokenManager(actor, accountId);
-    await this.deps.store.db.transaction().execute(async (trx) => {
+    const change: LoggedChangeKind = { kind: 'account', accountId };
+    const changed = await this.deps.store.db.transaction().execute(async (trx) => {
       const account = (await accountsStore.findAccount(trx, accountId, { forUpdate: this.deps.store.dialect === 'postgres' }))!;
-      if (account.apiAccessEnabled) return;
+      if (account.apiAccessEnabled) return false;
       await accountsStore.setAccountFlag(trx, accountId, 'api_access_enabled');
       await recordEvent(trx, { accountId, actor, action: 'account.api_access_enable', at: this.now() });
+      await this.deps.changeLog.append(trx, change, accountId);
+      return true;
     });
-    await this.deps.changes.publish({ kind: 'account', accountId });
+    if (changed) this.deps.changes.publish(change);
     return this.apiSettings(actor, accountId);
   }
 
   /** Creates the Read/Write and Read-Only pairs once; calling it again changes nothing. */
   async enableLegacyTokens(actor: Actor, accountId: string) {
     await this.deps.accounts.requireTokenManager(actor, accountId);
-    await this.deps.store.db.transaction().execute(async (trx) => {
+    const change: LoggedChangeKind = { kind: 'account', accountId };
+    const changed = await this.deps.store.db.transaction().execute(async (trx) => {
       // The account row is locked (PostgreSQL) so that two clicks at once cannot both create the pair.
       const account = await this.requireApiAccess(trx, accountId, { forUpdate: true });
-      if (account.legacyTokensEnabled) return;
+      if (account.legacyTokensEnabled) return false;
       const now = this.now();
       await accountsStore.setAccountFlag(trx, accountId, 'legacy_tokens_enabled');
       const existing = new Set((await tokens.findLegacyTokens(trx, accountId)).map((t) => t.kind));
@@ -94,7 +100,10 @@ export class TokenService {
         await recordEvent(trx, { accountId, tokenId: token.id, actor, action: 'token.create', at: now, details: { kind, name, accountSid: token.accountSid } });
       }
       await recordEvent(trx, { accountId, actor, action: 'account.legacy_tokens_enable', at: now });
+      await this.deps.changeLog.append(trx, change, accountId);
+      return true;
     });
+    if (changed) this.deps.changes.publish(change);
     return this.apiSettings(actor, accountId);
   }
 
@@ -234,8 +243,8 @@ export class TokenService {
 
   /**
    * Re-reads and re-applies `change` until its write lands on the revision it read (or gives up with 409),
-   * writing the audit event in the same transaction, then tells the verifiers. A change that returns the
-   * current token itself as `next` changes nothing: no write, no event, no revision.
+   * writing the audit event and the change-log row in the same transaction, then tells this node's verifier. A
+   * change that returns the current token itself as `next` changes nothing: no write, no event, no change row.
    */
   private async mutate<R>(
     actor: Actor,
@@ -252,14 +261,16 @@ export class TokenService {
         const current = await this.load(trx, accountId, tokenId, { forUpdate: true });
         const now = this.now();
         const { next, details, result } = change(current, now);
-        if (next === current) return { value: result(current), accountSid: current.accountSid, changed: false };
+        if (next === current) return { value: result(current), change: undefined };
         const written = next ? await tokens.replaceToken(trx, { ...next, revision: current.revision + 1, updatedAt: now }, current.revision) : await tokens.deleteToken(trx, current.id, current.revision);
         if (!written) return undefined;
         await recordEvent(trx, { accountId, tokenId, actor, action, at: now, details });
-        return { value: result(next ? { ...next, revision: current.revision + 1, updatedAt: now } : null), accountSid: current.accountSid, changed: true };
+        const logged: LoggedChangeKind = { kind: 'token', tokenId, accountSid: current.accountSid };
+        await this.deps.changeLog.append(trx, logged, accountId);
+        return { value: result(next ? { ...next, revision: current.revision + 1, updatedAt: now } : null), change: logged as LoggedChangeKind | undefined };
       });
       if (outcome) {
-        if (outcome.changed) await this.deps.changes.publish({ kind: 'token', tokenId, accountSid: outcome.accountSid });
+        if (outcome.change) this.deps.changes.publish(outcome.change);
         return outcome.value;
       }
     }

@@ -1,10 +1,10 @@
 /**
  * The verifier's in-process cache, keyed by Account SID. Bounded (least recently used goes first), with
- * negative entries for unknown SIDs kept apart so guessed SIDs cannot push real tokens out, and a safety TTL
- * so a notification lost without a visible disconnect still heals. Changes from the ChangeFeed drop entries:
- * a token's own, an account's (through an accountId → SIDs index), or everything.
+ * negative entries for unknown SIDs kept apart so guessed SIDs cannot push real tokens out, and a safety TTL.
+ * Changes from the ChangeFeed drop entries: a token's own, an account's (through an accountId → SIDs index), or
+ * everything. Whether the cache may be trusted at all is the verifier's question (the node's freshness).
  */
-import type { Change } from '../tokens/changes.js';
+import type { Change } from '../changes/feed.js';
 import type { CacheEntry, CachedToken, NegativeEntry } from './entry.js';
 
 /** A Map used as an LRU list: insertion order is recency order, so a hit re-inserts its key at the end. */
@@ -64,8 +64,6 @@ export interface TokenCacheOptions {
   /** Safety TTL of a token entry: reloaded after this even if no change was heard. */
   ttlMs: number;
   negativeTtlMs: number;
-  /** TTL while the change notifications are down (entries may be stale at any moment then). */
-  degradedTtlMs: number;
 }
 
 export const DEFAULT_CACHE_OPTIONS: TokenCacheOptions = {
@@ -73,7 +71,6 @@ export const DEFAULT_CACHE_OPTIONS: TokenCacheOptions = {
   maxNegativeEntries: 20_000,
   ttlMs: 5 * 60_000,
   negativeTtlMs: 60_000,
-  degradedTtlMs: 1_000,
 };
 
 const TOUCH_INTERVAL_MS = 1_000;
@@ -82,7 +79,6 @@ export class TokenCache {
   private readonly tokens: LruMap<CachedToken>;
   private readonly unknown: LruMap<NegativeEntry>;
   private readonly sidsByAccount = new Map<string, Set<string>>();
-  private degraded = false;
   /**
    * Entry times are kept relative to the first time this cache saw (ms since then): small integers live inside
    * the entry, while a full epoch timestamp would be a separately allocated number — for each of 100k+ entries.
@@ -133,12 +129,12 @@ export class TokenCache {
     if (loadedAtGeneration !== this.generation) return false;
     const now = this.since(nowMs);
     if (entry.negative) {
-      entry.staleAt = now + (this.degraded ? this.options.degradedTtlMs : this.options.negativeTtlMs);
+      entry.staleAt = now + this.options.negativeTtlMs;
       entry.touchedAt = now;
       this.unknown.set(entry.accountSid, entry);
       return true;
     }
-    entry.staleAt = now + (this.degraded ? this.options.degradedTtlMs : this.options.ttlMs);
+    entry.staleAt = now + this.options.ttlMs;
     entry.touchedAt = now;
     const { accountSid, accountId } = entry;
     this.unknown.delete(accountSid);
@@ -165,20 +161,6 @@ export class TokenCache {
         this.clear();
         return;
     }
-  }
-
-  /**
-   * While the notification channel is down, nothing cached can be trusted for long: drop everything and keep
-   * new entries only briefly. Back up, drop everything once more (changes may have been missed meanwhile).
-   */
-  setDegraded(degraded: boolean): void {
-    this.degraded = degraded;
-    this.generation++;
-    this.clear();
-  }
-
-  get isDegraded(): boolean {
-    return this.degraded;
   }
 
   private remove(accountSid: string): void {

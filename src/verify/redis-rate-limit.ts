@@ -1,7 +1,9 @@
 /**
  * Rate-limit counters shared by every node through Redis. One Lua script checks and increments all of a
- * request's buckets atomically, in one round trip. If Redis cannot answer quickly, the node counts in
- * memory instead (and says so in the log): a rate limiter must not turn a Redis outage into an API outage.
+ * request's buckets atomically, in one round trip. If Redis cannot answer within the command timeout, the
+ * node counts in memory instead (and says so in the log), and keeps counting locally for a second before it
+ * asks Redis again, so a hung Redis costs one timeout a second rather than one per request: a rate limiter
+ * must not turn a Redis outage into an API outage.
  */
 import { Redis } from 'ioredis';
 import type { RateBucket } from './entry.js';
@@ -28,6 +30,8 @@ end
 return result
 `;
 
+const LOCAL_AFTER_FAILURE_MS = 1_000;
+
 type ScriptedRedis = Redis & { sidekeyConsume(numKeys: number, ...args: (string | number)[]): Promise<number[]> };
 
 export interface RedisRateLimitOptions {
@@ -43,12 +47,15 @@ export class RedisRateLimitStore implements RateLimitStore {
   private readonly redis: ScriptedRedis;
   private readonly fallback = new MemoryRateLimitStore();
   private lastErrorReport = 0;
+  /** Until then (epoch ms) requests are counted locally without asking Redis. */
+  private localUntil = 0;
 
   constructor(private readonly options: RedisRateLimitOptions) {
     this.redis = new Redis(options.url, {
       // Fail fast rather than queue: a queued rate-limit check is a stalled API request.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
+      connectTimeout: 1_000,
       commandTimeout: options.commandTimeoutMs ?? 250,
       lazyConnect: false,
     }) as ScriptedRedis;
@@ -56,17 +63,28 @@ export class RedisRateLimitStore implements RateLimitStore {
     this.redis.on('error', (error) => this.report(error));
   }
 
-  /** Resolves once connected (start-up waits for it so the first requests count in Redis). */
-  async ready(): Promise<void> {
-    if (this.redis.status === 'ready') return;
-    await new Promise<void>((resolve, reject) => {
-      this.redis.once('ready', resolve);
-      this.redis.once('end', () => reject(new Error('Redis connection ended before it was ready')));
+  /**
+   * Resolves true once connected, or false after `timeoutMs` (start-up waits so the first requests count in
+   * Redis, but never longer: meanwhile this node counts locally, and switches to Redis when it answers).
+   */
+  async ready(timeoutMs: number): Promise<boolean> {
+    if (this.redis.status === 'ready') return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.redis.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
     });
   }
 
+  /** Connected, and the last command did not fail (false while counting locally). */
+  get healthy(): boolean {
+    return this.redis.status === 'ready' && Date.now() >= this.localUntil;
+  }
+
   consume(buckets: readonly RateBucket[], now: number, dryRun = false): Promise<RateLimitOutcome> | RateLimitOutcome {
-    if (this.redis.status !== 'ready') return this.fallback.consume(buckets, now, dryRun);
+    if (this.redis.status !== 'ready' || Date.now() < this.localUntil) return this.fallback.consume(buckets, now, dryRun);
     const args: (string | number)[] = [];
     // The hash tag {tokenId} keeps a token's counters in one Redis Cluster slot, so one script may touch them all.
     for (const bucket of buckets) args.push(`${this.options.keyPrefix}rl:{${bucket.tokenId}}:${bucket.key}:${windowStart(now, bucket.windowSeconds)}`);
@@ -75,6 +93,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     return this.redis.sidekeyConsume(buckets.length, ...args).then(
       ([allowed, ...counts]) => summarize(buckets, counts, allowed === 1, now),
       (error) => {
+        this.localUntil = Date.now() + LOCAL_AFTER_FAILURE_MS;
         this.report(error);
         return this.fallback.consume(buckets, now, dryRun);
       },

@@ -4,12 +4,18 @@
  *   however many requests wait for it) → constant-time secret check → authorize (pure) → rate limit →
  *   count usage in memory → answer.
  * A cache hit makes no database call and no write; with in-memory rate limits it returns synchronously.
+ *
+ * The cache is trusted only while this node is fresh (its tailer confirmed, within the staleness bound, that it
+ * has applied every committed change): one comparison of the clock with `freshness.freshUntil`. Past it, a
+ * token's entry is read again from the database on each verification. Every read has a deadline; a read that
+ * fails or misses it is answered 503 VERIFIER_UNAVAILABLE: nothing is ever allowed on data that may be stale.
  */
 import type { Store } from '../store/database.js';
 import type { Catalog, Scope } from '../domain/catalog.js';
 import { type RequestTarget, type TargetRefusal, parseRequestTarget } from '../domain/request-target.js';
-import { type VerificationCode, MESSAGE_OF_CODE, STATUS_OF_CODE } from '../domain/verification.js';
-import type { ChangeFeed } from '../tokens/changes.js';
+import { type VerificationCode, type VerificationStatus, MESSAGE_OF_CODE, STATUS_OF_CODE } from '../domain/verification.js';
+import type { ChangeFeed } from '../changes/feed.js';
+import type { Freshness } from '../changes/freshness.js';
 import { type StoredToken, findTokenForVerification } from '../tokens/store.js';
 import { type CacheEntry, type CachedToken, EntryFactory, type RateBucket, type TokenIdentity, detachedCopy, identityOf, negativeEntry, scopeBucket } from './entry.js';
 import { DEFAULT_CACHE_OPTIONS, TokenCache, type TokenCacheOptions } from './cache.js';
@@ -41,7 +47,7 @@ export interface RequiredScope {
 export interface VerificationResult {
   valid: boolean;
   code: VerificationCode;
-  status: 200 | 400 | 401 | 403 | 429;
+  status: VerificationStatus;
   message: string;
   /** Present once the credentials authenticated a token. */
   token?: TokenIdentity;
@@ -53,7 +59,7 @@ export interface VerificationResult {
   detail?: { field: string; message: string };
   /** On every answer that reached a token, except a 401. */
   rateLimit?: RateLimitState;
-  /** Seconds, on RATE_LIMITED. */
+  /** Seconds, on RATE_LIMITED and VERIFIER_UNAVAILABLE. */
   retryAfter?: number;
 }
 
@@ -64,7 +70,11 @@ export interface VerifierOptions {
   catalog: Catalog;
   hashKey: Buffer;
   sidPrefix: string;
-  changes: ChangeFeed;
+  changes: Pick<ChangeFeed, 'subscribe'>;
+  /** Until when this node's cache may be trusted. */
+  freshness: Pick<Freshness, 'freshUntil'>;
+  /** The deadline of a token read; past it the answer is VERIFIER_UNAVAILABLE. */
+  readDeadlineMs: number;
   rateLimits: RateLimitStore;
   usage: UsageRecorder;
   cache?: Partial<TokenCacheOptions>;
@@ -76,6 +86,7 @@ export interface VerifierOptions {
 }
 
 const INVALID: VerificationResult = Object.freeze({ valid: false, code: 'INVALID_CREDENTIALS', status: 401, message: MESSAGE_OF_CODE.INVALID_CREDENTIALS });
+const UNAVAILABLE: VerificationResult = Object.freeze({ valid: false, code: 'VERIFIER_UNAVAILABLE', status: 503, message: MESSAGE_OF_CODE.VERIFIER_UNAVAILABLE, retryAfter: 1 });
 
 export class Verifier {
   readonly cache: TokenCache;
@@ -110,28 +121,38 @@ export class Verifier {
     if (!credentials || !isWellFormed(credentials, this.deps.sidPrefix)) return INVALID;
     const now = this.now();
     const entry = this.cache.get(credentials.accountSid, now);
-    if (entry !== undefined) return this.decide(entry, credentials.authToken, request, target, now);
+    // An unknown SID stays refused however stale the node is; a token is trusted only while the node is fresh.
+    if (entry !== undefined && (entry.negative || now <= this.deps.freshness.freshUntil)) return this.decide(entry, credentials.authToken, request, target, now);
     const retryAfter = this.unknownSids.retryAfter(request.ip, now);
     if (retryAfter > 0) return tooManyUnknownSids(retryAfter);
-    return this.load(credentials.accountSid).then((loaded) => {
-      if (loaded.negative) this.unknownSids.spend(request.ip, this.now());
-      return this.decide(loaded, credentials.authToken, request, target, this.now());
-    });
+    return this.load(credentials.accountSid).then(
+      (loaded) => {
+        if (loaded.negative) this.unknownSids.spend(request.ip, this.now());
+        return this.decide(loaded, credentials.authToken, request, target, this.now());
+      },
+      () => UNAVAILABLE,
+    );
   }
 
+  /** Reads a token (one read however many requests wait for it), within the read deadline. */
   private load(accountSid: string): Promise<CacheEntry> {
     const waiting = this.inflight.get(accountSid);
     if (waiting) return waiting;
     const generation = this.cache.generation;
-    const loading: Promise<CacheEntry> = this.loader(accountSid)
-      .then((row) => {
-        const entry: CacheEntry = row ? this.entries.make(row) : negativeEntry(accountSid);
-        this.cache.set(entry, this.now(), generation);
-        return entry;
-      })
-      .finally(() => {
-        if (this.inflight.get(accountSid) === loading) this.inflight.delete(accountSid);
-      });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('token read deadline passed')), this.deps.readDeadlineMs);
+    });
+    const read = this.loader(accountSid).then((row) => {
+      const entry: CacheEntry = row ? this.entries.make(row) : negativeEntry(accountSid);
+      this.cache.set(entry, this.now(), generation);
+      return entry;
+    });
+    read.catch(() => {}); // a read that outlives its deadline fails unobserved
+    const loading: Promise<CacheEntry> = Promise.race([read, deadline]).finally(() => {
+      clearTimeout(timer);
+      if (this.inflight.get(accountSid) === loading) this.inflight.delete(accountSid);
+    });
     this.inflight.set(accountSid, loading);
     return loading;
   }

@@ -252,6 +252,8 @@ describe('finding 6, in process: the lookups themselves', () => {
       changes: t.context.changes,
       rateLimits: new MemoryRateLimitStore(),
       usage: new UsageRecorder({ store: t.context.store, flushIntervalMs: 3_600_000 }),
+      freshness: t.context.verification.freshness,
+      readDeadlineMs: 1_000,
       now: () => clock,
       loader: (sid) => {
         loads++;

@@ -57,8 +57,8 @@ describeEachDialect('migrations', (dialect) => {
   });
 
   it('creates every table and the indexes the list, the audit trail and memberships need', async () => {
-    expect(await tableNames(store)).toEqual(expect.arrayContaining(['accounts', 'audit_events', 'memberships', 'sessions', 'setup_links', 'tokens', 'usage_daily', 'users']));
-    expect(await indexNames(store)).toEqual(expect.arrayContaining(['audit_events_account', 'audit_events_token', 'memberships_user', 'tokens_account_created', 'tokens_account_state_created']));
+    expect(await tableNames(store)).toEqual(expect.arrayContaining(['accounts', 'audit_events', 'memberships', 'sessions', 'setup_links', 'tokens', 'usage_daily', 'users', 'change_log']));
+    expect(await indexNames(store)).toEqual(expect.arrayContaining(['audit_events_account', 'audit_events_token', 'change_log_created', 'memberships_user', 'tokens_account_created', 'tokens_account_state_created']));
   });
 
   it('keeps Account SIDs and user e-mails unique', async () => {

@@ -19,7 +19,7 @@ describe('LruMap', () => {
 });
 
 describe('TokenCache', () => {
-  const options = { ...DEFAULT_CACHE_OPTIONS, maxEntries: 3, maxNegativeEntries: 2, ttlMs: 1000, negativeTtlMs: 100, degradedTtlMs: 10 };
+  const options = { ...DEFAULT_CACHE_OPTIONS, maxEntries: 3, maxNegativeEntries: 2, ttlMs: 1000, negativeTtlMs: 100 };
 
   it('serves entries until their safety TTL, then asks for a reload', () => {
     const cache = new TokenCache(options);
@@ -64,18 +64,5 @@ describe('TokenCache', () => {
     cache.invalidate({ kind: 'token', tokenId: 'tok_IR1', accountSid: 'IR1' });
     expect(cache.set(token('IR1'), 0, startedAt)).toBe(false);
     expect(cache.get('IR1', 1)).toBeUndefined();
-  });
-
-  it('while degraded (notifications down) keeps entries only briefly; both transitions drop everything', () => {
-    const cache = new TokenCache(options);
-    cache.set(token('IR1'), 0, cache.generation);
-    cache.setDegraded(true);
-    expect(cache.get('IR1', 1)).toBeUndefined();
-    cache.set(token('IR2'), 0, cache.generation);
-    expect(cache.get('IR2', 9)).toBeDefined();
-    expect(cache.get('IR2', 10)).toBeUndefined();
-    cache.set(token('IR3'), 0, cache.generation);
-    cache.setDegraded(false);
-    expect(cache.get('IR3', 1)).toBeUndefined();
   });
 });

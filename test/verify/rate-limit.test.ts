@@ -74,7 +74,7 @@ behavesAsARateLimiter('Redis rate limits (shared by nodes)', async () => {
   redisPrefixes.push(keyPrefix);
   const a = new RedisRateLimitStore({ url: REDIS_URL, keyPrefix });
   const b = new RedisRateLimitStore({ url: REDIS_URL, keyPrefix });
-  await Promise.all([a.ready(), b.ready()]);
+  expect(await Promise.all([a.ready(5_000), b.ready(5_000)])).toEqual([true, true]);
   return [a, b];
 });
 
@@ -92,7 +92,7 @@ describe('Redis rate limits when Redis is gone', () => {
   it('keys expire with their window and carry the configured prefix', async () => {
     const keyPrefix = uniqueRedisPrefix('ttl');
     const store = new RedisRateLimitStore({ url: REDIS_URL, keyPrefix });
-    await store.ready();
+    expect(await store.ready(5_000)).toBe(true);
     const now = Date.now();
     await store.consume([{ key: 'tok_ttl', tokenId: 'tok_ttl', limit: 5, windowSeconds: 60 }], now);
     const redis = new Redis(REDIS_URL);

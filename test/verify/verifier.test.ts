@@ -185,6 +185,8 @@ describeEachDialect('verifier', (dialect) => {
         hashKey: t.context.keys.hashKey,
         sidPrefix: t.context.config.sidPrefix,
         changes: t.context.changes,
+        freshness: t.context.verification.freshness,
+        readDeadlineMs: 1_000,
         rateLimits: new MemoryRateLimitStore(),
         usage,
         loader: (sid) => {
@@ -258,6 +260,8 @@ describeEachDialect('verifier', (dialect) => {
         hashKey: t.context.keys.hashKey,
         sidPrefix: t.context.config.sidPrefix,
         changes: t.context.changes,
+        freshness: t.context.verification.freshness,
+        readDeadlineMs: 1_000,
         rateLimits: new MemoryRateLimitStore(),
         usage,
         // The first load reads the row, then stalls until released: as if the database were slow.
