@@ -28,6 +28,8 @@ export interface ChangeTailerOptions {
   pollIntervalMs: number;
   /** How long rows are kept. A node that was not current for half of it may have missed pruned rows. */
   retentionMs?: number;
+  /** How often this node prunes (default once a minute, first at a random moment within it). */
+  pruneEveryMs?: number;
   /** A poll failed (the first of a run of failures; the next success calls onRecovered). */
   onError?: (error: unknown) => void;
   onRecovered?: () => void;
@@ -43,11 +45,14 @@ export class ChangeTailer {
   private failing = false;
   /** Real time of the last successful poll (the retention is real time, whatever clock the verifier uses). */
   private lastSuccess = Date.now();
-  private nextPruneAt = Date.now() + Math.random() * PRUNE_EVERY_MS;
+  private nextPruneAt: number;
   private readonly retentionMs: number;
+  private readonly pruneEveryMs: number;
 
   constructor(private readonly o: ChangeTailerOptions) {
     this.retentionMs = o.retentionMs ?? DEFAULT_RETENTION_MS;
+    this.pruneEveryMs = o.pruneEveryMs ?? PRUNE_EVERY_MS;
+    this.nextPruneAt = Date.now() + Math.random() * this.pruneEveryMs;
   }
 
   /** The last sequence applied. */
@@ -137,7 +142,7 @@ export class ChangeTailer {
     this.lastSuccess = realStart;
     this.o.freshness.confirm(startedAt);
     if (realStart >= this.nextPruneAt) {
-      this.nextPruneAt = realStart + PRUNE_EVERY_MS;
+      this.nextPruneAt = realStart + this.pruneEveryMs;
       await this.o.log.prune(db, realStart - this.retentionMs).catch((error) => this.o.onError?.(error));
     }
   }

@@ -76,7 +76,13 @@ export async function buildApp(context: Context, options: AppOptions = {}): Prom
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Liveness: the process runs. Readiness: the database answers within its deadline and the change feed is
+  // within the staleness bound (503 otherwise, so a load balancer stops sending traffic here).
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    const { ready, ...report } = await context.verification.readiness();
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...report });
+  });
 
   await app.register(
     async (api) => {
