@@ -22,6 +22,12 @@ describe('configuration', () => {
     expect(config).toMatchObject({ port: 9090, host: '0.0.0.0', sidPrefix: 'XY', revealMode: 'once', trustedProxies: ['10.0.0.1', '10.0.0.2'], previousMasterKeys: ['a', 'b'] });
   });
 
+  it('the staleness bound, the database deadline and the usage flush interval: defaults, environment, and bad values refused', () => {
+    expect(loadConfig({})).toMatchObject({ maxStalenessMs: 1500, databaseTimeoutMs: 1000, usageFlushIntervalMs: 5000 });
+    expect(loadConfig({ SIDEKEY_MAX_STALENESS_MS: '2000', DATABASE_TIMEOUT_MS: '800', USAGE_FLUSH_INTERVAL_MS: '1000' })).toMatchObject({ maxStalenessMs: 2000, databaseTimeoutMs: 800, usageFlushIntervalMs: 1000 });
+    expect(() => loadConfig({ SIDEKEY_MAX_STALENESS_MS: 'soon', DATABASE_TIMEOUT_MS: '0', USAGE_FLUSH_INTERVAL_MS: '1.5' })).toThrow(/SIDEKEY_MAX_STALENESS_MS must be[\s\S]*DATABASE_TIMEOUT_MS must be[\s\S]*USAGE_FLUSH_INTERVAL_MS must be/);
+  });
+
   it('refuses bad values at start-up, naming each', () => {
     expect(() => loadConfig({ PORT: 'http', SID_PREFIX: 'ir', SIDEKEY_REVEAL: 'never' })).toThrow(/PORT must be 0-65535[\s\S]*SID_PREFIX must be two capital letters[\s\S]*SIDEKEY_REVEAL must be "retrievable" or "once"/);
   });
