@@ -9,10 +9,12 @@
  *   (g) the token list with a name filter on an account with 100k tokens (SQLite, and PostgreSQL if reachable)
  *   (h) the server's resident memory with 100k distinct warm tokens in its cache
  *   (i) cross-node revocation delay: two servers on one PostgreSQL, reset on one, refused by the other
+ *   (j) revocation delay across processes, normal and under faults (bench/revocation.ts)
  *
  * Prints a table and writes bench/results/latest.json. Environment: BENCH_DURATION (s, default 5),
  * BENCH_TOKENS (default 100000), BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres),
- * BENCH_ONLY=http to run (a)–(f) only while iterating.
+ * BENCH_ONLY=http to run (a)–(f) only while iterating, BENCH_ONLY=revocation to run (j) only,
+ * BENCH_RESETS (resets per (j) scenario, default 20).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,7 @@ import { randomBase62 } from '../src/domain/credentials.js';
 import type { Actor } from '../src/domain/actor.js';
 import { createScratchDatabase } from '../test/support/scratch-postgres.js';
 import { type Spawned, percentile, seedTokens, spawnServer, stopAll, timeList, warmTokens, residentMemory } from './support.js';
+import { type ScenarioResult, revocationScenarios } from './revocation.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -36,6 +39,8 @@ const TOKEN_COUNT = Number(process.env.BENCH_TOKENS ?? 100_000);
 const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PASSWORD = 'bench password 0123456789';
 const HTTP_ONLY = process.env.BENCH_ONLY === 'http';
+const REVOCATION_ONLY = process.env.BENCH_ONLY === 'revocation';
+const RESETS = Number(process.env.BENCH_RESETS ?? 20);
 const ROUNDS = 2;
 
 interface HttpRow {
@@ -150,7 +155,25 @@ async function crossNodeDelays(env: Record<string, string>, email: string, accou
 
 // ---- main ------------------------------------------------------------------------------------------------
 
+async function revocation(): Promise<ScenarioResult[]> {
+  const pgAdminUrl = (await postgresAvailable()) ? PG_ADMIN_URL : undefined;
+  return revocationScenarios({ root: ROOT, pgAdminUrl, resets: RESETS, password: PASSWORD, environment, verifyKey: VERIFY_KEY, log, started });
+}
+
+function revocationTable(rows: ScenarioResult[]): string {
+  const lines = ['', '| (j) scenario | resets | p50 ms | p99 ms | max ms | refused as |', '|---|---:|---:|---:|---:|---|'];
+  for (const r of rows) lines.push(`| ${r.scenario} | ${r.resets} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.max.toFixed(1)} | ${Object.entries(r.refusals).map(([code, n]) => `${code} ×${n}`).join(', ')} |`);
+  return lines.join('\n');
+}
+
 async function main() {
+  if (REVOCATION_ONLY) {
+    const rows = await revocation();
+    log(revocationTable(rows));
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench/results/revocation.json'), `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: cpus().length, resetsPerScenario: RESETS, revocation: rows }, null, 2)}\n`);
+    return;
+  }
   const work = mkdtempSync(join(tmpdir(), 'sidekey-bench-'));
   const env = environment(work);
   log(`Sidekey benchmark: ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), Node ${process.version}, ${CONNECTIONS} connections, ${DURATION} s per HTTP run`);
@@ -270,8 +293,10 @@ async function main() {
     }
   } else log('\nPostgreSQL unreachable: (g) on PostgreSQL and (i) skipped.');
   results.listing = listing;
+  results.revocation = await revocation();
 
   printTable(http, ratios, results);
+  log(revocationTable(results.revocation as ScenarioResult[]));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const file = join(ROOT, 'bench/results/latest.json');
   writeFileSync(file, `${JSON.stringify({ at: new Date().toISOString(), node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, connections: CONNECTIONS, durationSeconds: DURATION, tokens: TOKEN_COUNT, ...results }, null, 2)}\n`);

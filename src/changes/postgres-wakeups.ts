@@ -34,7 +34,7 @@ export class PostgresWakeups {
   private nextDelay: number;
 
   constructor(private readonly o: PostgresWakeupsOptions) {
-    this.nextDelay = o.reconnectDelayMs ?? 100;
+    this.nextDelay = o.reconnectDelayMs ?? 20;
   }
 
   get isListening(): boolean {
@@ -63,7 +63,7 @@ export class PostgresWakeups {
     await client.connect();
     await client.query(`LISTEN ${this.o.channel}`);
     if (this.client !== client || this.closing) return void client.end().catch(() => {});
-    this.nextDelay = this.o.reconnectDelayMs ?? 100;
+    this.nextDelay = this.o.reconnectDelayMs ?? 20;
     this.startHeartbeat(client);
     this.linkUp = true;
     this.o.onUp?.();

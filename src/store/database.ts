@@ -72,8 +72,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       query_timeout: timeoutMs,
       // The server gives up first, so a slow statement ends cleanly and its connection stays usable.
       statement_timeout: Math.max(1, timeoutMs - 100),
-      // A client that died inside a transaction releases its row locks soon instead of never.
-      idle_in_transaction_session_timeout: 10 * timeoutMs,
+      // A node cut off inside a transaction (a partition, a frozen process) holds its row locks until the server
+      // gives up on it: soon, so other nodes' writes to those rows fail for a moment, not for as long as TCP waits.
+      // No transaction here waits on anything but its own statements.
+      idle_in_transaction_session_timeout: 2 * timeoutMs,
       keepAlive: true,
       application_name: 'sidekey',
     });
@@ -121,35 +123,61 @@ function isDatabaseFault(error: unknown): boolean {
 }
 
 /**
- * The pool as Kysely sees it: a client that failed with a fault is discarded when released (and answers no
- * further query meanwhile, so a rollback after a timeout does not wait once more), and faults become 503s.
+ * The pool as Kysely sees it. A client that failed with a fault is discarded when released, and answers no
+ * further query meanwhile (so a rollback after a timeout does not wait once more); faults become 503s. A pooled
+ * connection the server dropped while idle (a terminated backend, a restart) may be handed out before its
+ * error arrives: when the first query on a client fails that way, and not by its deadline, it runs once more on
+ * a new connection, since nothing had happened on the old one.
  */
 function guardedPool(pool: pg.Pool, onConnectionError: ((error: unknown) => void) | undefined): PostgresPool {
+  const acquire = async () => {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      throw isDatabaseFault(error) ? unavailable() : error;
+    }
+  };
   return {
     async connect(): Promise<PostgresPoolClient> {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw isDatabaseFault(error) ? unavailable() : error;
-      }
+      let client = await acquire();
       let broken: unknown;
+      let used = false;
       // While checked out, the pool's own listener is off: an error between queries would otherwise be unhandled.
       const onError = (error: unknown) => {
         broken ??= error;
         onConnectionError?.(error);
       };
       client.on('error', onError);
-      return {
-        query: ((text: unknown, parameters?: unknown) => {
-          if (typeof text !== 'string') return client.query(text as never);
-          if (broken) return Promise.reject(unavailable());
-          return client.query(text, parameters as unknown[]).catch((error: unknown) => {
-            if (!isDatabaseFault(error)) throw error;
-            broken ??= error;
+      const replace = async () => {
+        client.removeListener('error', onError);
+        client.release(true);
+        broken = undefined;
+        client = await acquire();
+        client.on('error', onError);
+      };
+      const run = async (text: string, parameters: unknown[] | undefined): Promise<unknown> => {
+        const first = !used;
+        used = true;
+        if (broken && first) await replace();
+        if (broken) throw unavailable();
+        try {
+          return await client.query(text, parameters);
+        } catch (error) {
+          if (!isDatabaseFault(error)) throw error;
+          broken ??= error;
+          if (!first || isDeadline(error)) throw unavailable();
+          await replace();
+          try {
+            return await client.query(text, parameters);
+          } catch (again) {
+            if (!isDatabaseFault(again)) throw again;
+            broken ??= again;
             throw unavailable();
-          });
-        }) as PostgresPoolClient['query'],
+          }
+        }
+      };
+      return {
+        query: ((text: unknown, parameters?: unknown) => (typeof text === 'string' ? run(text, parameters as unknown[] | undefined) : client.query(text as never))) as PostgresPoolClient['query'],
         release(destroy?: boolean) {
           client.removeListener('error', onError);
           client.release(destroy || broken !== undefined ? true : undefined);
@@ -159,6 +187,9 @@ function guardedPool(pool: pg.Pool, onConnectionError: ((error: unknown) => void
     end: () => pool.end(),
   };
 }
+
+/** The query ran out of time (client-side read timeout, or the server's statement_timeout). */
+const isDeadline = (error: unknown) => (error instanceof Error && error.message === 'Query read timeout') || (error instanceof pg.DatabaseError && error.code === '57014');
 
 /** better-sqlite3 as Kysely sees it: transactions begin IMMEDIATE, and a lock not obtained in time is a 503. */
 function guardedSqlite(sqlite: BetterSqlite3.Database): SqliteDatabase {

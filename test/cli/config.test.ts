@@ -85,6 +85,12 @@ describe('configuration', () => {
     for (const variable of VARIABLES) expect(variable.description, variable.env).not.toBe('');
   });
 
+  it('the staleness bound, the database deadline and the usage flush interval: defaults, environment, and bad values refused', () => {
+    expect(loadConfig({})).toMatchObject({ maxStalenessMs: 1500, databaseTimeoutMs: 1000, usageFlushIntervalMs: 5000 });
+    expect(loadConfig({ SIDEKEY_MAX_STALENESS_MS: '2000', DATABASE_TIMEOUT_MS: '800', USAGE_FLUSH_INTERVAL_MS: '1000' })).toMatchObject({ maxStalenessMs: 2000, databaseTimeoutMs: 800, usageFlushIntervalMs: 1000 });
+    expect(() => loadConfig({ SIDEKEY_MAX_STALENESS_MS: 'soon', DATABASE_TIMEOUT_MS: '0', USAGE_FLUSH_INTERVAL_MS: '1.5' })).toThrow(/SIDEKEY_MAX_STALENESS_MS must be[\s\S]*DATABASE_TIMEOUT_MS must be[\s\S]*USAGE_FLUSH_INTERVAL_MS must be/);
+  });
+
   it('a catalog that cannot be read or is invalid stops start-up with its path and the problem', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sidekey-config-'));
     expect(() => loadCatalog(join(dir, 'missing.json'))).toThrow(/Cannot read the scope catalog at .*missing\.json \(CATALOG_PATH\)/);

@@ -87,6 +87,18 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL faults between a node 
     expect(alive(a) && alive(b)).toBe(true);
   });
 
+  it('a management call made right after its pooled connections were terminated succeeds: a dropped idle connection is replaced, not reported', async () => {
+    const token = await tokenCachedOnB();
+    for (let i = 0; i < 30; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await terminateBackends(db.databaseUrl!);
+      const reset = await manage(onA, 'POST', `/accounts/${brand.accountId}/tokens/${token.id}/reset`);
+      expect(reset.status, JSON.stringify(reset.body)).toBe(200);
+      expect(reset.ms).toBeLessThan(MANAGEMENT_LIMIT_MS);
+    }
+    expect(alive(a) && alive(b)).toBe(true);
+  });
+
   it('a PostgreSQL partition: the cut-off node refuses a reset secret within the staleness bound (failing closed with 503), reports not ready, answers management calls within 2 s, and recovers when the partition heals', async () => {
     const token = await tokenCachedOnB();
     await proxy.set('blackhole');

@@ -82,6 +82,7 @@ export function nginxAuthRequestConfig(o: { sidekeyPort: number; upstreamPort: n
       add_header X-RateLimit-Reset     $sidekey_reset always;
       add_header Retry-After           $sidekey_retry_after always;
       if ($sidekey_status = 429) { return 429 $sidekey_error; }
+      if ($sidekey_status = 503) { return 503 $sidekey_error; }
       if ($sidekey_status = 401) { return 401 $sidekey_error; }
       if ($sidekey_status = 400) { return 400 $sidekey_error; }
       return 403 $sidekey_error;
