@@ -8,7 +8,7 @@ import { type Role, canManageTokens, isRole, ROLES } from '../domain/roles.js';
 import { type Actor, operator } from '../domain/actor.js';
 import { SidekeyError, invalidInput, notFound, forbidden, conflict, type FieldError } from '../domain/errors.js';
 import { isEmail } from '../domain/token.js';
-import { recordEvent } from '../tokens/audit.js';
+import type { AuditLog } from '../audit/index.js';
 import * as throttle from './throttle.js';
 import * as accounts from './store.js';
 
@@ -51,21 +51,26 @@ export interface SessionInfo {
   expiresAt: number;
 }
 
+export interface AccountServiceDeps {
+  store: Pick<Store, 'db' | 'dialect'>;
+  audit: Pick<AuditLog, 'record'>;
+  sessionTtlSeconds: number;
+  now?: () => number;
+  passwords?: PasswordHasher;
+}
+
 export class AccountService {
   private readonly passwords: PasswordHasher;
   // A real hash of a random value: unknown e-mails cost the same verify as known ones.
   private readonly dummyHash: Promise<string>;
 
-  constructor(
-    private readonly store: Store,
-    private readonly options: { sessionTtlSeconds: number; now?: () => number; passwords?: PasswordHasher },
-  ) {
-    this.passwords = options.passwords ?? ARGON2ID;
+  constructor(private readonly deps: AccountServiceDeps) {
+    this.passwords = deps.passwords ?? ARGON2ID;
     this.dummyHash = this.passwords.hash(randomOpaqueId());
   }
 
   private now() {
-    return this.options.now?.() ?? Date.now();
+    return this.deps.now?.() ?? Date.now();
   }
 
   /** The first administrator and their brand account, as `sidekey admin create` and the setup link do. */
@@ -74,7 +79,7 @@ export class AccountService {
     if (!input.accountName.trim() || input.accountName.length > 200) errors.push({ field: 'accountName', message: 'is required (1-200 characters)' });
     if (errors.length) throw invalidInput(errors);
     const passwordHash = await this.passwords.hash(input.password);
-    return this.store.db.transaction().execute(async (trx) => {
+    return this.deps.store.db.transaction().execute(async (trx) => {
       const now = this.now();
       const email = input.email.trim().toLowerCase();
       if (await accounts.findUserByEmail(trx, email)) throw conflict(`A user with e-mail ${email} already exists.`);
@@ -83,18 +88,18 @@ export class AccountService {
       await accounts.insertAccount(trx, { id: accountId, name: input.accountName.trim(), createdAt: now });
       await accounts.insertUser(trx, { id: userId, email, name: input.name?.trim() || email.split('@')[0], passwordHash, createdAt: now });
       await accounts.insertMembership(trx, { accountId, userId, role: 'account_administrator', createdAt: now });
-      await recordEvent(trx, { accountId, actor, action: 'account.create', at: now, details: { name: input.accountName.trim(), adminUserId: userId } });
+      await this.deps.audit.record(trx, { accountId, actor, action: 'account.create', at: now, details: { name: input.accountName.trim(), adminUserId: userId } });
       return { userId, accountId };
     });
   }
 
   async createAccount(name: string, actor: Actor = operator()): Promise<{ accountId: string }> {
     if (!name.trim() || name.length > 200) throw invalidInput([{ field: 'name', message: 'is required (1-200 characters)' }]);
-    return this.store.db.transaction().execute(async (trx) => {
+    return this.deps.store.db.transaction().execute(async (trx) => {
       const accountId = newId('acc');
       const now = this.now();
       await accounts.insertAccount(trx, { id: accountId, name: name.trim(), createdAt: now });
-      await recordEvent(trx, { accountId, actor, action: 'account.create', at: now, details: { name: name.trim() } });
+      await this.deps.audit.record(trx, { accountId, actor, action: 'account.create', at: now, details: { name: name.trim() } });
       return { accountId };
     });
   }
@@ -105,7 +110,7 @@ export class AccountService {
     if (!isRole(input.role)) errors.push({ field: 'role', message: `must be one of ${ROLES.join(', ')}` });
     if (errors.length) throw invalidInput(errors);
     const passwordHash = await this.passwords.hash(input.password);
-    return this.store.db.transaction().execute(async (trx) => {
+    return this.deps.store.db.transaction().execute(async (trx) => {
       const now = this.now();
       if (!(await accounts.findAccount(trx, input.accountId))) throw notFound('Account');
       const email = input.email.trim().toLowerCase();
@@ -114,7 +119,7 @@ export class AccountService {
       if (existing && (await accounts.findRole(trx, userId, input.accountId))) throw conflict(`${email} is already a member of this account.`);
       if (!existing) await accounts.insertUser(trx, { id: userId, email, name: input.name?.trim() || email.split('@')[0], passwordHash, createdAt: now });
       await accounts.insertMembership(trx, { accountId: input.accountId, userId, role: input.role as Role, createdAt: now });
-      await recordEvent(trx, { accountId: input.accountId, actor, action: 'account.user_add', at: now, details: { userId, email, role: input.role } });
+      await this.deps.audit.record(trx, { accountId: input.accountId, actor, action: 'account.user_add', at: now, details: { userId, email, role: input.role } });
       return { userId };
     });
   }
@@ -125,7 +130,7 @@ export class AccountService {
    */
   async login(email: string, password: string, ip: string): Promise<{ sessionId: string; session: SessionInfo }> {
     const now = this.now();
-    const db = this.store.db;
+    const db = this.deps.store.db;
     const emailKey = email.trim().toLowerCase();
     const pair = await throttle.reserve(db, throttle.pairKey(emailKey, ip), throttle.PAIR, now);
     const address = pair.granted ? await throttle.reserve(db, throttle.addressKey(ip), throttle.ADDRESS, now) : undefined;
@@ -141,7 +146,7 @@ export class AccountService {
     await throttle.clear(db, pair.key);
     await throttle.release(db, address);
     const sessionId = randomOpaqueId();
-    const session = { userId: user.id, csrfToken: randomOpaqueId(24), expiresAt: now + this.options.sessionTtlSeconds * 1000 };
+    const session = { userId: user.id, csrfToken: randomOpaqueId(24), expiresAt: now + this.deps.sessionTtlSeconds * 1000 };
     await accounts.insertSession(db, { idHash: sha256(sessionId), ...session, createdAt: now });
     if (Math.random() < 0.05) {
       await accounts.deleteExpiredSessions(db, now);
@@ -154,28 +159,28 @@ export class AccountService {
   async setPassword(userId: string, password: string): Promise<void> {
     const errors = validateNewUser({ email: 'placeholder@example.com', password });
     if (errors.length) throw invalidInput(errors);
-    await accounts.setPasswordHash(this.store.db, userId, await this.passwords.hash(password));
+    await accounts.setPasswordHash(this.deps.store.db, userId, await this.passwords.hash(password));
   }
 
   async findUserByEmail(email: string) {
-    const row = await accounts.findUserByEmail(this.store.db, email);
+    const row = await accounts.findUserByEmail(this.deps.store.db, email);
     return row && { id: row.id, email: row.email, name: row.name };
   }
 
   async session(sessionId: string): Promise<SessionInfo | undefined> {
-    const row = await accounts.findSession(this.store.db, sha256(sessionId));
+    const row = await accounts.findSession(this.deps.store.db, sha256(sessionId));
     if (!row || Number(row.expires_at) <= this.now()) return undefined;
     return { userId: row.user_id, csrfToken: row.csrf_token, expiresAt: Number(row.expires_at) };
   }
 
   async logout(sessionId: string): Promise<void> {
-    await accounts.deleteSession(this.store.db, sha256(sessionId));
+    await accounts.deleteSession(this.deps.store.db, sha256(sessionId));
   }
 
   async me(userId: string) {
-    const user = await accounts.findUser(this.store.db, userId);
+    const user = await accounts.findUser(this.deps.store.db, userId);
     if (!user) throw new SidekeyError('UNAUTHENTICATED', 'Your session has ended. Sign in again.');
-    return { user: { id: user.id, email: user.email, name: user.name }, accounts: await accounts.listMemberships(this.store.db, userId) };
+    return { user: { id: user.id, email: user.email, name: user.name }, accounts: await accounts.listMemberships(this.deps.store.db, userId) };
   }
 
   /**
@@ -184,32 +189,32 @@ export class AccountService {
    */
   async requireTokenManager(actor: Actor, accountId: string): Promise<void> {
     if (actor.kind === 'operator') {
-      if (!(await accounts.findAccount(this.store.db, accountId))) throw notFound('Account');
+      if (!(await accounts.findAccount(this.deps.store.db, accountId))) throw notFound('Account');
       return;
     }
-    const role = await accounts.findRole(this.store.db, actor.userId, accountId);
+    const role = await accounts.findRole(this.deps.store.db, actor.userId, accountId);
     if (!role) throw notFound('Account');
     if (!canManageTokens(role)) throw forbidden('You need the Account Administrator or Implementation Specialist role to manage API access tokens.');
   }
 
   async listUsers(actor: Actor, accountId: string) {
     await this.requireTokenManager(actor, accountId);
-    return accounts.listAccountUsers(this.store.db, accountId);
+    return accounts.listAccountUsers(this.deps.store.db, accountId);
   }
 
   async isMember(accountId: string, userId: string): Promise<boolean> {
-    return (await accounts.findRole(this.store.db, userId, accountId)) !== undefined;
+    return (await accounts.findRole(this.deps.store.db, userId, accountId)) !== undefined;
   }
 
   async hasAnyAccount(): Promise<boolean> {
-    return (await accounts.countAccounts(this.store.db)) > 0;
+    return (await accounts.countAccounts(this.deps.store.db)) > 0;
   }
 
   /** A one-time link (valid 15 minutes) that creates the first administrator; only the hash is stored. */
   async createSetupLink(): Promise<{ token: string; expiresAt: number }> {
     const token = randomOpaqueId();
     const expiresAt = this.now() + SETUP_LINK_TTL_MS;
-    await accounts.insertSetupLink(this.store.db, { tokenHash: sha256(token), expiresAt });
+    await accounts.insertSetupLink(this.deps.store.db, { tokenHash: sha256(token), expiresAt });
     return { token, expiresAt };
   }
 
@@ -218,7 +223,7 @@ export class AccountService {
     if (!input.accountName?.trim()) errors.push({ field: 'accountName', message: 'is required' });
     if (errors.length) throw invalidInput(errors);
     // Consumed first, so two racing submissions cannot both create an administrator.
-    if (!(await accounts.consumeSetupLink(this.store.db, sha256(token), this.now()))) {
+    if (!(await accounts.consumeSetupLink(this.deps.store.db, sha256(token), this.now()))) {
       throw new SidekeyError('SETUP_LINK_INVALID', 'This setup link is invalid, expired or already used. Run `sidekey admin create` or restart the server for a new one.');
     }
     return this.createAccountWithAdmin(input, operator('setup-link'));

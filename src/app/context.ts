@@ -9,6 +9,7 @@ import { type Catalog, parseCatalog } from '../domain/catalog.js';
 import { type KeyRing, loadKeyRing } from '../secrets/keys.js';
 import { AccountService } from '../accounts/service.js';
 import { TokenService } from '../tokens/service.js';
+import { AuditLog } from '../audit/index.js';
 import pino from 'pino';
 import { ChangeFeed } from '../changes/feed.js';
 import { ChangeLog } from '../changes/log.js';
@@ -24,6 +25,7 @@ export interface Context {
   keySource: string;
   changes: ChangeFeed;
   changeLog: ChangeLog;
+  audit: AuditLog;
   accounts: AccountService;
   tokens: TokenService;
   /** The hot path: answers "may these credentials call this endpoint" (cache, rate limits, usage counters). */
@@ -64,8 +66,9 @@ export async function createContext(config: Config, options: { migrate?: boolean
   });
   const changes = new ChangeFeed();
   const changeLog = new ChangeLog(store.dialect);
-  const accounts = new AccountService(store, { sessionTtlSeconds: config.sessionTtlSeconds, now: options.now });
-  const tokens = new TokenService({ store, catalog, keys, accounts, changes, changeLog, sidPrefix: config.sidPrefix, revealMode: config.revealMode, now: options.now });
+  const audit = new AuditLog({ db: store.db });
+  const accounts = new AccountService({ store, audit, sessionTtlSeconds: config.sessionTtlSeconds, now: options.now });
+  const tokens = new TokenService({ store, catalog, keys, accounts, audit, changes, changeLog, sidPrefix: config.sidPrefix, revealMode: config.revealMode, now: options.now });
   const closers: (() => Promise<void> | void)[] = [async () => store.close()];
   const verification = await startVerification({
     config,
@@ -86,6 +89,7 @@ export async function createContext(config: Config, options: { migrate?: boolean
     keySource,
     changes,
     changeLog,
+    audit,
     accounts,
     tokens,
     verifier: verification.verifier,

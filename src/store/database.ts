@@ -1,6 +1,7 @@
 /**
  * Opens the store on SQLite (embedded default) or PostgreSQL (DATABASE_URL=postgres://…), behind one
- * Kysely instance typed by `Schema`. Everything above this file is dialect-agnostic.
+ * Kysely handle (`Database`) typed by the table definitions (`Schema`). Everything above this file is
+ * dialect-agnostic.
  *
  * Every call has a deadline, and a database that fails is an answer, never a crash:
  * - PostgreSQL: connecting (or waiting for a pooled connection) and each query are bounded by `timeoutMs`; the
@@ -23,10 +24,13 @@ import type { Schema } from './schema.js';
 import { migrateToLatest } from './migrations.js';
 
 export type Dialect = 'sqlite' | 'postgres';
-export type Executor = Kysely<Schema> | Transaction<Schema>;
+/** The Kysely handle every query runs on (its tables are `Schema`, in schema.ts). */
+export type Database = Kysely<Schema>;
+/** What a query function runs on: the handle, or a transaction opened on it. */
+export type Executor = Database | Transaction<Schema>;
 
 export interface Store {
-  db: Kysely<Schema>;
+  db: Database;
   dialect: Dialect;
   /** Where the data lives, for log lines: a file path or the database URL with its password removed. */
   location: string;

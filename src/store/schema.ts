@@ -124,4 +124,4 @@ export type NewTokenRow = Insertable<TokensTable>;
 export type TokenRowPatch = Updateable<TokensTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type UserRow = Selectable<UsersTable>;
-export type AuditEventRow = Selectable<AuditEventsTable>;
+export type NewAuditEventRow = Insertable<AuditEventsTable>;

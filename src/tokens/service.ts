@@ -16,7 +16,7 @@ import { type Token, type TokenKind, type TokenSettingsInput, LIMITS, duplicateN
 import { type KeyRing, open, seal } from '../secrets/keys.js';
 import type { AccountService } from '../accounts/service.js';
 import * as accountsStore from '../accounts/store.js';
-import { type AuditAction, listTokenEvents, recordEvent } from './audit.js';
+import type { AuditAction, AuditLog } from '../audit/index.js';
 import type { ChangeFeed, LoggedChangeKind } from '../changes/feed.js';
 import type { ChangeLog } from '../changes/log.js';
 import * as tokens from './store.js';
@@ -27,6 +27,7 @@ export interface TokenServiceOptions {
   catalog: Catalog;
   keys: KeyRing;
   accounts: AccountService;
+  audit: Pick<AuditLog, 'record' | 'tokenEvents'>;
   changes: Pick<ChangeFeed, 'publish'>;
   changeLog: Pick<ChangeLog, 'append'>;
   sidPrefix: string;
@@ -74,7 +75,7 @@ export class TokenService {
       const account = (await accountsStore.findAccount(trx, accountId, { forUpdate: this.deps.store.dialect === 'postgres' }))!;
       if (account.apiAccessEnabled) return false;
       await accountsStore.setAccountFlag(trx, accountId, 'api_access_enabled');
-      await recordEvent(trx, { accountId, actor, action: 'account.api_access_enable', at: this.now() });
+      await this.deps.audit.record(trx, { accountId, actor, action: 'account.api_access_enable', at: this.now() });
       await this.deps.changeLog.append(trx, change, accountId);
       return true;
     });
@@ -97,9 +98,9 @@ export class TokenService {
         if (existing.has(kind)) continue;
         const token = this.newStoredToken(actor, accountId, kind, now, { name, description: kind === 'legacy_rw' ? 'Account-wide access to every endpoint.' : 'Account-wide read access (GET) to every endpoint.' });
         await tokens.insertToken(trx, token);
-        await recordEvent(trx, { accountId, tokenId: token.id, actor, action: 'token.create', at: now, details: { kind, name, accountSid: token.accountSid } });
+        await this.deps.audit.record(trx, { accountId, tokenId: token.id, actor, action: 'token.create', at: now, details: { kind, name, accountSid: token.accountSid } });
       }
-      await recordEvent(trx, { accountId, actor, action: 'account.legacy_tokens_enable', at: now });
+      await this.deps.audit.record(trx, { accountId, actor, action: 'account.legacy_tokens_enable', at: now });
       await this.deps.changeLog.append(trx, change, accountId);
       return true;
     });
@@ -163,7 +164,7 @@ export class TokenService {
   async events(actor: Actor, accountId: string, tokenId: string) {
     await this.deps.accounts.requireTokenManager(actor, accountId);
     await this.load(this.deps.store.db, accountId, tokenId);
-    return listTokenEvents(this.deps.store.db, accountId, tokenId);
+    return this.deps.audit.tokenEvents(accountId, tokenId);
   }
 
   /** The last 30 UTC days of usage counters, one entry per day (zeros included, so charts need no gap-filling). */
@@ -189,7 +190,7 @@ export class TokenService {
     return this.deps.store.db.transaction().execute(async (trx) => {
       const token = await this.load(trx, accountId, tokenId);
       if (!token.secretCiphertext) throw conflict('This deployment shows Auth Tokens only once (SIDEKEY_REVEAL=once). Reset the token to get a new one.');
-      await recordEvent(trx, { accountId, tokenId, actor, action: 'token.reveal', at: this.now() });
+      await this.deps.audit.record(trx, { accountId, tokenId, actor, action: 'token.reveal', at: this.now() });
       return { accountSid: token.accountSid, authToken: open(this.deps.keys, token.secretCiphertext) };
     });
   }
@@ -206,7 +207,7 @@ export class TokenService {
       await this.requireApiAccess(trx, accountId);
       const { authToken, ...token } = this.newStoredToken(actor, accountId, 'scoped', now, stripUndefined(settings));
       await tokens.insertToken(trx, token);
-      await recordEvent(trx, { accountId, tokenId: token.id, actor, action: 'token.create', at: now, details: { name: token.name, accountSid: token.accountSid, apiVersion: token.apiVersion, scopes: token.scopes } });
+      await this.deps.audit.record(trx, { accountId, tokenId: token.id, actor, action: 'token.create', at: now, details: { name: token.name, accountSid: token.accountSid, apiVersion: token.apiVersion, scopes: token.scopes } });
       return { token: tokens.publicToken(token), authToken };
     });
   }
@@ -233,8 +234,8 @@ export class TokenService {
         rateLimit: source.rateLimit,
       });
       await tokens.insertToken(trx, copy);
-      await recordEvent(trx, { accountId, tokenId: copy.id, actor, action: 'token.duplicate', at: now, details: { sourceTokenId: source.id, name: copy.name, accountSid: copy.accountSid } });
-      await recordEvent(trx, { accountId, tokenId: source.id, actor, action: 'token.duplicate', at: now, details: { copyTokenId: copy.id } });
+      await this.deps.audit.record(trx, { accountId, tokenId: copy.id, actor, action: 'token.duplicate', at: now, details: { sourceTokenId: source.id, name: copy.name, accountSid: copy.accountSid } });
+      await this.deps.audit.record(trx, { accountId, tokenId: source.id, actor, action: 'token.duplicate', at: now, details: { copyTokenId: copy.id } });
       return { token: tokens.publicToken(copy), authToken };
     });
   }
@@ -264,7 +265,7 @@ export class TokenService {
         if (next === current) return { value: result(current), change: undefined };
         const written = next ? await tokens.replaceToken(trx, { ...next, revision: current.revision + 1, updatedAt: now }, current.revision) : await tokens.deleteToken(trx, current.id, current.revision);
         if (!written) return undefined;
-        await recordEvent(trx, { accountId, tokenId, actor, action, at: now, details });
+        await this.deps.audit.record(trx, { accountId, tokenId, actor, action, at: now, details });
         const logged: LoggedChangeKind = { kind: 'token', tokenId, accountSid: current.accountSid };
         await this.deps.changeLog.append(trx, logged, accountId);
         return { value: result(next ? { ...next, revision: current.revision + 1, updatedAt: now } : null), change: logged as LoggedChangeKind | undefined };

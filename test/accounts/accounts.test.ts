@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { operator } from '../../src/domain/actor.js';
 import { ADDRESS, PAIR } from '../../src/accounts/throttle.js';
 import { ARGON2ID, AccountService, MIN_PASSWORD_LENGTH, type PasswordHasher } from '../../src/accounts/service.js';
+import { AuditLog } from '../../src/audit/index.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { createTestContext, describeEachDialect, type TestContext } from '../support/databases.js';
 import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
@@ -196,7 +197,7 @@ describeEachDialect('the sign-in throttle under concurrency', (dialect) => {
   let brand: Brand;
   let checks = 0;
   const counting: PasswordHasher = { hash: ARGON2ID.hash, verify: (hash, password) => ((checks += 1), ARGON2ID.verify(hash, password)) };
-  const service = (store: Store) => new AccountService(store, { sessionTtlSeconds: 3600, passwords: counting });
+  const service = (store: Store) => new AccountService({ store, audit: new AuditLog({ db: store.db }), sessionTtlSeconds: 3600, passwords: counting });
   beforeAll(async () => {
     t = await createTestContext(dialect);
     brand = await createBrand(t.context);

@@ -81,6 +81,7 @@ describeEachDialect('the change log', (dialect) => {
       catalog: a.catalog,
       keys: a.keys,
       accounts: a.accounts,
+      audit: a.audit,
       changes: a.changes,
       changeLog: { append: async () => Promise.reject(new Error('the change log is full')) },
       sidPrefix: a.config.sidPrefix,

@@ -1,5 +1,5 @@
 /**
- * The audit trail in words: turns one event of the server's trail (src/tokens/audit.ts, AUDIT_ACTIONS) into a
+ * The audit trail in words: turns one event of the server's trail (src/audit/audit-log.ts, AUDIT_ACTIONS) into a
  * title and a few structured lines the Activity section renders ("Scopes  + GET Retrieve action items",
  * "API version  v13 → v14", "Previous Auth Token valid for 1 hour"). Pure: the catalog and the account's users
  * come in through `AuditContext`, so the same event reads the same in a test and on screen.
