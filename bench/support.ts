@@ -6,7 +6,7 @@ import type { Context } from '../src/app/context.js';
 import type { Actor } from '../src/domain/actor.js';
 import { generateAccountSid, generateAuthToken, hashSecret } from '../src/domain/credentials.js';
 import { newId } from '../src/domain/ids.js';
-import { freshToken, toRow } from '../src/tokens/store.js';
+import { freshToken, toRow } from '../src/tokens/repository.js';
 import { sql } from 'kysely';
 
 export interface Spawned {

@@ -10,7 +10,7 @@ import { SidekeyError, invalidInput, notFound, forbidden, conflict, type FieldEr
 import { isEmail } from '../domain/token.js';
 import type { AuditLog } from '../audit/index.js';
 import * as throttle from './throttle.js';
-import * as accounts from './store.js';
+import * as accounts from './repository.js';
 
 export const MIN_PASSWORD_LENGTH = 12;
 const SETUP_LINK_TTL_MS = 15 * 60_000;

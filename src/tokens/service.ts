@@ -15,12 +15,12 @@ import { type TokenFilter, decodeCursor, encodeCursor } from '../domain/filters.
 import { type Token, type TokenKind, type TokenSettingsInput, LIMITS, duplicateName, planUpgrade, validateSettings } from '../domain/token.js';
 import { type KeyRing, open, seal } from '../secrets/keys.js';
 import type { AccountService } from '../accounts/service.js';
-import * as accountsStore from '../accounts/store.js';
+import * as accountsStore from '../accounts/repository.js';
 import type { AuditAction, AuditLog } from '../audit/index.js';
 import type { ChangeFeed, LoggedChangeKind } from '../changes/feed.js';
 import type { ChangeLog } from '../changes/log.js';
-import * as tokens from './store.js';
-import type { StoredToken } from './store.js';
+import * as tokens from './repository.js';
+import type { StoredToken } from './repository.js';
 
 export interface TokenServiceOptions {
   store: Store;

@@ -8,7 +8,7 @@ import type { Catalog, RateLimitRule } from '../domain/catalog.js';
 import { type Cidr, parseCidr } from '../domain/cidr.js';
 import { TOKEN_KINDS, type TokenKind } from '../domain/token.js';
 import { TOKEN_STATES, type TokenState } from '../domain/filters.js';
-import type { StoredToken } from '../tokens/store.js';
+import type { VerifiableToken } from './repository.js';
 
 /** One rate-limit counter: `key` names it (on this node and in Redis), `tokenId` groups a token's counters. */
 export interface RateBucket {
@@ -112,7 +112,7 @@ export class EntryFactory {
     for (const value of [...TOKEN_KINDS, ...TOKEN_STATES]) this.interner.string(value);
   }
 
-  make(row: StoredToken & { apiAccessEnabled: boolean }): CachedToken {
+  make(row: VerifiableToken): CachedToken {
     const rule: RateLimitRule = row.rateLimit ?? this.catalog.defaultRateLimit;
     const scopes = this.interner.list(row.scopes);
     const cidrs = row.allowedCidrs.map(parseCidr).filter((c): c is Cidr => c !== undefined);

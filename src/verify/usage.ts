@@ -5,7 +5,7 @@
  */
 import type { Store } from '../store/database.js';
 import type { VerificationCode } from '../domain/verification.js';
-import { recordLastUsedBatch, recordUsageBatch } from '../tokens/store.js';
+import { recordLastUsedBatch, recordUsageBatch } from './repository.js';
 
 const DAY_MS = 86_400_000;
 const SEPARATOR = '\u0000';

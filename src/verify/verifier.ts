@@ -16,13 +16,13 @@ import { type RequestTarget, type TargetRefusal, parseRequestTarget } from '../d
 import { type VerificationCode, type VerificationStatus, MESSAGE_OF_CODE, STATUS_OF_CODE } from '../domain/verification.js';
 import type { ChangeFeed } from '../changes/feed.js';
 import type { Freshness } from '../changes/freshness.js';
-import { type StoredToken, findTokenForVerification } from '../tokens/store.js';
 import { type CacheEntry, type CachedToken, EntryFactory, type RateBucket, type TokenIdentity, detachedCopy, identityOf, negativeEntry, scopeBucket } from './entry.js';
 import { DEFAULT_CACHE_OPTIONS, TokenCache, type TokenCacheOptions } from './cache.js';
 import { type Authorization, type CatalogRules, type RequestFacts, authorize, matchSecret, prepareCatalog } from './decision.js';
 import { type Credentials, isWellFormed, parseAuthorization } from './parser.js';
 import type { RateLimitOutcome, RateLimitState, RateLimitStore } from './rate-limit.js';
 import type { UsageRecorder } from './usage.js';
+import { type VerifiableToken, findVerifiableToken } from './repository.js';
 import { UnknownSidBudget, type UnknownSidBudgetOptions } from './unknown-sids.js';
 
 export interface VerificationRequest extends RequestFacts {
@@ -63,7 +63,7 @@ export interface VerificationResult {
   retryAfter?: number;
 }
 
-export type TokenLoader = (accountSid: string) => Promise<(StoredToken & { apiAccessEnabled: boolean }) | undefined>;
+export type TokenLoader = (accountSid: string) => Promise<VerifiableToken | undefined>;
 
 export interface VerifierOptions {
   store: Store;
@@ -103,7 +103,7 @@ export class Verifier {
     this.rules = prepareCatalog(deps.catalog);
     this.entries = new EntryFactory(deps.catalog);
     this.unknownSids = new UnknownSidBudget(deps.unknownSids);
-    this.loader = deps.loader ?? ((sid) => findTokenForVerification(deps.store.db, sid));
+    this.loader = deps.loader ?? ((sid) => findVerifiableToken(deps.store.db, sid));
     this.now = deps.now ?? Date.now;
     // Runs inside ChangeFeed.publish, which the token service awaits: the entry is gone before the API call returns.
     this.unsubscribe = deps.changes.subscribe((change) => {

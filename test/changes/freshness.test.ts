@@ -12,7 +12,7 @@ import { Freshness } from '../../src/changes/freshness.js';
 import { Verifier, type TokenLoader } from '../../src/verify/verifier.js';
 import { MemoryRateLimitStore } from '../../src/verify/rate-limit.js';
 import { UsageRecorder } from '../../src/verify/usage.js';
-import { findTokenForVerification } from '../../src/tokens/store.js';
+import { findVerifiableToken } from '../../src/verify/repository.js';
 import { createTestContext, describeEachDialect, type TestContext } from '../support/databases.js';
 import { createBrand, type Brand } from '../support/fixtures.js';
 import { apiPath, issueToken } from '../verify/helpers.js';
@@ -36,7 +36,7 @@ describeEachDialect('bounded staleness', (dialect) => {
     const freshness = new Freshness(BOUND_MS);
     const loader: TokenLoader = (sid) => {
       reads++;
-      return hang ? new Promise(() => {}) : findTokenForVerification(t.context.store.db, sid);
+      return hang ? new Promise(() => {}) : findVerifiableToken(t.context.store.db, sid);
     };
     const usage = new UsageRecorder({ store: t.context.store, flushIntervalMs: 3_600_000 });
     const verifier = new Verifier({

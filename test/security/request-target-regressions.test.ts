@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, sidekeyPreHandler } from '../../sdk/index.js';
 import { generateAccountSid, generateAuthToken } from '../../src/domain/credentials.js';
-import { findTokenForVerification } from '../../src/tokens/store.js';
+import { findVerifiableToken } from '../../src/verify/repository.js';
 import { MemoryRateLimitStore } from '../../src/verify/rate-limit.js';
 import { UsageRecorder } from '../../src/verify/usage.js';
 import { Verifier } from '../../src/verify/verifier.js';
@@ -257,7 +257,7 @@ describe('finding 6, in process: the lookups themselves', () => {
       now: () => clock,
       loader: (sid) => {
         loads++;
-        return findTokenForVerification(t.context.store.db, sid);
+        return findVerifiableToken(t.context.store.db, sid);
       },
     });
     const ask = (ip: string) =>

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { operator } from '../../src/domain/actor.js';
 import { matchesFilter, type CreatedOnFilter, type TokenFilter, type TokenState } from '../../src/domain/filters.js';
-import { freshToken, insertToken, type StoredToken } from '../../src/tokens/store.js';
+import { freshToken, insertToken, type StoredToken } from '../../src/tokens/repository.js';
 import { generateAccountSid } from '../../src/domain/credentials.js';
 import { createTestContext, describeEachDialect, type TestContext } from '../support/databases.js';
 import { createBrand, type Brand } from '../support/fixtures.js';

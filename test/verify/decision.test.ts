@@ -6,7 +6,7 @@ import { parseRequestTarget, type RequestTarget } from '../../src/domain/request
 import { accountSidInSegments, parseVersionText } from '../../src/domain/verification.js';
 import { type CatalogRules, type RequestFacts, authorize as authorizeTarget, matchSecret, prepareCatalog } from '../../src/verify/decision.js';
 import { EntryFactory, type CachedToken } from '../../src/verify/entry.js';
-import { freshToken, type StoredToken } from '../../src/tokens/store.js';
+import { freshToken, type StoredToken } from '../../src/tokens/repository.js';
 import { brandCatalog } from './helpers.js';
 
 const hashKey = randomBytes(32);

@@ -1,8 +1,9 @@
-/** The usage recorder's batched writes, on both databases, against the one-row-at-a-time queries they replace. */
+/** The usage recorder's batched writes, on both databases. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestContext, describeEachDialect, type TestContext } from '../support/databases.js';
 import { createBrand, type Brand } from '../support/fixtures.js';
-import { findToken, readUsage, recordLastUsedBatch, recordUsage, recordUsageBatch } from '../../src/tokens/store.js';
+import { findToken, readUsage } from '../../src/tokens/repository.js';
+import { recordLastUsedBatch, recordUsageBatch } from '../../src/verify/repository.js';
 import { UsageRecorder } from '../../src/verify/usage.js';
 import { issueToken } from './helpers.js';
 
@@ -17,7 +18,7 @@ describeEachDialect('usage batches', (dialect) => {
 
   it('adds counts to what is stored, across more rows than one statement carries', async () => {
     const { tokenId } = await issueToken(t.context, brand);
-    await recordUsage(t.context.store.db, [{ tokenId, day: '2026-07-01', code: 'ALLOWED', count: 5 }]);
+    await recordUsageBatch(t.context.store.db, [{ tokenId, day: '2026-07-01', code: 'ALLOWED', count: 5 }]);
     const rows = [{ tokenId, day: '2026-07-01', code: 'ALLOWED', count: 2 }];
     for (let i = 0; i < 1200; i++) rows.push({ tokenId, day: `2026-07-01`, code: `C${i}`, count: i });
     await recordUsageBatch(t.context.store.db, rows);

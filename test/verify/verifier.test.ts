@@ -6,7 +6,7 @@ import { generateAccountSid, generateAuthToken } from '../../src/domain/credenti
 import { Verifier, type VerificationRequest } from '../../src/verify/verifier.js';
 import { MemoryRateLimitStore } from '../../src/verify/rate-limit.js';
 import { UsageRecorder } from '../../src/verify/usage.js';
-import { findTokenForVerification } from '../../src/tokens/store.js';
+import { findVerifiableToken } from '../../src/verify/repository.js';
 import { apiPath, basic, issueToken, type Issued } from './helpers.js';
 
 describeEachDialect('verifier', (dialect) => {
@@ -191,7 +191,7 @@ describeEachDialect('verifier', (dialect) => {
         usage,
         loader: (sid) => {
           loads++;
-          return findTokenForVerification(store.db, sid);
+          return findVerifiableToken(store.db, sid);
         },
       });
       return { verifier, usage, counts: () => ({ queries, loads }) };
@@ -266,7 +266,7 @@ describeEachDialect('verifier', (dialect) => {
         usage,
         // The first load reads the row, then stalls until released: as if the database were slow.
         loader: async (sid) => {
-          const row = await findTokenForVerification(t.context.store.db, sid);
+          const row = await findVerifiableToken(t.context.store.db, sid);
           if (first) {
             first = false;
             await gate;

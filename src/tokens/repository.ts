@@ -1,5 +1,5 @@
-/** Token rows ↔ domain tokens, and the queries the lifecycle service and the verifier need. */
-import { CompiledQuery, sql } from 'kysely';
+/** Token rows ↔ domain tokens, and the queries of the token lifecycle (the verifier has its own: verify/repository.ts). */
+import { sql } from 'kysely';
 import type { Executor } from '../store/database.js';
 import type { NewTokenRow, TokenRow, TokenRowPatch } from '../store/schema.js';
 import type { Token, TokenKind } from '../domain/token.js';
@@ -95,35 +95,6 @@ export async function findToken(db: Executor, accountId: string, id: string, opt
   return row && toStoredToken(row);
 }
 
-export async function findTokenBySid(db: Executor, accountSid: string): Promise<StoredToken | undefined> {
-  const row = await db.selectFrom('tokens').selectAll().where('account_sid', '=', accountSid).executeTakeFirst();
-  return row && toStoredToken(row);
-}
-
-const verificationQueries = new WeakMap<Executor, string>();
-
-/**
- * What the verifier caches on a miss: the token with its account's API access flag, in one round trip. The
- * SQL is compiled once per database (it differs by dialect only in placeholders): a burst of misses, such as
- * after a lost notification connection, then builds no query objects at all.
- */
-export async function findTokenForVerification(db: Executor, accountSid: string): Promise<(StoredToken & { apiAccessEnabled: boolean }) | undefined> {
-  let text = verificationQueries.get(db);
-  if (text === undefined) {
-    text = db
-      .selectFrom('tokens')
-      .innerJoin('accounts', 'accounts.id', 'tokens.account_id')
-      .selectAll('tokens')
-      .select('accounts.api_access_enabled as api_access_enabled')
-      .where('tokens.account_sid', '=', accountSid) // the one parameter; account_sid is unique
-      .compile().sql;
-    verificationQueries.set(db, text);
-  }
-  const { rows } = await db.executeQuery<TokenRow & { api_access_enabled: number }>(CompiledQuery.raw(text, [accountSid]));
-  const row = rows[0];
-  return row && { ...toStoredToken(row), apiAccessEnabled: Number(row.api_access_enabled) === 1 };
-}
-
 export async function findLegacyTokens(db: Executor, accountId: string): Promise<StoredToken[]> {
   const rows = await db.selectFrom('tokens').selectAll().where('account_id', '=', accountId).where('kind', 'in', ['legacy_rw', 'legacy_ro']).execute();
   return rows.map(toStoredToken);
@@ -167,58 +138,7 @@ export async function listTokens(db: Executor, accountId: string, filter: TokenF
   return rows.map(toStoredToken);
 }
 
-export async function recordUsage(db: Executor, rows: { tokenId: string; day: string; code: string; count: number }[]): Promise<void> {
-  for (const r of rows) {
-    await db
-      .insertInto('usage_daily')
-      .values({ token_id: r.tokenId, day: r.day, code: r.code, count: r.count })
-      .onConflict((oc) => oc.columns(['token_id', 'day', 'code']).doUpdateSet({ count: sql`usage_daily.count + ${r.count}` }))
-      .execute();
-  }
-}
-
-export async function recordLastUsed(db: Executor, rows: { tokenId: string; at: number; ip: string | null }[]): Promise<void> {
-  for (const r of rows) {
-    await db
-      .updateTable('tokens')
-      .set({ last_used_at: r.at, last_used_ip: r.ip })
-      .where('id', '=', r.tokenId)
-      .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', r.at)]))
-      .execute();
-  }
-}
-
-const USAGE_BATCH = 500;
-
-/**
- * The usage recorder's flush: the same effect as recordUsage, as one multi-row upsert per 500 rows (both
- * dialects support INSERT … ON CONFLICT … DO UPDATE with `excluded`). Each (token, day, code) appears once per call.
- */
-export async function recordUsageBatch(db: Executor, rows: { tokenId: string; day: string; code: string; count: number }[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += USAGE_BATCH) {
-    const values = rows.slice(i, i + USAGE_BATCH).map((r) => ({ token_id: r.tokenId, day: r.day, code: r.code, count: r.count }));
-    await db
-      .insertInto('usage_daily')
-      .values(values)
-      .onConflict((oc) => oc.columns(['token_id', 'day', 'code']).doUpdateSet({ count: sql`usage_daily.count + excluded.count` }))
-      .execute();
-  }
-}
-
-/**
- * The same effect as recordLastUsed, as one UPDATE … FROM a VALUES list per 500 tokens (SQLite ≥ 3.33 and
- * PostgreSQL both accept this form). A newer time already stored is kept. Each token appears once per call.
- */
-export async function recordLastUsedBatch(db: Executor, rows: { tokenId: string; at: number; ip: string | null }[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += USAGE_BATCH) {
-    const values = sql.join(rows.slice(i, i + USAGE_BATCH).map((r) => sql`(${r.tokenId}, cast(${r.at} as bigint), cast(${r.ip} as varchar(64)))`));
-    await sql`with used(id, at, ip) as (values ${values})
-      update tokens set last_used_at = used.at, last_used_ip = used.ip
-      from used
-      where tokens.id = used.id and (tokens.last_used_at is null or tokens.last_used_at < used.at)`.execute(db);
-  }
-}
-
+/** A token's usage counters from `fromDay` (YYYY-MM-DD, UTC) on; the verifier's usage recorder writes them. */
 export async function readUsage(db: Executor, tokenId: string, fromDay: string) {
   return db.selectFrom('usage_daily').select(['day', 'code', 'count']).where('token_id', '=', tokenId).where('day', '>=', fromDay).orderBy('day').execute();
 }
