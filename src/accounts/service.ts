@@ -1,7 +1,7 @@
 /** Accounts, users, memberships, sessions and the first-run setup link. */
 import { createHash } from 'node:crypto';
 import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
-import type { Store } from '../store/database.js';
+import type { Executor, Store } from '../store/database.js';
 import { newId } from '../domain/ids.js';
 import { randomOpaqueId } from '../domain/credentials.js';
 import { type Role, canManageTokens, isRole, ROLES } from '../domain/roles.js';
@@ -49,6 +49,12 @@ export interface SessionInfo {
   userId: string;
   csrfToken: string;
   expiresAt: number;
+}
+
+/** Whether an account may use API tokens at all, and whether its legacy pairs exist. */
+export interface ApiSettings {
+  apiAccessEnabled: boolean;
+  legacyTokensEnabled: boolean;
 }
 
 export interface AccountServiceDeps {
@@ -200,6 +206,20 @@ export class AccountService {
   async listUsers(actor: Actor, accountId: string) {
     await this.requireTokenManager(actor, accountId);
     return accounts.listAccountUsers(this.deps.store.db, accountId);
+  }
+
+  /**
+   * An account's API settings, read with `trx` when given. With `forUpdate` (PostgreSQL; SQLite has one writer at a
+   * time anyway) the row stays locked until that transaction ends, so check-then-set flag changes serialise.
+   */
+  async apiSettings(accountId: string, options: { trx?: Executor; forUpdate?: boolean } = {}): Promise<ApiSettings | undefined> {
+    const account = await accounts.findAccount(options.trx ?? this.deps.store.db, accountId, { forUpdate: options.forUpdate && this.deps.store.dialect === 'postgres' });
+    return account && { apiAccessEnabled: account.apiAccessEnabled, legacyTokensEnabled: account.legacyTokensEnabled };
+  }
+
+  /** Turns an API setting on, inside the caller's transaction (which also records the event and the change). */
+  async enableApiSetting(trx: Executor, accountId: string, setting: keyof ApiSettings): Promise<void> {
+    await accounts.setAccountFlag(trx, accountId, setting === 'apiAccessEnabled' ? 'api_access_enabled' : 'legacy_tokens_enabled');
   }
 
   async isMember(accountId: string, userId: string): Promise<boolean> {

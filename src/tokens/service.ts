@@ -15,7 +15,6 @@ import { type TokenFilter, decodeCursor, encodeCursor } from '../domain/filters.
 import { type Token, type TokenKind, type TokenSettingsInput, LIMITS, duplicateName, planUpgrade, validateSettings } from '../domain/token.js';
 import { type KeyRing, open, seal } from '../secrets/keys.js';
 import type { AccountService } from '../accounts/service.js';
-import * as accountsStore from '../accounts/repository.js';
 import type { AuditAction, AuditLog } from '../audit/index.js';
 import type { ChangeFeed, LoggedChangeKind } from '../changes/feed.js';
 import type { ChangeLog } from '../changes/log.js';
@@ -23,10 +22,10 @@ import * as tokens from './repository.js';
 import type { StoredToken } from './repository.js';
 
 export interface TokenServiceOptions {
-  store: Store;
+  store: Pick<Store, 'db' | 'dialect'>;
   catalog: Catalog;
   keys: KeyRing;
-  accounts: AccountService;
+  accounts: Pick<AccountService, 'requireTokenManager' | 'isMember' | 'apiSettings' | 'enableApiSetting'>;
   audit: Pick<AuditLog, 'record' | 'tokenEvents'>;
   changes: Pick<ChangeFeed, 'publish'>;
   changeLog: Pick<ChangeLog, 'append'>;
@@ -64,17 +63,16 @@ export class TokenService {
 
   async apiSettings(actor: Actor, accountId: string) {
     await this.deps.accounts.requireTokenManager(actor, accountId);
-    const account = (await accountsStore.findAccount(this.deps.store.db, accountId))!;
-    return { apiAccessEnabled: account.apiAccessEnabled, legacyTokensEnabled: account.legacyTokensEnabled };
+    return (await this.deps.accounts.apiSettings(accountId))!;
   }
 
   async enableApiAccess(actor: Actor, accountId: string) {
     await this.deps.accounts.requireTokenManager(actor, accountId);
     const change: LoggedChangeKind = { kind: 'account', accountId };
     const changed = await this.deps.store.db.transaction().execute(async (trx) => {
-      const account = (await accountsStore.findAccount(trx, accountId, { forUpdate: this.deps.store.dialect === 'postgres' }))!;
+      const account = (await this.deps.accounts.apiSettings(accountId, { trx, forUpdate: true }))!;
       if (account.apiAccessEnabled) return false;
-      await accountsStore.setAccountFlag(trx, accountId, 'api_access_enabled');
+      await this.deps.accounts.enableApiSetting(trx, accountId, 'apiAccessEnabled');
       await this.deps.audit.record(trx, { accountId, actor, action: 'account.api_access_enable', at: this.now() });
       await this.deps.changeLog.append(trx, change, accountId);
       return true;
@@ -92,7 +90,7 @@ export class TokenService {
       const account = await this.requireApiAccess(trx, accountId, { forUpdate: true });
       if (account.legacyTokensEnabled) return false;
       const now = this.now();
-      await accountsStore.setAccountFlag(trx, accountId, 'legacy_tokens_enabled');
+      await this.deps.accounts.enableApiSetting(trx, accountId, 'legacyTokensEnabled');
       const existing = new Set((await tokens.findLegacyTokens(trx, accountId)).map((t) => t.kind));
       for (const [kind, name] of [['legacy_rw', 'Read/Write'], ['legacy_ro', 'Read-Only']] as const) {
         if (existing.has(kind)) continue;
@@ -108,8 +106,8 @@ export class TokenService {
     return this.apiSettings(actor, accountId);
   }
 
-  private async requireApiAccess(db: Executor, accountId: string, options: { forUpdate?: boolean } = {}) {
-    const account = (await accountsStore.findAccount(db, accountId, { forUpdate: options.forUpdate && this.deps.store.dialect === 'postgres' }))!;
+  private async requireApiAccess(trx: Executor, accountId: string, options: { forUpdate?: boolean } = {}) {
+    const account = (await this.deps.accounts.apiSettings(accountId, { trx, forUpdate: options.forUpdate }))!;
     if (!account.apiAccessEnabled) throw conflict('API access is not enabled for this account. Enable API access first.');
     return account;
   }

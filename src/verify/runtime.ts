@@ -60,8 +60,11 @@ export interface VerificationRuntime {
   close(): Promise<void>;
 }
 
+/** The part of the configuration verification reads. */
+export type VerificationConfig = Pick<Config, 'logLevel' | 'usageFlushIntervalMs' | 'redisUrl' | 'maxStalenessMs' | 'sidPrefix' | 'databaseUrl'>;
+
 export async function startVerification(input: {
-  config: Config;
+  config: VerificationConfig;
   store: Store;
   catalog: Catalog;
   hashKey: Buffer;
