@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { buildApp } from '../src/http/app.js';
-import { verificationRoutes } from '../src/http/verification.js';
 import { createTestContext, describeEachDialect, type TestContext } from '../test/support/databases.js';
 import { createBrand } from '../test/support/fixtures.js';
 import { generateAuthToken } from '../src/domain/credentials.js';
@@ -22,7 +21,7 @@ describeEachDialect('SDK against a real server', (dialect) => {
 
   beforeAll(async () => {
     t = await createTestContext(dialect, { config: { verifyKey: VERIFY_KEY } });
-    sidekey = await buildApp(t.context, { logger: false, plugins: [verificationRoutes(t.context)] });
+    sidekey = await buildApp(t.context, { logger: false });
     await sidekey.listen({ port: 0, host: '127.0.0.1' });
     sidekeyUrl = urlOf(sidekey.server);
     issued = await issueToken(t.context, await createBrand(t.context), { scopes: ['listActions'] });

@@ -3,13 +3,11 @@ import type { Config } from '../config.js';
 import { createContext } from '../app/context.js';
 import { seedDemo } from '../app/demo.js';
 import { buildApp } from '../http/app.js';
-import { verificationRoutes } from '../http/verification.js';
-import { gatewayRoutes } from '../http/gateway.js';
 import { redactUrl } from '../store/database.js';
 
 export async function serve(config: Config, options: { demo: boolean }) {
   const context = await createContext(config);
-  const app = await buildApp(context, { plugins: [verificationRoutes(context), gatewayRoutes(context)] });
+  const app = await buildApp(context);
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     await app.close();

@@ -1,4 +1,9 @@
-/** The one Fastify server: web UI, management API (/api/v1), OpenAPI docs, and the verification entrances. */
+/**
+ * The one Fastify server, assembled from the configuration and the services: web UI, management API (/api/v1,
+ * http/management/), OpenAPI docs, health, the verification entrances (/v1/verify, /v1/auth,
+ * http/verification/) and, when UPSTREAM_URL is set, the gateway (http/gateway/). `sidekey serve` and the tests
+ * build it the same way; each entrance receives only the services it uses.
+ */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
@@ -8,32 +13,48 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Context } from '../app/context.js';
+import type { AccountService } from '../accounts/service.js';
+import type { Config } from '../config.js';
+import type { Catalog } from '../domain/catalog.js';
 import { proxyTrust } from '../domain/client-address.js';
 import { BODY_LIMIT_BYTES } from '../domain/input.js';
+import type { TokenService } from '../tokens/service.js';
+import type { VerificationRuntime } from '../verify/runtime.js';
+import type { Verifier } from '../verify/verifier.js';
 import { installClientAddress } from './client-address.js';
-import { answerClientError, answerFrameworkError, installErrorHandling, installJsonParser, rejectUnsafeInput, requestIdOf, sendError } from './errors.js';
-import { sessionPlugin } from './session.js';
-import { sessionRoutes } from './routes/session.js';
-import { tokenRoutes } from './routes/tokens.js';
+import { answerClientError, answerFrameworkError, installErrorHandling, installJsonParser, requestIdOf, sendError } from './errors.js';
+import { gatewayRoutes } from './gateway/gateway.js';
 import { loggerOptions } from './logging.js';
+import { managementApi } from './management/index.js';
+import { verificationRoutes } from './verification/routes.js';
 
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+/** What the server is built from (the composition root's Context has all of it). */
+export interface AppParts {
+  config: Config;
+  catalog: Catalog;
+  accounts: AccountService;
+  tokens: TokenService;
+  verifier: Pick<Verifier, 'verify'>;
+  verification: Pick<VerificationRuntime, 'readiness'>;
+}
 
 export interface AppOptions {
   /** Where log lines go (tests capture them to prove no secret is ever logged). */
   logger?: FastifyServerOptions['logger'];
-  /** Extra plugins mounted at the root (the verification entrances and the gateway). */
+  /** Plugins mounted at the root after the entrances (tests add routes that misbehave on purpose). */
   plugins?: ((app: FastifyInstance) => Promise<void>)[];
   /** Told of every route as it is registered (tests enumerate the API with it). */
   onRoute?: (route: RouteOptions) => void;
 }
 
-export async function buildApp(context: Context, options: AppOptions = {}): Promise<FastifyInstance> {
-  const { trustedProxies } = context.config;
+export async function buildApp(parts: AppParts, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { config, catalog, accounts, tokens, verifier } = parts;
+  const { trustedProxies } = config;
   const trusts = proxyTrust(trustedProxies);
   const app = Fastify({
-    logger: options.logger ?? loggerOptions(context.config.logLevel),
+    logger: options.logger ?? loggerOptions(config.logLevel),
     trustProxy: trustedProxies.length > 0 ? trusts : false,
     bodyLimit: BODY_LIMIT_BYTES,
     clientErrorHandler: answerClientError,
@@ -80,20 +101,13 @@ export async function buildApp(context: Context, options: AppOptions = {}): Prom
   // within the staleness bound (503 otherwise, so a load balancer stops sending traffic here).
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    const { ready, ...report } = await context.verification.readiness();
+    const { ready, ...report } = await parts.verification.readiness();
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...report });
   });
 
-  await app.register(
-    async (api) => {
-      // Sessions exist only for the management API: verification and gateway requests never pay for a lookup.
-      await api.register(sessionPlugin, { context });
-      api.addHook('preValidation', rejectUnsafeInput);
-      await api.register(sessionRoutes, { context });
-      await api.register(tokenRoutes, { context });
-    },
-    { prefix: '/api/v1' },
-  );
+  await app.register((api) => managementApi(api, { accounts, tokens, catalog, sessionTtlSeconds: config.sessionTtlSeconds }), { prefix: '/api/v1' });
+  await app.register(verificationRoutes({ verifier, realm: catalog.name, config }));
+  await app.register(gatewayRoutes({ verifier, catalog, upstreamUrl: config.upstreamUrl }));
   for (const plugin of options.plugins ?? []) await app.register(plugin);
 
   const hasUi = existsSync(`${WEB_DIST}index.html`);

@@ -6,8 +6,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
-import { verificationRoutes } from '../../src/http/verification.js';
-import { gatewayRoutes } from '../../src/http/gateway.js';
 import { Freshness } from '../../src/changes/freshness.js';
 import { Verifier, type TokenLoader } from '../../src/verify/verifier.js';
 import { MemoryRateLimitStore } from '../../src/verify/rate-limit.js';
@@ -119,7 +117,7 @@ describeEachDialect('bounded staleness', (dialect) => {
     const n = node();
     n.hang(true);
     const context = { ...t.context, verifier: n.verifier, config: { ...t.context.config, upstreamUrl: 'http://127.0.0.1:9' } };
-    const app: FastifyInstance = await buildApp(t.context, { logger: false, plugins: [verificationRoutes(context), gatewayRoutes(context)] });
+    const app: FastifyInstance = await buildApp(context, { logger: false });
     try {
       const verify = await app.inject({ method: 'POST', url: '/v1/verify', payload: { accountSid: issued.accountSid, authToken: issued.authToken, method: 'GET', path: apiPath(issued.accountSid) } });
       expect(verify.statusCode).toBe(200);

@@ -11,8 +11,8 @@ import {
   requestRefusal,
   withoutSidekeyCookies,
 } from '../../src/domain/forwarding.js';
-import { SESSION_COOKIE } from '../../src/http/session.js';
-import { identityHeaders } from '../../src/http/verification.js';
+import { SESSION_COOKIE } from '../../src/http/management/session.js';
+import { identityHeaders } from '../../src/http/verification/answers.js';
 import type { VerificationResult } from '../../src/verify/verifier.js';
 
 /** Every way a client can spell a header name that CGI-style servers read as the same one. */

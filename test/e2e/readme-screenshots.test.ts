@@ -14,7 +14,7 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccountUserDto, TokenWithSecretDto } from '../../src/http/schemas.js';
+import type { AccountUserDto, TokenWithSecretDto } from '../../src/http/management/schemas.js';
 import { signInToApi, type ManagementClient } from './support/api.js';
 import {
   SCREENSHOT_DIR,

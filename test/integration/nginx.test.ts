@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
-import { verificationRoutes } from '../../src/http/verification.js';
 import { createTestContext, describeEachDialect, type TestContext } from '../support/databases.js';
 import { createBrand, type Brand } from '../support/fixtures.js';
 import { generateAuthToken } from '../../src/domain/credentials.js';
@@ -101,7 +100,7 @@ describeEachDialect('nginx auth_request in front of an upstream', (dialect) => {
 
   beforeAll(async () => {
     t = await createTestContext(dialect, { config: { verifyKey: VERIFY_KEY, trustedProxies: ['loopback'] } });
-    sidekey = await buildApp(t.context, { logger: false, plugins: [verificationRoutes(t.context)] });
+    sidekey = await buildApp(t.context, { logger: false });
     await sidekey.listen({ port: 0, host: '127.0.0.1' });
     upstream = await startUpstream();
     const listenPort = await freePort();

@@ -10,8 +10,7 @@ import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { operator } from '../../src/domain/actor.js';
 import { buildApp } from '../../src/http/app.js';
-import { gatewayRoutes } from '../../src/http/gateway.js';
-import { SESSION_COOKIE } from '../../src/http/session.js';
+import { SESSION_COOKIE } from '../../src/http/management/session.js';
 import { createTestContext, type TestContext } from '../support/databases.js';
 import { createBrand, type Brand } from '../support/fixtures.js';
 import { apiPath, basic, issueToken, type Issued } from '../verify/helpers.js';
@@ -177,7 +176,7 @@ describe('the gateway as a proxy (raw sockets, logging upstream)', () => {
     legacySid = pair.accountSid;
     legacyAccountId = legacyBrand.accountId;
     legacyReadWrite = basic(pair.accountSid, authToken);
-    app = await buildApp(t.context, { logger: false, plugins: [gatewayRoutes(t.context)] });
+    app = await buildApp(t.context, { logger: false });
     await app.listen({ port: 0, host: '127.0.0.1' });
     gatewayPort = (app.server.address() as { port: number }).port;
   });

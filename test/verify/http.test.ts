@@ -3,7 +3,6 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
 import { loggerOptions } from '../../src/http/logging.js';
-import { verificationRoutes } from '../../src/http/verification.js';
 import { createTestContext, describeEachDialect, type TestContext } from '../support/databases.js';
 import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
 import { loginRequest, sessionCookieOf } from '../support/http.js';
@@ -19,7 +18,7 @@ async function appFor(t: TestContext, log?: string[]): Promise<FastifyInstance> 
       done();
     },
   });
-  return buildApp(t.context, { logger: loggerOptions('trace', stream), plugins: [verificationRoutes(t.context)] });
+  return buildApp(t.context, { logger: loggerOptions('trace', stream) });
 }
 
 describeEachDialect('verification over HTTP', (dialect) => {
@@ -186,7 +185,7 @@ describeEachDialect('verification over HTTP: deployment settings', (dialect) => 
         { style: 'caddy', own: forwarded, foreign: { 'x-original-method': 'GET' } },
       ] as const;
       for (const { style, own, foreign } of styles) {
-        const app = await buildApp({ ...t.context, config: { ...t.context.config, forwardAuth: style } }, { logger: false, plugins: [verificationRoutes({ ...t.context, config: { ...t.context.config, forwardAuth: style } })] });
+        const app = await buildApp({ ...t.context, config: { ...t.context.config, forwardAuth: style } }, { logger: false });
         const ask = (headers: Record<string, string>) => app.inject({ method: 'GET', url: '/v1/auth', headers: { authorization: issued.authorization, ...headers } });
         expect((await ask(own)).statusCode, style).toBe(200);
         const conflict = await ask({ ...own, ...foreign });
@@ -197,7 +196,7 @@ describeEachDialect('verification over HTTP: deployment settings', (dialect) => 
         await app.close();
       }
       const envoyContext = { ...t.context, config: { ...t.context.config, forwardAuth: 'envoy' as const } };
-      const envoy = await buildApp(envoyContext, { logger: false, plugins: [verificationRoutes(envoyContext)] });
+      const envoy = await buildApp(envoyContext, { logger: false });
       const viaPath = (path: string, method: 'GET' | 'PUT', headers: Record<string, string> = {}) => envoy.inject({ method, url: `/v1/auth${path}`, headers: { authorization: issued.authorization, ...headers } });
       expect((await viaPath(allowed, 'GET')).statusCode).toBe(200);
       expect((await viaPath(refused, 'GET')).statusCode).toBe(403);

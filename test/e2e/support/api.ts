@@ -2,7 +2,7 @@
  * The management API from Node, signed in like the browser is (session cookie + CSRF header), for setting up
  * what a browser test needs but does not test itself, such as a thousand tokens.
  */
-import type { SessionDto, TokenSettingsDto, TokenWithSecretDto } from '../../../src/http/schemas.js';
+import type { SessionDto, TokenSettingsDto, TokenWithSecretDto } from '../../../src/http/management/schemas.js';
 
 export interface ManagementClient {
   session: SessionDto;

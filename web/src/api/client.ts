@@ -2,7 +2,7 @@
  * The one place that talks HTTP to the management API: JSON in and out, the session cookie, the CSRF header
  * on every mutation, and the error envelope turned into an `ApiError` the UI can show field by field.
  */
-import type { ErrorEnvelopeDto } from '../../../src/http/schemas.js';
+import type { ErrorEnvelopeDto } from '../../../src/http/management/schemas.js';
 
 export interface FieldError {
   field: string;

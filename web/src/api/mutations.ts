@@ -16,7 +16,7 @@ import type {
   TokenSettingsDto,
   TokenWithSecretDto,
   UpgradeResultDto,
-} from '../../../src/http/schemas.js';
+} from '../../../src/http/management/schemas.js';
 import { api, setCsrfToken } from './client.js';
 import { routes } from '../lib/routes.js';
 import { accountApi, queryKeys, tokenApi, tokenKeys } from './queries.js';

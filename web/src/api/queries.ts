@@ -13,7 +13,7 @@ import type {
   TokenListDto,
   TokenListQueryDto,
   UsageDto,
-} from '../../../src/http/schemas.js';
+} from '../../../src/http/management/schemas.js';
 import { api, queryString } from './client.js';
 
 export type TokenFilters = Pick<TokenListQueryDto, 'name' | 'createdOn' | 'state'>;

@@ -4,7 +4,7 @@
  */
 import { createContext, useContext, useEffect, type ReactNode } from 'react';
 import { Navigate, Outlet, useParams } from 'react-router';
-import type { MeDto } from '../../../src/http/schemas.js';
+import type { MeDto } from '../../../src/http/management/schemas.js';
 import { useMe } from '../api/queries.js';
 import { NotFoundPanel } from '../components/Feedback.js';
 import { mayManageTokens } from '../lib/access.js';

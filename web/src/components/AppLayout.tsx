@@ -2,7 +2,7 @@
 import { AppShell, Avatar, Box, Button, Container, Group, Menu, Text, UnstyledButton, VisuallyHidden } from '@mantine/core';
 import { Suspense } from 'react';
 import { Link, Outlet, useLocation, useMatch, useNavigate } from 'react-router';
-import type { MeDto } from '../../../src/http/schemas.js';
+import type { MeDto } from '../../../src/http/management/schemas.js';
 import { useSignOut } from '../api/mutations.js';
 import { useMe } from '../api/queries.js';
 import { defaultAccount, type Membership } from '../auth/account.js';

@@ -5,7 +5,7 @@
  */
 import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
 import { createContext, useCallback, useContext, useState, type ReactNode } from 'react';
-import type { TokenDto } from '../../../src/http/schemas.js';
+import type { TokenDto } from '../../../src/http/management/schemas.js';
 import { formatDateTime } from '../lib/format.js';
 import { CopyValueButton } from './CopyValueButton.js';
 import { AlertIcon } from './icons.js';

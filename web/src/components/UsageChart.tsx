@@ -3,7 +3,7 @@
  * refused ones stacked on top in red. A hidden table carries the same numbers for screen readers.
  */
 import { Group, Stack, Text, VisuallyHidden } from '@mantine/core';
-import type { UsageDto } from '../../../src/http/schemas.js';
+import type { UsageDto } from '../../../src/http/management/schemas.js';
 import { formatDate, formatDayMonth } from '../lib/format.js';
 
 const WIDTH = 720;

@@ -1,5 +1,5 @@
 import { Badge } from '@mantine/core';
-import type { TokenDto } from '../../../src/http/schemas.js';
+import type { TokenDto } from '../../../src/http/management/schemas.js';
 import { isWriteMethod } from '../lib/scopes.js';
 
 export function StateBadge({ state }: { state: TokenDto['state'] }) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEventDto, CatalogDto } from '../../../src/http/schemas.js';
+import type { AuditEventDto, CatalogDto } from '../../../src/http/management/schemas.js';
 import { type AuditContext, MAX_ITEMS, describeAction, describeAuditEvent, formatValue } from './auditDetails.js';
 import { formatDateTime } from './format.js';
 import { indexScopes } from './scopes.js';

@@ -7,7 +7,7 @@
  * Unknown actions, fields and shapes still render (a readable label and value), never as raw JSON: the trail
  * outlives UI releases, and an old event must not break a new page.
  */
-import type { AuditEventDto } from '../../../src/http/schemas.js';
+import type { AuditEventDto } from '../../../src/http/management/schemas.js';
 import { formatDateTime, formatDuration, pluralize } from './format.js';
 import type { IndexedScope } from './scopes.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CatalogDto } from '../../../src/http/schemas.js';
+import type { CatalogDto } from '../../../src/http/management/schemas.js';
 import { categoriesInVersion, diffScopes, droppedOnUpgrade, latestVersion, measureBreadth, newerVersions, scopeMatches } from './scopes.js';
 
 const catalog: CatalogDto = {

@@ -2,7 +2,7 @@
  * Reading the scope catalog for the UI: which scopes exist in a version, what an upgrade would drop,
  * what an edit adds and removes, and whether a selection is broad enough to deserve a warning.
  */
-import type { CatalogDto } from '../../../src/http/schemas.js';
+import type { CatalogDto } from '../../../src/http/management/schemas.js';
 
 export type CatalogCategory = CatalogDto['categories'][number];
 export type CatalogScope = CatalogCategory['scopes'][number];

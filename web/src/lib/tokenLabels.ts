@@ -1,4 +1,4 @@
-import type { TokenDto } from '../../../src/http/schemas.js';
+import type { TokenDto } from '../../../src/http/management/schemas.js';
 
 /** How a token is called on screen: legacy tokens by their access level, scoped ones by their own name. */
 export function tokenTitle(token: Pick<TokenDto, 'kind' | 'name'>): string {

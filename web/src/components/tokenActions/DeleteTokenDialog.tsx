@@ -1,5 +1,5 @@
 import { Text } from '@mantine/core';
-import type { TokenDto } from '../../../../src/http/schemas.js';
+import type { TokenDto } from '../../../../src/http/management/schemas.js';
 import { useDeleteToken } from '../../api/mutations.js';
 import { notifySuccess } from '../../lib/notify.js';
 import { ConfirmDialog } from '../ConfirmDialog.js';

@@ -1,6 +1,6 @@
 import { Select, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
-import type { TokenDto } from '../../../../src/http/schemas.js';
+import type { TokenDto } from '../../../../src/http/management/schemas.js';
 import { useResetToken } from '../../api/mutations.js';
 import { formatDuration } from '../../lib/format.js';
 import { notifySuccess } from '../../lib/notify.js';

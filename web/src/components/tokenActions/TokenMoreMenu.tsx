@@ -1,6 +1,6 @@
 import { ActionIcon, Menu } from '@mantine/core';
 import { useEffect, useRef, useState } from 'react';
-import type { TokenDto } from '../../../../src/http/schemas.js';
+import type { TokenDto } from '../../../../src/http/management/schemas.js';
 import { useCatalog } from '../../api/queries.js';
 import { newerVersions } from '../../lib/scopes.js';
 import { DotsIcon } from '../icons.js';

@@ -1,6 +1,6 @@
 import { Alert, List, Select, Stack, Text } from '@mantine/core';
 import { useMemo, useState } from 'react';
-import type { TokenDto } from '../../../../src/http/schemas.js';
+import type { TokenDto } from '../../../../src/http/management/schemas.js';
 import { useUpgradeToken } from '../../api/mutations.js';
 import { useCatalog } from '../../api/queries.js';
 import { pluralize } from '../../lib/format.js';

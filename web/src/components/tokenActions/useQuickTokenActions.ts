@@ -1,4 +1,4 @@
-import type { TokenDto } from '../../../../src/http/schemas.js';
+import type { TokenDto } from '../../../../src/http/management/schemas.js';
 import { useDuplicateToken, useSetTokenState } from '../../api/mutations.js';
 import { notifySuccess } from '../../lib/notify.js';
 import { useShowNewSecret } from '../NewSecretDialog.js';

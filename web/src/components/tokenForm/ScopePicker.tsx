@@ -5,7 +5,7 @@
  */
 import { Badge, Button, Checkbox, Group, Paper, Stack, Switch, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { useMemo, useState } from 'react';
-import type { CatalogDto } from '../../../../src/http/schemas.js';
+import type { CatalogDto } from '../../../../src/http/management/schemas.js';
 import { pluralize } from '../../lib/format.js';
 import { categoriesInVersion, scopeMatches, type CatalogCategory } from '../../lib/scopes.js';
 import { MethodBadge } from '../badges.js';

@@ -1,6 +1,6 @@
 import { Alert, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useMemo } from 'react';
-import type { CatalogDto } from '../../../../src/http/schemas.js';
+import type { CatalogDto } from '../../../../src/http/management/schemas.js';
 import { pluralize } from '../../lib/format.js';
 import { categoriesInVersion, isWriteMethod, measureBreadth } from '../../lib/scopes.js';
 import { MethodBadge } from '../badges.js';

@@ -1,5 +1,5 @@
 import { Select, Stack, Textarea, TextInput } from '@mantine/core';
-import type { CatalogDto } from '../../../../src/http/schemas.js';
+import type { CatalogDto } from '../../../../src/http/management/schemas.js';
 import { type TokenDraft } from './draft.js';
 import { sentence, type FieldErrors } from '../../lib/fieldErrors.js';
 

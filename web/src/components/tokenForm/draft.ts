@@ -3,7 +3,7 @@
  * wire's TokenSettingsDto. Dates are whole days in the user's time zone; the server stores instants.
  */
 import dayjs from 'dayjs';
-import type { TokenDto, TokenSettingsDto } from '../../../../src/http/schemas.js';
+import type { TokenDto, TokenSettingsDto } from '../../../../src/http/management/schemas.js';
 
 export interface RateLimitDraft {
   limit: number | string; // NumberInput hands back '' while the field is empty

@@ -1,7 +1,7 @@
 import { ActionIcon, Anchor, Card, Divider, Group, Menu, Stack, Text, Title } from '@mantine/core';
 import { Fragment, useState } from 'react';
 import { Link } from 'react-router';
-import type { TokenDto } from '../../../../src/http/schemas.js';
+import type { TokenDto } from '../../../../src/http/management/schemas.js';
 import { useCatalog, useLegacyTokens } from '../../api/queries.js';
 import { StateBadge, VersionBadge } from '../../components/badges.js';
 import { CopyValueButton } from '../../components/CopyValueButton.js';

@@ -1,6 +1,6 @@
 import { Anchor, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
-import type { CatalogDto } from '../../../../src/http/schemas.js';
+import type { CatalogDto } from '../../../../src/http/management/schemas.js';
 import { useAccountUsers } from '../../api/queries.js';
 import { MethodBadge } from '../../components/badges.js';
 import type { TokenDraft } from '../../components/tokenForm/draft.js';

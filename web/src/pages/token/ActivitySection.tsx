@@ -1,6 +1,6 @@
 /** Activity: how the token has been used (30-day chart, last use) and who changed what (the audit trail). */
 import { Badge, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
-import type { TokenDto, UsageDto } from '../../../../src/http/schemas.js';
+import type { TokenDto, UsageDto } from '../../../../src/http/management/schemas.js';
 import { useTokenUsage } from '../../api/queries.js';
 import { LoadError, SectionLoader } from '../../components/Feedback.js';
 import { UsageChart } from '../../components/UsageChart.js';

@@ -5,7 +5,7 @@
 import { Anchor, Badge, Box, Group, Paper, Stack, Text, Timeline, Title, Tooltip, VisuallyHidden } from '@mantine/core';
 import { Fragment, useMemo } from 'react';
 import { Link } from 'react-router';
-import type { AuditEventDto, TokenDto } from '../../../../src/http/schemas.js';
+import type { AuditEventDto, TokenDto } from '../../../../src/http/management/schemas.js';
 import { isApiError } from '../../api/client.js';
 import { useAccountUsers, useCatalog, useToken, useTokenEvents } from '../../api/queries.js';
 import { MethodBadge } from '../../components/badges.js';

@@ -1,7 +1,7 @@
 /** API Credentials: Account SID and Auth Token (masked, revealed on request), contacts, and Reset Token. */
 import { ActionIcon, Alert, Button, Group, Paper, Stack, Text, Title, Tooltip } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
-import type { CredentialsDto, TokenDto, TokenSettingsDto } from '../../../../src/http/schemas.js';
+import type { CredentialsDto, TokenDto, TokenSettingsDto } from '../../../../src/http/management/schemas.js';
 import { isApiError } from '../../api/client.js';
 import { useRevealCredentials, useUpdateToken } from '../../api/mutations.js';
 import { CopyValueButton } from '../../components/CopyValueButton.js';

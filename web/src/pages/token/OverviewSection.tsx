@@ -1,6 +1,6 @@
 import { Button, Divider, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useMemo, useState } from 'react';
-import type { TokenDto, TokenSettingsDto } from '../../../../src/http/schemas.js';
+import type { TokenDto, TokenSettingsDto } from '../../../../src/http/management/schemas.js';
 import { useUpdateToken } from '../../api/mutations.js';
 import { useCatalog } from '../../api/queries.js';
 import { UpgradeVersionDialog } from '../../components/tokenActions/UpgradeVersionDialog.js';

@@ -1,7 +1,7 @@
 /** API Scopes: the endpoints a token may call, edited with the same picker as the wizard. */
 import { Alert, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useMemo, useState, type ReactNode } from 'react';
-import type { CatalogDto, TokenDto } from '../../../../src/http/schemas.js';
+import type { CatalogDto, TokenDto } from '../../../../src/http/management/schemas.js';
 import { useUpdateToken } from '../../api/mutations.js';
 import { useCatalog } from '../../api/queries.js';
 import { MethodBadge } from '../../components/badges.js';

@@ -1,7 +1,7 @@
 /** One token: header with its state and [More] menu, the product's left navigation, and the chosen section. */
 import { Alert, Anchor, Breadcrumbs, Grid, Group, NavLink, Paper, Stack, Text, Title } from '@mantine/core';
 import { Link, NavLink as RouterNavLink, Outlet, useLocation, useNavigate, useOutletContext, useParams } from 'react-router';
-import type { TokenDto } from '../../../../src/http/schemas.js';
+import type { TokenDto } from '../../../../src/http/management/schemas.js';
 import { isApiError } from '../../api/client.js';
 import { useCatalog, useToken } from '../../api/queries.js';
 import { useCurrentAccount } from '../../auth/account.js';

@@ -3,7 +3,7 @@
  * the TypeScript types that the web UI and the SDK import. Change a shape here and every side follows.
  */
 import { Type, type Static } from 'typebox';
-import { ERROR_CODES } from '../domain/errors.js';
+import { ERROR_CODES } from '../../domain/errors.js';
 
 // Null first: ajv coerces types (query strings → integers), and with the string branch first it would turn null into "".
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([Type.Null(), schema]);

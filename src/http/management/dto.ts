@@ -1,6 +1,6 @@
 /** Domain values → wire shapes (times as ISO 8601 UTC). */
-import type { Token } from '../domain/token.js';
-import type { AuditEvent } from '../audit/index.js';
+import type { Token } from '../../domain/token.js';
+import type { AuditEvent } from '../../audit/index.js';
 import type { TokenDto, AuditEventDto } from './schemas.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -17,8 +17,8 @@
  */
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { toEnvelope } from '../domain/errors.js';
-import { HOP_BY_HOP, MORE_THAN_ONE_HOST, canonicalContentLength, connectionListed, connectionRefusal, requestRefusal, withoutSidekeyCookies, type ForwardingRefusal } from '../domain/forwarding.js';
+import { toEnvelope } from '../../domain/errors.js';
+import { HOP_BY_HOP, MORE_THAN_ONE_HOST, canonicalContentLength, connectionListed, connectionRefusal, requestRefusal, withoutSidekeyCookies, type ForwardingRefusal } from '../../domain/forwarding.js';
 
 /** No answer headers from the upstream within this time (5 minutes): 504. */
 const UPSTREAM_TIMEOUT_MS = 300_000;

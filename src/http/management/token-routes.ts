@@ -1,8 +1,9 @@
 /** The management API for an account's API settings and tokens. Routes translate HTTP to service calls, nothing more. */
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Context } from '../../app/context.js';
-import { describeCatalog } from '../../domain/catalog.js';
+import type { AccountService } from '../../accounts/service.js';
+import { type Catalog, describeCatalog } from '../../domain/catalog.js';
+import type { TokenService } from '../../tokens/service.js';
 import {
   AccountUserList,
   ApiSettings,
@@ -19,16 +20,21 @@ import {
   UpgradeBody,
   UpgradeResult,
   UsageSchema,
-} from '../schemas.js';
-import { toEventDto, toTokenDto, isoOrNull } from '../dto.js';
-import { requireUser } from '../session.js';
+} from './schemas.js';
+import { toEventDto, toTokenDto, isoOrNull } from './dto.js';
+import { requireUser } from './session.js';
 
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 409: ErrorEnvelope };
 const AccountParams = Type.Object({ accountId: Type.String({ maxLength: 64 }) });
 const TokenParams = Type.Object({ accountId: Type.String({ maxLength: 64 }), tokenId: Type.String({ maxLength: 64 }) });
 
-export const tokenRoutes: FastifyPluginAsyncTypebox<{ context: Context }> = async (app, { context }) => {
-  const { tokens, accounts, catalog } = context;
+export interface TokenRoutesDeps {
+  tokens: TokenService;
+  accounts: Pick<AccountService, 'listUsers'>;
+  catalog: Catalog;
+}
+
+export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesDeps> = async (app, { tokens, accounts, catalog }) => {
   const described = describeCatalog(catalog);
 
   app.get('/catalog', { schema: { tags: ['catalog'], summary: 'API versions and the scopes a token can be granted (public)', response: { 200: CatalogSchema } } }, async () => described);

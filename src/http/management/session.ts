@@ -4,10 +4,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Context } from '../app/context.js';
-import type { Actor } from '../domain/actor.js';
-import { constantTimeEqual } from '../domain/credentials.js';
-import { SidekeyError, unauthenticated } from '../domain/errors.js';
+import type { AccountService } from '../../accounts/service.js';
+import type { Actor } from '../../domain/actor.js';
+import { constantTimeEqual } from '../../domain/credentials.js';
+import { SidekeyError, unauthenticated } from '../../domain/errors.js';
 
 export const SESSION_COOKIE = 'sidekey_session';
 
@@ -32,11 +32,11 @@ export function clearSessionCookie(reply: FastifyReply, request: FastifyRequest)
 }
 
 /** Resolves the session (if any) onto the request; routes opt in to requiring it with `requireUser`. */
-export const sessionPlugin = fp(async (app: FastifyInstance, opts: { context: Context }) => {
+export const sessionPlugin = fp(async (app: FastifyInstance, opts: { accounts: Pick<AccountService, 'session'> }) => {
   app.addHook('onRequest', async (request) => {
     const sessionId = request.cookies?.[SESSION_COOKIE];
     if (!sessionId) return;
-    const session = await opts.context.accounts.session(sessionId);
+    const session = await opts.accounts.session(sessionId);
     if (!session) return;
     request.actor = { kind: 'user', userId: session.userId, ip: request.clientAddress };
     request.sessionId = sessionId;

@@ -1,19 +1,22 @@
 /** Sign-in, sign-out, who am I, and the first-run setup link. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Context } from '../../app/context.js';
-import { ErrorEnvelope, LoginBody, Me, SessionResponse, SetupBody } from '../schemas.js';
 import { Type } from 'typebox';
+import type { AccountService } from '../../accounts/service.js';
 import { SIGN_IN_BODY_LIMIT_BYTES } from '../../domain/input.js';
-import { clearSessionCookie, requireUser, setSessionCookie } from '../session.js';
+import { ErrorEnvelope, LoginBody, Me, SessionResponse, SetupBody } from './schemas.js';
+import { clearSessionCookie, requireUser, setSessionCookie } from './session.js';
 
 const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 429: ErrorEnvelope };
 
-export const sessionRoutes: FastifyPluginAsyncTypebox<{ context: Context }> = async (app, { context }) => {
-  const { accounts, config } = context;
+export interface SessionRoutesDeps {
+  accounts: Pick<AccountService, 'login' | 'logout' | 'me' | 'completeSetup'>;
+  sessionTtlSeconds: number;
+}
 
+export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async (app, { accounts, sessionTtlSeconds }) => {
   const signIn = async (request: Parameters<typeof setSessionCookie>[1], reply: Parameters<typeof setSessionCookie>[0], email: string, password: string) => {
     const { sessionId, session } = await accounts.login(email, password, request.clientAddress ?? '');
-    setSessionCookie(reply, request, sessionId, config.sessionTtlSeconds);
+    setSessionCookie(reply, request, sessionId, sessionTtlSeconds);
     return { ...(await accounts.me(session.userId)), csrfToken: session.csrfToken };
   };
 

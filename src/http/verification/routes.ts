@@ -10,72 +10,19 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
-import type { Context } from '../app/context.js';
-import { constantTimeEqual } from '../domain/credentials.js';
-import { toEnvelope } from '../domain/errors.js';
-import { originalRequest } from '../domain/forward-auth.js';
-import { methodOverrideHeader } from '../domain/forwarding.js';
-import { MESSAGE_OF_CODE, type VerificationCode } from '../domain/verification.js';
-import type { VerificationResult } from '../verify/verifier.js';
-import { firstHeaderValue } from './client-address.js';
+import type { Config } from '../../config.js';
+import { constantTimeEqual } from '../../domain/credentials.js';
+import { toEnvelope } from '../../domain/errors.js';
+import { originalRequest } from '../../domain/forward-auth.js';
+import { methodOverrideHeader } from '../../domain/forwarding.js';
+import { MESSAGE_OF_CODE } from '../../domain/verification.js';
+import type { VerificationResult, Verifier } from '../../verify/verifier.js';
+import { firstHeaderValue } from '../client-address.js';
+import { sendDenial, sendEnvelope, useSharedQuietLogger } from './answers.js';
 
 export const VERIFY_KEY_HEADER = 'x-sidekey-verify-key';
 /** Sent by nginx (see docs/protect-your-api.md): auth_request treats any status but 2xx/401/403 as an error. */
 export const AUTH_STYLE_HEADER = 'x-sidekey-auth-style';
-
-// ---- answers, shared with the gateway ------------------------------------------------------------------------
-
-/** The Errors entry of each refusal, unless the verifier gave a more precise one (scope, version, path). */
-const FIELD_OF_CODE: Record<VerificationCode, { field: string; message: string }> = {
-  ALLOWED: { field: '', message: '' },
-  REQUEST_TARGET_REFUSED: { field: 'path', message: 'is refused' },
-  INVALID_CREDENTIALS: { field: 'Authorization', message: 'is missing, malformed or not valid' },
-  API_ACCESS_DISABLED: { field: 'account', message: 'has API access turned off' },
-  TOKEN_DISABLED: { field: 'token', message: 'is disabled' },
-  TOKEN_EXPIRED: { field: 'token', message: 'has expired' },
-  TOKEN_NOT_YET_VALID: { field: 'token', message: 'is not valid yet' },
-  IP_NOT_ALLOWED: { field: 'ip', message: "is not in the token's allowed address ranges" },
-  VERSION_UNSUPPORTED: { field: 'IR-Version', message: 'is not a supported API version' },
-  INSUFFICIENT_SCOPE: { field: 'scope', message: 'is not granted to this token' },
-  RATE_LIMITED: { field: 'rateLimit', message: 'is used up until the window resets (see Retry-After)' },
-  VERIFIER_UNAVAILABLE: { field: 'verifier', message: 'cannot reach its database; nothing was allowed (see Retry-After)' },
-};
-
-/** impact.com's envelope, plus the machine-readable Code and, for a missing scope, which scope. */
-export function denialEnvelope(result: VerificationResult) {
-  const field = result.detail ?? FIELD_OF_CODE[result.code];
-  const envelope: ReturnType<typeof toEnvelope> & { Code: string; RequiredScope?: { Id: string; Name: string; Method: string; Path: string } } = {
-    ...toEnvelope(result.message, [field]),
-    Code: result.code,
-  };
-  if (result.requiredScope) {
-    const { id, name, method, path } = result.requiredScope;
-    envelope.RequiredScope = { Id: id, Name: name, Method: method, Path: path };
-  }
-  return envelope;
-}
-
-export function basicChallenge(realm: string): string {
-  return `Basic realm="${realm.replace(/["\\]/g, '')}", charset="UTF-8"`;
-}
-
-export function setRateLimitHeaders(reply: FastifyReply, result: VerificationResult): void {
-  if (!result.rateLimit) return;
-  reply.header('X-RateLimit-Limit', result.rateLimit.limit);
-  reply.header('X-RateLimit-Remaining', result.rateLimit.remaining);
-  reply.header('X-RateLimit-Reset', result.rateLimit.reset);
-}
-
-/** The identity an upstream may rely on (only after every client-sent X-Sidekey-* header was removed). */
-export function identityHeaders(result: VerificationResult): Record<string, string> {
-  const token = result.token!;
-  return {
-    'x-sidekey-account-id': token.accountId,
-    'x-sidekey-token-id': token.id,
-    'x-sidekey-account-sid': token.accountSid,
-    'x-sidekey-api-version': String(result.apiVersion ?? token.apiVersion),
-  };
-}
 
 /**
  * The allowed answer of forward auth, written straight to the socket: an empty 200 with seven headers. This
@@ -100,36 +47,6 @@ function sendAllowed(reply: FastifyReply, result: VerificationResult): void {
   reply.raw.end();
 }
 
-const asciiJson = (value: unknown) => JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
-/** Past this, X-Sidekey-Error carries the envelope without its Errors list (nginx's proxy_buffer_size is 4 KB). */
-const MAX_ERROR_HEADER_LENGTH = 2048;
-
-/**
- * Status, headers and envelope of a refusal. `style: 'nginx'`: auth_request understands only 401 and 403, so
- * any other status travels as a 403 carrying X-Sidekey-Status, and the envelope (bounded) in X-Sidekey-Error.
- */
-export function sendDenial(reply: FastifyReply, result: VerificationResult, realm: string, style?: 'nginx') {
-  const envelope = denialEnvelope(result);
-  setRateLimitHeaders(reply, result);
-  reply.header('X-Sidekey-Code', result.code);
-  if (result.status === 401) reply.header('WWW-Authenticate', basicChallenge(realm));
-  if (result.retryAfter !== undefined) reply.header('Retry-After', result.retryAfter);
-  return sendEnvelope(reply, result.status, envelope, style);
-}
-
-/** An envelope answer of /v1/auth, in the proxy's style. */
-function sendEnvelope(reply: FastifyReply, status: number, envelope: ReturnType<typeof toEnvelope> & { Code: string }, style: 'nginx' | undefined) {
-  if (style === 'nginx') {
-    reply.header('X-Sidekey-Status', status);
-    let header = asciiJson(envelope);
-    if (header.length > MAX_ERROR_HEADER_LENGTH) header = asciiJson({ ...envelope, Errors: [] });
-    reply.header('X-Sidekey-Error', header);
-    if (status !== 401 && status !== 403) status = 403;
-  }
-  return reply.status(status).send(envelope);
-}
-
 /**
  * onRequest hook: the service key, when configured, compared in constant time. Only its length can leak, which
  * says nothing useful about a random key (hashing both sides first would cost more than the verification).
@@ -144,16 +61,6 @@ export function requireVerifyKey(expected: string | undefined) {
       .header('WWW-Authenticate', 'SidekeyVerifyKey')
       .send({ ...toEnvelope('This verification endpoint needs the service key in X-Sidekey-Verify-Key (SIDEKEY_VERIFY_KEY).', [{ field: 'X-Sidekey-Verify-Key', message: 'is missing or wrong' }]), Code: 'VERIFY_KEY_INVALID' });
   };
-}
-
-/**
- * One logger at "warn" for every request of a hot-path scope, instead of a child per request: Fastify's
- * per-request child re-runs the log redaction over its bindings, which showed as ~3% of a /v1/auth request.
- * Warnings and errors from these routes are still logged (without a request id).
- */
-export function useSharedQuietLogger(scope: FastifyInstance, component: string): void {
-  const quiet = scope.log.child({ component }, { level: 'warn' });
-  scope.setChildLoggerFactory(() => quiet);
 }
 
 // ---- POST /v1/verify ----------------------------------------------------------------------------------------
@@ -205,9 +112,14 @@ function toAnswer(result: VerificationResult): VerifyAnswer {
 const AUTH_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 const AUTH_PREFIX = '/v1/auth';
 
-export function verificationRoutes(context: Context) {
-  const { verifier, config, catalog } = context;
-  const realm = catalog.name;
+export interface VerificationRoutesDeps {
+  verifier: Pick<Verifier, 'verify'>;
+  /** The realm of the Basic challenge on a 401: the catalog's name. */
+  realm: string;
+  config: Pick<Config, 'verifyKey' | 'forwardAuth'>;
+}
+
+export function verificationRoutes({ verifier, realm, config }: VerificationRoutesDeps) {
   const verifyKeyHook = requireVerifyKey(config.verifyKey);
 
   const plugin = async (scope: FastifyInstance) => {

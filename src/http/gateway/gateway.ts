@@ -6,16 +6,16 @@
  * reaches the upstream; a refusal is answered here exactly as GET /v1/auth would answer it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Context } from '../app/context.js';
-import { toEnvelope } from '../domain/errors.js';
-import { neverForwarded } from '../domain/forwarding.js';
-import { excerpt, parseRequestTarget } from '../domain/request-target.js';
-import { LETTER_CASE_DIFFERS, RouteTable } from '../domain/routes.js';
-import { MESSAGE_OF_CODE, catalogPathRoots } from '../domain/verification.js';
-import type { VerificationResult } from '../verify/verifier.js';
+import type { Catalog } from '../../domain/catalog.js';
+import { toEnvelope } from '../../domain/errors.js';
+import { neverForwarded } from '../../domain/forwarding.js';
+import { excerpt, parseRequestTarget } from '../../domain/request-target.js';
+import { LETTER_CASE_DIFFERS, RouteTable } from '../../domain/routes.js';
+import { MESSAGE_OF_CODE, catalogPathRoots } from '../../domain/verification.js';
+import type { VerificationResult, Verifier } from '../../verify/verifier.js';
+import { firstHeaderValue } from '../client-address.js';
+import { identityHeaders, sendDenial, useSharedQuietLogger } from '../verification/answers.js';
 import { createProxy, type ForwardOptions } from './proxy.js';
-import { firstHeaderValue } from './client-address.js';
-import { identityHeaders, sendDenial, useSharedQuietLogger } from './verification.js';
 
 /** The methods the gateway proxies; any other method gets the app's 404. */
 const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
@@ -26,9 +26,14 @@ const METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'POST', 'PUT', 'OPTIONS'];
  */
 const dropRequestHeader = neverForwarded;
 
-export function gatewayRoutes(context: Context) {
-  const { config, catalog, verifier } = context;
-  const upstream = config.upstreamUrl;
+export interface GatewayDeps {
+  verifier: Pick<Verifier, 'verify'>;
+  catalog: Catalog;
+  /** UPSTREAM_URL: where verified requests go. Without it there is no gateway. */
+  upstreamUrl: string | undefined;
+}
+
+export function gatewayRoutes({ verifier, catalog, upstreamUrl: upstream }: GatewayDeps) {
   // Every scope of every version in one table: a path is proxied if any version knows it.
   const allRoutes = new RouteTable(catalog.scopesById.values());
 

@@ -1,0 +1,27 @@
+/**
+ * The management API (mounted at /api/v1 by http/app.ts): sessions for the web UI, an account's API settings,
+ * its tokens and their audit trail. Sessions are resolved only here: verification and gateway requests never
+ * pay for a session lookup.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AccountService } from '../../accounts/service.js';
+import type { Catalog } from '../../domain/catalog.js';
+import type { TokenService } from '../../tokens/service.js';
+import { rejectUnsafeInput } from '../errors.js';
+import { sessionPlugin } from './session.js';
+import { sessionRoutes } from './session-routes.js';
+import { tokenRoutes } from './token-routes.js';
+
+export interface ManagementDeps {
+  accounts: Pick<AccountService, 'session' | 'login' | 'logout' | 'me' | 'completeSetup' | 'listUsers'>;
+  tokens: TokenService;
+  catalog: Catalog;
+  sessionTtlSeconds: number;
+}
+
+export async function managementApi(api: FastifyInstance, deps: ManagementDeps): Promise<void> {
+  await api.register(sessionPlugin, { accounts: deps.accounts });
+  api.addHook('preValidation', rejectUnsafeInput);
+  await api.register(sessionRoutes, { accounts: deps.accounts, sessionTtlSeconds: deps.sessionTtlSeconds });
+  await api.register(tokenRoutes, { tokens: deps.tokens, accounts: deps.accounts, catalog: deps.catalog });
+}
