@@ -1,8 +1,13 @@
 /**
  * Composition root: builds every service from the configuration, once, for `serve`, the CLI and tests.
  * Nothing else constructs services, so all three run the same code paths.
+ *
+ * Two sizes: `openServices` opens the database and the management services (what `migrate`, `admin`, `user`,
+ * `account` and `tokens` commands need: no Redis, no LISTEN, no change tailer, no usage timer), and
+ * `createContext` adds this node's verification runtime on top (what `serve` and most tests need).
  */
 import { readFileSync } from 'node:fs';
+import pino from 'pino';
 import type { Config } from '../config.js';
 import { type Store, openStore } from '../store/database.js';
 import { type Catalog, parseCatalog } from '../domain/catalog.js';
@@ -10,32 +15,36 @@ import { type KeyRing, loadKeyRing } from '../secrets/keys.js';
 import { AccountService } from '../accounts/service.js';
 import { TokenService } from '../tokens/service.js';
 import { AuditLog } from '../audit/index.js';
-import pino from 'pino';
 import { ChangeFeed } from '../changes/feed.js';
 import { ChangeLog } from '../changes/log.js';
 import { type VerificationOptions, type VerificationRuntime, startVerification } from '../verify/runtime.js';
 import type { Verifier } from '../verify/verifier.js';
 import type { UsageRecorder } from '../verify/usage.js';
 
-export interface Context {
+export interface Services {
   config: Config;
   store: Store;
   catalog: Catalog;
   keys: KeyRing;
   keySource: string;
+  /** This process's change feed; without a verification runtime nothing here listens to it. */
   changes: ChangeFeed;
+  /** The durable change log every write appends to, which the other nodes tail. */
   changeLog: ChangeLog;
   audit: AuditLog;
   accounts: AccountService;
   tokens: TokenService;
+  /** Closes what was opened, in reverse order; registered by each part that holds a resource. */
+  onClose: (fn: () => Promise<void> | void) => void;
+  close: () => Promise<void>;
+}
+
+export interface Context extends Services {
   /** The hot path: answers "may these credentials call this endpoint" (cache, rate limits, usage counters). */
   verifier: Verifier;
   usage: UsageRecorder;
   /** The node's view of the change log: its freshness, its tailer, and its readiness. */
   verification: VerificationRuntime;
-  /** Closes what was opened, in reverse order; registered by each part that holds a resource. */
-  onClose: (fn: () => Promise<void> | void) => void;
-  close: () => Promise<void>;
 }
 
 export function loadCatalog(path: string): Catalog {
@@ -48,7 +57,8 @@ export function loadCatalog(path: string): Catalog {
   return parseCatalog(raw);
 }
 
-export async function createContext(config: Config, options: { migrate?: boolean; now?: () => number; verification?: VerificationOptions } = {}): Promise<Context> {
+/** The database and the management services, without the verification runtime. */
+export async function openServices(config: Config, options: { migrate?: boolean; now?: () => number } = {}): Promise<Services> {
   const catalog = loadCatalog(config.catalogPath);
   const { ring: keys, source: keySource } = loadKeyRing({ dataDir: config.dataDir, masterKey: config.masterKey, previousMasterKeys: config.previousMasterKeys, hashKey: config.hashKey });
   const log = pino({ level: config.logLevel, name: 'sidekey.store' });
@@ -70,17 +80,6 @@ export async function createContext(config: Config, options: { migrate?: boolean
   const accounts = new AccountService({ store, audit, sessionTtlSeconds: config.sessionTtlSeconds, now: options.now });
   const tokens = new TokenService({ store, catalog, keys, accounts, audit, changes, changeLog, sidPrefix: config.sidPrefix, revealMode: config.revealMode, now: options.now });
   const closers: (() => Promise<void> | void)[] = [async () => store.close()];
-  const verification = await startVerification({
-    config,
-    store,
-    catalog,
-    hashKey: keys.hashKey,
-    changes,
-    changeLog,
-    now: options.now,
-    options: { redisKeyPrefix: config.redisKeyPrefix, ...options.verification },
-  });
-  closers.push(() => verification.close()); // runs before the store closes: the last usage counters are written
   return {
     config,
     store,
@@ -92,12 +91,32 @@ export async function createContext(config: Config, options: { migrate?: boolean
     audit,
     accounts,
     tokens,
-    verifier: verification.verifier,
-    usage: verification.usage,
-    verification,
     onClose: (fn) => closers.push(fn),
     close: async () => {
       for (const fn of closers.reverse()) await fn();
     },
   };
+}
+
+/** The services and this node's verification runtime (verifier, rate limits, usage, change tailer). */
+export async function createContext(config: Config, options: { migrate?: boolean; now?: () => number; verification?: VerificationOptions } = {}): Promise<Context> {
+  const services = await openServices(config, options);
+  const { store, catalog, keys, changes, changeLog } = services;
+  try {
+    const verification = await startVerification({
+      config,
+      store,
+      catalog,
+      hashKey: keys.hashKey,
+      changes,
+      changeLog,
+      now: options.now,
+      options: { redisKeyPrefix: config.redisKeyPrefix, ...options.verification },
+    });
+    services.onClose(() => verification.close()); // runs before the store closes: the last usage counters are written
+    return { ...services, verifier: verification.verifier, usage: verification.usage, verification };
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
 }

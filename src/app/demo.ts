@@ -5,7 +5,7 @@
 import { randomBase62 } from '../domain/credentials.js';
 import { ROLES, ROLE_LABELS, type Role } from '../domain/roles.js';
 import { operator } from '../domain/actor.js';
-import type { Context } from './context.js';
+import type { Services } from './context.js';
 
 export const DEMO_ACCOUNT_NAME = 'Acme Outdoor (demo brand)';
 const demoEmail = (role: Role) => `${role.replace(/_/g, '.')}@demo.sidekey.test`;
@@ -17,7 +17,7 @@ export interface DemoLogin {
   password: string;
 }
 
-export async function seedDemo(context: Context): Promise<{ accountId: string; logins: DemoLogin[] }> {
+export async function seedDemo(context: Pick<Services, 'accounts' | 'tokens' | 'catalog'>): Promise<{ accountId: string; logins: DemoLogin[] }> {
   const { accounts, tokens } = context;
   const cli = operator('demo');
   const logins: DemoLogin[] = ROLES.map((role) => ({ role, label: ROLE_LABELS[role], email: demoEmail(role), password: `demo-${randomBase62(12)}` }));

@@ -1,7 +1,7 @@
 /** `sidekey` — the command line, on the same services as the HTTP API and reading the same configuration. */
 import { Command, Option } from 'commander';
 import { flagHelp, loadConfig } from '../config.js';
-import { createContext, type Context } from '../app/context.js';
+import { openServices, type Services } from '../app/context.js';
 import { operator } from '../domain/actor.js';
 import { SidekeyError } from '../domain/errors.js';
 import { ROLES } from '../domain/roles.js';
@@ -17,9 +17,12 @@ const cli = operator('cli');
 const PASSWORD_STDIN = ['--password-stdin', 'read the password (at least 12 characters) from standard input — recommended'] as const;
 const PASSWORD_ARGUMENT = ['--password <password>', 'the password as an argument: visible in `ps` and shell history, prefer --password-stdin'] as const;
 
-/** Runs an action with a context, prints its result (JSON with --json), and turns errors into a clear message and exit code. */
-async function withContext(options: { json?: boolean }, action: (context: Context) => Promise<{ json: unknown; text: string }>) {
-  const context = await createContext(loadConfig());
+/**
+ * Runs an action on the services (the database, no verification runtime: a command never waits for Redis),
+ * prints its result (JSON with --json), and turns errors into a clear message and exit code.
+ */
+async function withServices(options: { json?: boolean }, action: (services: Services) => Promise<{ json: unknown; text: string }>) {
+  const context = await openServices(loadConfig());
   try {
     const result = await action(context);
     console.log(options.json ? JSON.stringify(result.json, null, 2) : result.text);
@@ -49,7 +52,7 @@ program
   .description('Apply pending database migrations (serve also does this on start)')
   .option('--json', 'machine-readable output')
   .action(async (options) => {
-    const context = await createContext(loadConfig(), { migrate: false });
+    const context = await openServices(loadConfig(), { migrate: false });
     try {
       const applied = await migrateToLatest(context.store.db);
       console.log(options.json ? JSON.stringify({ applied }) : applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
@@ -70,7 +73,7 @@ admin
   .option('--json', 'machine-readable output')
   .action(async (o) => {
     const password = await resolvePassword(o, { confirm: true });
-    await withContext(o, async ({ accounts }) => {
+    await withServices(o, async ({ accounts }) => {
       const result = await accounts.createAccountWithAdmin({ email: o.email, password, name: o.name, accountName: o.account }, cli);
       return { json: result, text: `Created account ${result.accountId} with administrator ${o.email} (user ${result.userId}).` };
     });
@@ -83,7 +86,7 @@ account
   .requiredOption('--name <name>')
   .option('--json', 'machine-readable output')
   .action((o) =>
-    withContext(o, async ({ accounts }) => {
+    withServices(o, async ({ accounts }) => {
       const result = await accounts.createAccount(o.name, cli);
       return { json: result, text: `Created account ${result.accountId}.` };
     }),
@@ -96,7 +99,7 @@ account
   .option('--legacy', 'also enable the legacy Read/Write and Read-Only tokens')
   .option('--json', 'machine-readable output')
   .action((o) =>
-    withContext(o, async ({ tokens }) => {
+    withServices(o, async ({ tokens }) => {
       let settings = await tokens.enableApiAccess(cli, o.account);
       if (o.legacy) settings = await tokens.enableLegacyTokens(cli, o.account);
       return { json: settings, text: `API access is enabled${settings.legacyTokensEnabled ? ', with legacy tokens' : ''}.` };
@@ -116,7 +119,7 @@ user
   .option('--json', 'machine-readable output')
   .action(async (o) => {
     const password = await resolvePassword(o, { confirm: true });
-    await withContext(o, async ({ accounts }) => {
+    await withServices(o, async ({ accounts }) => {
       const result = await accounts.addUser({ accountId: o.account, email: o.email, password, name: o.name, role: o.role }, cli);
       return { json: result, text: `Added ${o.email} as ${o.role} (user ${result.userId}).` };
     });
@@ -132,7 +135,7 @@ withAccount(tokensCmd.command('list').description('List tokens, newest first'))
   .option('--limit <n>', 'page size (1-200)', '50')
   .option('--cursor <cursor>')
   .action((o) =>
-    withContext(o, async ({ tokens }) => {
+    withServices(o, async ({ tokens }) => {
       const page = await tokens.list(cli, o.account, { name: o.name, createdOn: o.createdOn, state: o.state, limit: Number(o.limit), cursor: o.cursor });
       const lines = page.items.map((t) => `${t.id}  ${t.accountSid}  ${t.state.padEnd(8)}  v${t.apiVersion}  ${t.kind.padEnd(9)}  ${t.name}`);
       return { json: page, text: lines.length ? lines.join('\n') + (page.nextCursor ? `\n… more: --cursor ${page.nextCursor}` : '') : 'No tokens match.' };
@@ -146,7 +149,7 @@ withAccount(tokensCmd.command('create').description('Create a scoped token and p
   .option('--scope <id...>', 'scope ids from the catalog (GET /api/v1/catalog)')
   .option('--developer-email <email...>')
   .action((o) =>
-    withContext(o, async ({ tokens }) => {
+    withServices(o, async ({ tokens }) => {
       const issued = await tokens.create(cli, o.account, {
         name: o.name,
         description: o.description,
@@ -161,7 +164,7 @@ withAccount(tokensCmd.command('create').description('Create a scoped token and p
 withAccount(tokensCmd.command('reset <tokenId>').description('Issue a new Auth Token; the old one stops working'))
   .option('--grace-seconds <n>', 'keep the old secret valid this long (max 7 days)', '0')
   .action((tokenId, o) =>
-    withContext(o, async ({ tokens }) => {
+    withServices(o, async ({ tokens }) => {
       const issued = await tokens.reset(cli, o.account, tokenId, { graceSeconds: Number(o.graceSeconds) });
       return { json: issued, text: `Reset ${tokenId}\nAccount SID: ${issued.token.accountSid}\nAuth Token:  ${issued.authToken}` };
     }),
@@ -169,7 +172,7 @@ withAccount(tokensCmd.command('reset <tokenId>').description('Issue a new Auth T
 
 for (const [name, state] of [['disable', 'disabled'], ['enable', 'enabled']] as const) {
   withAccount(tokensCmd.command(`${name} <tokenId>`).description(`${name[0].toUpperCase()}${name.slice(1)} a token`)).action((tokenId, o) =>
-    withContext(o, async ({ tokens }) => {
+    withServices(o, async ({ tokens }) => {
       const token = await tokens.setState(cli, o.account, tokenId, state);
       return { json: token, text: `${token.name} (${tokenId}) is now ${token.state}.` };
     }),
@@ -177,7 +180,7 @@ for (const [name, state] of [['disable', 'disabled'], ['enable', 'enabled']] as 
 }
 
 withAccount(tokensCmd.command('delete <tokenId>').description('Delete a token (its audit history stays)')).action((tokenId, o) =>
-  withContext(o, async ({ tokens }) => {
+  withServices(o, async ({ tokens }) => {
     await tokens.delete(cli, o.account, tokenId);
     return { json: { deleted: tokenId }, text: `Deleted ${tokenId}.` };
   }),

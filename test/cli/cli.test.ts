@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createContext } from '../../src/app/context.js';
 import { operator } from '../../src/domain/actor.js';
@@ -22,8 +23,8 @@ interface CliResult {
   stderr: string;
 }
 
-function cli(db: TestDatabase, args: string[]): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}) };
+function cli(db: TestDatabase, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}), ...extraEnv };
   return new Promise((resolve) => {
     execFile(process.execPath, ['bin/sidekey.js', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
@@ -149,4 +150,27 @@ describeEachDialect('sidekey CLI', (dialect) => {
   it('migrate --json on an up-to-date database applies nothing', async () => {
     expect(await json(db, ['migrate'])).toEqual({ applied: [] });
   }, SLOW);
+
+  it('commands that do not serve never touch Redis: with REDIS_URL on a closed port, migrate and tokens list succeed and log no Redis warning', async () => {
+    const redisUrl = `redis://127.0.0.1:${await closedPort()}`;
+    // At "info", a verification runtime would report "Redis did not answer at start-up" here.
+    const env = { REDIS_URL: redisUrl, LOG_LEVEL: 'info' };
+    const migrate = await cli(db, ['migrate', '--json'], env);
+    const list = await cli(db, ['tokens', 'list', '--account', accountId, '--json'], env);
+    for (const result of [migrate, list]) {
+      expect(result.code, result.stderr).toBe(0);
+      expect(`${result.stdout}${result.stderr}`).not.toMatch(/redis/i);
+    }
+    expect(JSON.parse(migrate.stdout)).toEqual({ applied: [] });
+    expect(JSON.parse(list.stdout)).toMatchObject({ items: expect.any(Array) });
+  }, SLOW);
 });
+
+/** A port nothing listens on: one the system just handed out and that was closed again. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
