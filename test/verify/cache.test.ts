@@ -28,6 +28,33 @@ describe('TokenCache', () => {
     expect(cache.get('IR1', 1000)).toBeUndefined();
   });
 
+  it('a hit refreshes recency at most once a second per entry: within that second it does not save the entry from eviction', () => {
+    const small = { ...options, maxEntries: 2, ttlMs: 60_000 };
+    const unmoved = new TokenCache(small);
+    unmoved.set(token('IR1'), 0, unmoved.generation);
+    unmoved.set(token('IR2'), 0, unmoved.generation);
+    expect(unmoved.get('IR1', 999)).toBeDefined();
+    unmoved.set(token('IR3'), 999, unmoved.generation);
+    expect([unmoved.get('IR1', 999), unmoved.get('IR2', 999)].map((e) => e?.accountSid)).toEqual([undefined, 'IR2']);
+
+    const moved = new TokenCache(small);
+    moved.set(token('IR1'), 0, moved.generation);
+    moved.set(token('IR2'), 0, moved.generation);
+    expect(moved.get('IR1', 1000)).toBeDefined();
+    moved.set(token('IR3'), 1000, moved.generation);
+    expect([moved.get('IR1', 1000), moved.get('IR2', 1000)].map((e) => e?.accountSid)).toEqual(['IR1', undefined]);
+  });
+
+  it('keeps entry times relative to the first time it saw, so they stay small integers', () => {
+    const cache = new TokenCache(options);
+    const now = Date.UTC(2026, 6, 1, 12);
+    const entry = token('IR1');
+    cache.set(entry, now, cache.generation);
+    cache.set(token('IR2'), now + 250, cache.generation);
+    expect([entry.staleAt, entry.touchedAt]).toEqual([options.ttlMs, 0]);
+    expect(cache.get('IR1', now + options.ttlMs - 1)).toBe(entry);
+  });
+
   it('keeps unknown SIDs apart: a flood of them never evicts a real token', () => {
     const cache = new TokenCache(options);
     cache.set(token('IR1'), 0, cache.generation);

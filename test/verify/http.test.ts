@@ -85,7 +85,9 @@ describeEachDialect('verification over HTTP', (dialect) => {
         'x-sidekey-account-sid': issued.accountSid,
         'x-sidekey-api-version': '13',
         'x-ratelimit-limit': '1000',
+        'content-length': '0',
       });
+      expect(response.body).toBe('');
       expect(Number(response.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
     });
 
