@@ -255,8 +255,9 @@ export class TokenService {
     await this.deps.accounts.requireTokenManager(actor, accountId);
     for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
       const outcome = await this.deps.store.db.transaction().execute(async (trx) => {
-        // On PostgreSQL, concurrent writers queue on the row lock instead of all reading one revision and
-        // all but one losing the race (which, past MAX_WRITE_ATTEMPTS, surfaced as a 409 under load).
+        // On PostgreSQL, concurrent writers queue on the row lock, so each reads the revision the one before it
+        // wrote: without the lock they would all read one revision, all but one would retry, and past
+        // MAX_WRITE_ATTEMPTS the rest would be answered 409.
         const current = await this.load(trx, accountId, tokenId, { forUpdate: true });
         const now = this.now();
         const { next, details, result } = change(current, now);

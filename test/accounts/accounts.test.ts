@@ -116,7 +116,7 @@ describeEachDialect('accounts, users and sessions', (dialect) => {
       expect(unknown).toMatchObject({ status: 401, message: wrong.message });
     });
 
-    it('five wrong passwords for an e-mail from one address do not lock the real user out: the right password from another address signs in (finding 5)', async () => {
+    it('five wrong passwords for an e-mail from one address do not lock the real user out: the right password from another address signs in', async () => {
       const email = brand.emails.performance_marketing_manager;
       for (let i = 0; i < 5; i++) await expect(t.context.accounts.login(email, 'wrong password!', '10.1.0.1')).rejects.toMatchObject({ status: 401 });
       // The attacker's address is slowed, even with the right password (it cannot tell a lucky guess from a lock).
@@ -204,7 +204,7 @@ describeEachDialect('the sign-in throttle under concurrency', (dialect) => {
   });
   afterAll(() => t.close());
 
-  it(`100 parallel wrong passwords for one e-mail from one address get at most ${PAIR.budget} password checks; the real user still signs in from another address (finding 2)`, async () => {
+  it(`100 parallel wrong passwords for one e-mail from one address get at most ${PAIR.budget} password checks; the real user still signs in from another address`, async () => {
     const accounts = service(t.context.store);
     checks = 0;
     const results = await Promise.allSettled(Array.from({ length: 100 }, () => accounts.login(brand.emails.analyst, 'wrong password!', '198.51.100.7')));

@@ -65,7 +65,7 @@ describe('CLI passwords', () => {
     }
   }
 
-  it('admin create --password-stdin takes the password piped on stdin, so it never appears in the arguments (finding 8)', async () => {
+  it('admin create --password-stdin takes the password piped on stdin, so it never appears in the arguments', async () => {
     const created = await sidekey(db, ['admin', 'create', '--email', 'piped@brand.test', '--password-stdin', '--account', 'Piped', '--json'], `${PASSWORD}\n`);
     expect(created.code, created.stderr).toBe(0);
     const { accountId } = JSON.parse(created.stdout);

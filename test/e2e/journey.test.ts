@@ -87,7 +87,7 @@ async function closeNewSecretDialog(page: Page, title: string): Promise<Credenti
   return credentials;
 }
 
-describe('the API access token journey (issue 4)', () => {
+describe('the API access token journey', () => {
   let context: BrowserContext;
   let page: Page;
   let problems: ConsoleProblem[];

@@ -37,7 +37,7 @@ describeEachDialect('management response headers', (dialect) => {
     expect(response.headers.pragma, what).toBe('no-cache');
   };
 
-  it('the answers that carry a session, a CSRF token or an Auth Token are no-store (finding 7)', async () => {
+  it('the answers that carry a session, a CSRF token or an Auth Token are no-store', async () => {
     const base = `/api/v1/accounts/${brand.accountId}/tokens`;
     const signIn = await loginRequest(h.app, brand.emails.implementation_specialist, TEST_PASSWORD);
     const answers: [string, { statusCode: number; headers: Record<string, unknown> }, number][] = [
@@ -54,7 +54,7 @@ describeEachDialect('management response headers', (dialect) => {
     }
   });
 
-  it('every error carries a Code from the one table, matching its status, and the request id, which its log lines carry (finding 9)', async () => {
+  it('every error carries a Code from the one table, matching its status, and the request id, which its log lines carry', async () => {
     const base = `/api/v1/accounts/${brand.accountId}/tokens`;
     const analyst = await login(h.app, brand.emails.analyst, TEST_PASSWORD);
     const noApi = await createBrand(h.context, { apiAccess: false });

@@ -138,7 +138,7 @@ describe('forward auth reads only the header pair of the proxy it is configured 
     }
   });
 
-  it('a client-sent original URI cannot choose what forward auth checks (finding 4: nginx, Caddy, Traefik-style)', async () => {
+  it('a client-sent original URI cannot choose what forward auth checks (nginx, Caddy, Traefik-style)', async () => {
     const failures: string[] = [];
     for (const entrance of entrances) {
       for (const attack of attacks()) {

