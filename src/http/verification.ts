@@ -9,13 +9,13 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import type { Context } from '../app/context.js';
 import { constantTimeEqual } from '../domain/credentials.js';
-import { toEnvelope } from '../domain/errors.js';
+import { type ErrorEnvelope, toEnvelope } from '../domain/errors.js';
 import { originalRequest } from '../domain/forward-auth.js';
 import { methodOverrideHeader } from '../domain/forwarding.js';
-import { MESSAGE_OF_CODE, type VerificationCode } from '../domain/verification.js';
+import { MESSAGE_OF_CODE, VERIFICATION_CODES, VERIFICATION_STATUSES, TOKEN_KINDS, type VerifyAnswer, refusalOf } from '../domain/verification-answers.js';
 import type { VerificationResult } from '../verify/verifier.js';
 import { firstHeaderValue } from './client-address.js';
 
@@ -24,47 +24,6 @@ export const VERIFY_KEY_HEADER = 'x-sidekey-verify-key';
 export const AUTH_STYLE_HEADER = 'x-sidekey-auth-style';
 
 // ---- answers, shared with the gateway ------------------------------------------------------------------------
-
-/** The Errors entry of each refusal, unless the verifier gave a more precise one (scope, version, path). */
-const FIELD_OF_CODE: Record<VerificationCode, { field: string; message: string }> = {
-  ALLOWED: { field: '', message: '' },
-  REQUEST_TARGET_REFUSED: { field: 'path', message: 'is refused' },
-  INVALID_CREDENTIALS: { field: 'Authorization', message: 'is missing, malformed or not valid' },
-  API_ACCESS_DISABLED: { field: 'account', message: 'has API access turned off' },
-  TOKEN_DISABLED: { field: 'token', message: 'is disabled' },
-  TOKEN_EXPIRED: { field: 'token', message: 'has expired' },
-  TOKEN_NOT_YET_VALID: { field: 'token', message: 'is not valid yet' },
-  IP_NOT_ALLOWED: { field: 'ip', message: "is not in the token's allowed address ranges" },
-  VERSION_UNSUPPORTED: { field: 'IR-Version', message: 'is not a supported API version' },
-  INSUFFICIENT_SCOPE: { field: 'scope', message: 'is not granted to this token' },
-  RATE_LIMITED: { field: 'rateLimit', message: 'is used up until the window resets (see Retry-After)' },
-  VERIFIER_UNAVAILABLE: { field: 'verifier', message: 'cannot reach its database; nothing was allowed (see Retry-After)' },
-};
-
-/** impact.com's envelope, plus the machine-readable Code and, for a missing scope, which scope. */
-export function denialEnvelope(result: VerificationResult) {
-  const field = result.detail ?? FIELD_OF_CODE[result.code];
-  const envelope: ReturnType<typeof toEnvelope> & { Code: string; RequiredScope?: { Id: string; Name: string; Method: string; Path: string } } = {
-    ...toEnvelope(result.message, [field]),
-    Code: result.code,
-  };
-  if (result.requiredScope) {
-    const { id, name, method, path } = result.requiredScope;
-    envelope.RequiredScope = { Id: id, Name: name, Method: method, Path: path };
-  }
-  return envelope;
-}
-
-export function basicChallenge(realm: string): string {
-  return `Basic realm="${realm.replace(/["\\]/g, '')}", charset="UTF-8"`;
-}
-
-export function setRateLimitHeaders(reply: FastifyReply, result: VerificationResult): void {
-  if (!result.rateLimit) return;
-  reply.header('X-RateLimit-Limit', result.rateLimit.limit);
-  reply.header('X-RateLimit-Remaining', result.rateLimit.remaining);
-  reply.header('X-RateLimit-Reset', result.rateLimit.reset);
-}
 
 /** The identity an upstream may rely on (only after every client-sent X-Sidekey-* header was removed). */
 export function identityHeaders(result: VerificationResult): Record<string, string> {
@@ -106,20 +65,17 @@ const asciiJson = (value: unknown) => JSON.stringify(value).replace(/[\u007f-\uf
 const MAX_ERROR_HEADER_LENGTH = 2048;
 
 /**
- * Status, headers and envelope of a refusal. `style: 'nginx'`: auth_request understands only 401 and 403, so
+ * A refusal (domain/verification-answers.ts). `style: 'nginx'`: auth_request understands only 401 and 403, so
  * any other status travels as a 403 carrying X-Sidekey-Status, and the envelope (bounded) in X-Sidekey-Error.
  */
 export function sendDenial(reply: FastifyReply, result: VerificationResult, realm: string, style?: 'nginx') {
-  const envelope = denialEnvelope(result);
-  setRateLimitHeaders(reply, result);
-  reply.header('X-Sidekey-Code', result.code);
-  if (result.status === 401) reply.header('WWW-Authenticate', basicChallenge(realm));
-  if (result.retryAfter !== undefined) reply.header('Retry-After', result.retryAfter);
-  return sendEnvelope(reply, result.status, envelope, style);
+  const refusal = refusalOf(result, realm);
+  reply.headers(refusal.headers);
+  return sendEnvelope(reply, refusal.status, refusal.body, style);
 }
 
 /** An envelope answer of /v1/auth, in the proxy's style. */
-function sendEnvelope(reply: FastifyReply, status: number, envelope: ReturnType<typeof toEnvelope> & { Code: string }, style: 'nginx' | undefined) {
+function sendEnvelope(reply: FastifyReply, status: number, envelope: ErrorEnvelope & { Code: string }, style: 'nginx' | undefined) {
   if (style === 'nginx') {
     reply.header('X-Sidekey-Status', status);
     let header = asciiJson(envelope);
@@ -171,10 +127,11 @@ const VerifyBody = Type.Object(
   { additionalProperties: false },
 );
 
-const VerifyAnswer = Type.Object({
+/** The wire shape of domain/verification-answers.ts's VerifyAnswer, for validation of the answer and OpenAPI. */
+const VerifyAnswerSchema = Type.Object({
   valid: Type.Boolean(),
-  code: Type.String(),
-  status: Type.Integer(),
+  code: Type.Enum([...VERIFICATION_CODES], { type: 'string' }),
+  status: Type.Enum([...VERIFICATION_STATUSES], { type: 'integer' }),
   message: Type.String(),
   token: Type.Union([
     Type.Object({
@@ -182,7 +139,7 @@ const VerifyAnswer = Type.Object({
       accountId: Type.String(),
       accountSid: Type.String(),
       name: Type.String(),
-      kind: Type.String(),
+      kind: Type.Enum([...TOKEN_KINDS], { type: 'string' }),
       apiVersion: Type.Integer(),
       scopes: Type.Array(Type.String()),
     }),
@@ -194,10 +151,9 @@ const VerifyAnswer = Type.Object({
   rateLimit: Type.Union([Type.Object({ limit: Type.Integer(), remaining: Type.Integer(), reset: Type.Integer() }), Type.Null()]),
   retryAfter: Type.Optional(Type.Integer()),
 });
-export type VerifyAnswer = Static<typeof VerifyAnswer>;
 
 function toAnswer(result: VerificationResult): VerifyAnswer {
-  return { ...result, token: result.token ?? null, rateLimit: result.rateLimit ?? null } as VerifyAnswer;
+  return { ...result, token: (result.token as VerifyAnswer['token']) ?? null, rateLimit: result.rateLimit ?? null };
 }
 
 // ---- the plugin ---------------------------------------------------------------------------------------------
@@ -223,7 +179,7 @@ export function verificationRoutes(context: Context) {
           tags: ['verification'],
           summary: 'May these credentials call this endpoint? Always 200 with the answer (valid, code, status) for a well-formed question.',
           body: VerifyBody,
-          response: { 200: VerifyAnswer },
+          response: { 200: VerifyAnswerSchema },
         },
       },
       async (request) => {
