@@ -80,7 +80,23 @@ export const FIELD_OF_CODE: Record<DenialCode, { field: string; message: string 
 export const TOKEN_KINDS = ['scoped', 'legacy_rw', 'legacy_ro'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
-// ---- POST /v1/verify's answer ---------------------------------------------------------------------------------
+// ---- POST /v1/verify: question and answer -------------------------------------------------------------------
+
+/** The question about one request: POST /v1/verify's body. */
+export interface VerifyQuestion {
+  /** The API client's raw Authorization header (Basic or Bearer)… */
+  authorization?: string;
+  /** …or the Account SID and Auth Token separately. */
+  accountSid?: string;
+  authToken?: string;
+  method: string;
+  /** The request target the API client sent, query string included. */
+  path: string;
+  /** The request's IR-Version header, if any. */
+  apiVersion?: number | string;
+  /** The API client's address, for tokens restricted to IP ranges. */
+  ip?: string;
+}
 
 /** The token the credentials authenticated. */
 export interface VerifiedToken {

@@ -114,6 +114,7 @@ export function useSharedQuietLogger(scope: FastifyInstance, component: string):
 
 // ---- POST /v1/verify ----------------------------------------------------------------------------------------
 
+/** The wire shape of domain/verification-answers.ts's VerifyQuestion. */
 const VerifyBody = Type.Object(
   {
     accountSid: Type.Optional(Type.String({ maxLength: 128 })),
