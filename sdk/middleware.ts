@@ -76,8 +76,9 @@ export function sidekeyMiddleware(client: SidekeyClient, options: ProtectOptions
         return next();
       }
       const answer = refusal(result, options.realm);
-      response.writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json; charset=utf-8' });
-      response.end(JSON.stringify(answer.body));
+      const body = JSON.stringify(answer.body);
+      response.writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      response.end(body);
     }, next);
   };
 }
