@@ -1,65 +1,16 @@
 /**
  * A typed client for Sidekey's POST /v1/verify. No dependencies: Node 20's fetch keeps connections alive.
- * This package imports nothing from the server, so a service can vendor or publish it on its own.
+ * The answer's types are the server's own (src/domain/verification-answers.ts, compiled into this package).
  */
+import type { VerifyAnswer, VerifyQuestion } from '../src/domain/verification-answers.js';
 
-export type VerificationCode =
-  | 'ALLOWED'
-  | 'INVALID_CREDENTIALS'
-  | 'API_ACCESS_DISABLED'
-  | 'TOKEN_DISABLED'
-  | 'TOKEN_EXPIRED'
-  | 'TOKEN_NOT_YET_VALID'
-  | 'IP_NOT_ALLOWED'
-  | 'VERSION_UNSUPPORTED'
-  | 'INSUFFICIENT_SCOPE'
-  | 'RATE_LIMITED';
+export type { RateLimitState, RequiredScope, VerificationCode, VerificationStatus, VerifiedToken } from '../src/domain/verification-answers.js';
 
-export interface VerifyInput {
-  /** The API client's raw Authorization header (Basic or Bearer)… */
-  authorization?: string;
-  /** …or the Account SID and Auth Token separately. */
-  accountSid?: string;
-  authToken?: string;
-  method: string;
-  /** The path the API client called, query string included. */
-  path: string;
-  /** The request's IR-Version header, if any. */
-  apiVersion?: number | string;
-  /** The API client's address, for tokens restricted to IP ranges. */
-  ip?: string;
-}
+/** The verdict on one request: POST /v1/verify's answer. */
+export type VerifyResult = VerifyAnswer;
 
-export interface VerifiedToken {
-  id: string;
-  accountId: string;
-  accountSid: string;
-  name: string;
-  kind: 'scoped' | 'legacy_rw' | 'legacy_ro';
-  apiVersion: number;
-  scopes: string[];
-}
-
-export interface RateLimitState {
-  limit: number;
-  remaining: number;
-  /** Seconds until the window resets. */
-  reset: number;
-}
-
-export interface VerifyResult {
-  valid: boolean;
-  code: VerificationCode;
-  /** The HTTP status to answer the API client with: 200, 401, 403 or 429. */
-  status: 200 | 401 | 403 | 429;
-  message: string;
-  token: VerifiedToken | null;
-  apiVersion?: number;
-  requiredScope?: { id: string; name: string; method: string; path: string };
-  detail?: { field: string; message: string };
-  rateLimit: RateLimitState | null;
-  retryAfter?: number;
-}
+/** The question about one request: POST /v1/verify's body. */
+export type VerifyInput = VerifyQuestion;
 
 export interface SidekeyClientOptions {
   /** Where Sidekey listens, e.g. http://127.0.0.1:8080. */
@@ -107,7 +58,7 @@ export class SidekeyClient {
     } catch (error) {
       throw new SidekeyUnavailableError(`Sidekey at ${this.endpoint} did not answer: ${(error as Error).message}`);
     }
-    const body = await response.json().catch(() => undefined);
+    const body = (await response.json().catch(() => undefined)) as { valid?: unknown; Message?: string } | undefined;
     if (response.status !== 200 || !body || typeof body.valid !== 'boolean') {
       throw new SidekeyUnavailableError(`Sidekey answered ${response.status}${body?.Message ? `: ${body.Message}` : ''}`, response.status, body);
     }

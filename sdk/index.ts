@@ -1,4 +1,5 @@
 export { SidekeyClient, SidekeyUnavailableError, createClient } from './client.js';
-export type { RateLimitState, SidekeyClientOptions, VerificationCode, VerifiedToken, VerifyInput, VerifyResult } from './client.js';
-export { refusal, rateLimitHeaders, sidekeyMiddleware, sidekeyPreHandler } from './middleware.js';
-export type { Answer, ProtectOptions } from './middleware.js';
+export type { RateLimitState, RequiredScope, SidekeyClientOptions, VerificationCode, VerificationStatus, VerifiedToken, VerifyInput, VerifyResult } from './client.js';
+export { rateLimitHeaders, refusal, sidekeyMiddleware, sidekeyPreHandler } from './middleware.js';
+export type { ProtectOptions, Refusal, RefusalEnvelope } from './middleware.js';
+export { VERIFICATION_CODES } from '../src/domain/verification-answers.js';

@@ -5,12 +5,16 @@
  * If Sidekey cannot answer, the request is refused with 503: a protected route never opens by accident.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MESSAGE_OF_CODE, type Refusal, STATUS_OF_CODE, rateLimitHeaders, refusalOf } from '../src/domain/verification-answers.js';
 import { type SidekeyClient, type VerifyResult, SidekeyUnavailableError } from './client.js';
+
+export type { Refusal, RefusalEnvelope } from '../src/domain/verification-answers.js';
+export { rateLimitHeaders };
 
 export interface ProtectOptions {
   /** The API client's address (default: the socket's peer). Behind a proxy, pass the address it reports. */
   ip?: (request: IncomingMessage) => string | undefined;
-  /** The Basic realm of 401 answers. */
+  /** The Basic realm of 401 answers; Sidekey's own refusals name the catalog (`name` in the catalog file). */
   realm?: string;
   /** Told when Sidekey could not answer (the request then gets 503). */
   onUnavailable?: (error: SidekeyUnavailableError) => void;
@@ -23,40 +27,21 @@ declare module 'node:http' {
   }
 }
 
-export interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: unknown;
-}
+/** Sidekey gave no verdict: refused as the server refuses when it cannot check credentials, naming Sidekey itself. */
+const UNREACHABLE = {
+  code: 'VERIFIER_UNAVAILABLE',
+  status: STATUS_OF_CODE.VERIFIER_UNAVAILABLE,
+  message: MESSAGE_OF_CODE.VERIFIER_UNAVAILABLE,
+  detail: { field: 'verifier', message: 'could not be reached; nothing was allowed (see Retry-After)' },
+  retryAfter: 1,
+} as const;
 
-/** The response for a refused request (or an unavailable Sidekey), ready for any framework to send. */
-export function refusal(result: VerifyResult | undefined, realm = 'API'): Answer {
-  if (!result) {
-    return { status: 503, headers: { 'retry-after': '1' }, body: envelope('Authorization is unavailable right now. Retry shortly.', 'Authorization', 'could not be checked', 'VERIFIER_UNAVAILABLE') };
-  }
-  const headers = rateLimitHeaders(result);
-  if (result.status === 401) headers['www-authenticate'] = `Basic realm="${realm.replace(/["\\]/g, '')}", charset="UTF-8"`;
-  if (result.retryAfter !== undefined) headers['retry-after'] = String(result.retryAfter);
-  const field = result.detail?.field ?? (result.code === 'INSUFFICIENT_SCOPE' ? 'scope' : 'Authorization');
-  const body = envelope(result.message, field, result.detail?.message ?? result.message, result.code);
-  if (result.requiredScope) {
-    const { id, name, method, path } = result.requiredScope;
-    body.RequiredScope = { Id: id, Name: name, Method: method, Path: path };
-  }
-  return { status: result.status, headers, body };
-}
-
-export function rateLimitHeaders(result: VerifyResult): Record<string, string> {
-  if (!result.rateLimit) return {};
-  return {
-    'x-ratelimit-limit': String(result.rateLimit.limit),
-    'x-ratelimit-remaining': String(result.rateLimit.remaining),
-    'x-ratelimit-reset': String(result.rateLimit.reset),
-  };
-}
-
-function envelope(message: string, field: string, fieldMessage: string, code: string): Record<string, unknown> {
-  return { Status: 'ERROR', Message: message, Code: code, Errors: [{ Field: field, Message: fieldMessage }] };
+/**
+ * The answer to a refused request (`result` undefined: Sidekey could not answer), ready for any framework to
+ * send: the same status, headers and envelope as Sidekey's gateway sends for that verdict.
+ */
+export function refusal(result: VerifyResult | undefined, realm = 'API'): Refusal {
+  return refusalOf(result ?? UNREACHABLE, realm);
 }
 
 const header = (request: IncomingMessage, name: string) => {
@@ -86,13 +71,14 @@ export function sidekeyMiddleware(client: SidekeyClient, options: ProtectOptions
   return (request: IncomingMessage & { originalUrl?: string }, response: ServerResponse, next: (error?: unknown) => void): void => {
     verdict(client, request, options).then((result) => {
       if (result?.valid) {
-        for (const [name, value] of Object.entries(rateLimitHeaders(result))) response.setHeader(name, value);
+        for (const [name, value] of Object.entries(rateLimitHeaders(result.rateLimit))) response.setHeader(name, value);
         request.sidekey = result;
         return next();
       }
       const answer = refusal(result, options.realm);
-      response.writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json; charset=utf-8' });
-      response.end(JSON.stringify(answer.body));
+      const body = JSON.stringify(answer.body);
+      response.writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      response.end(body);
     }, next);
   };
 }
@@ -113,7 +99,7 @@ export function sidekeyPreHandler(client: SidekeyClient, options: ProtectOptions
   return async (request: FastifyLikeRequest, reply: FastifyLikeReply): Promise<unknown> => {
     const result = await verdict(client, request.raw, options);
     if (result?.valid) {
-      for (const [name, value] of Object.entries(rateLimitHeaders(result))) reply.header(name, value);
+      for (const [name, value] of Object.entries(rateLimitHeaders(result.rateLimit))) reply.header(name, value);
       request.sidekey = result;
       request.raw.sidekey = result;
       return undefined;

@@ -1,7 +1,7 @@
 /**
  * One error type for the whole service, and the one table of the management API's error codes: each code is
  * stable (clients may branch on it), names one reason, and fixes its HTTP status. HTTP and the CLI translate
- * errors; nothing else invents statuses. (The verification API's answer codes are its own: domain/verification.ts.)
+ * errors; nothing else invents statuses. (The verification API's answer codes are its own: domain/verification-answers.ts.)
  */
 export interface FieldError {
   field: string;

@@ -3,11 +3,10 @@ import { type Catalog, type RateLimitRule, isSupportedVersion, scopesMissingInVe
 import { parseCidr } from './cidr.js';
 import type { TokenState } from './filters.js';
 import { LIMITS, isEmail } from './fields.js';
+import type { TokenKind } from './verification-answers.js';
 
 export { LIMITS, isEmail };
-
-export const TOKEN_KINDS = ['scoped', 'legacy_rw', 'legacy_ro'] as const;
-export type TokenKind = (typeof TOKEN_KINDS)[number];
+export { TOKEN_KINDS, type TokenKind } from './verification-answers.js';
 
 
 

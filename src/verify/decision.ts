@@ -8,7 +8,8 @@ import { cidrContains } from '../domain/cidr.js';
 import { constantTimeEqual, hashSecret } from '../domain/credentials.js';
 import { type RequestTarget, excerpt } from '../domain/request-target.js';
 import { LETTER_CASE_DIFFERS, type RouteTable, compileRouteTables } from '../domain/routes.js';
-import { type DenialCode, accountSidInSegments, accountSidRoots, parseVersionText } from '../domain/verification.js';
+import { accountSidInSegments, accountSidRoots, parseVersionText } from '../domain/verification.js';
+import type { DenialCode } from '../domain/verification-answers.js';
 import { type CachedToken, hasScope } from './entry.js';
 
 /** The catalog, prepared once for matching. */

@@ -5,15 +5,8 @@
  *
  * One node counts in memory; several nodes share counters in Redis (redis-rate-limit.ts).
  */
+import type { RateLimitState } from '../domain/verification-answers.js';
 import type { RateBucket } from './entry.js';
-
-/** What the X-RateLimit-* headers report: the tightest bucket after this request. */
-export interface RateLimitState {
-  limit: number;
-  remaining: number;
-  /** Seconds until the window resets (impact.com documents "seconds until reset"). */
-  reset: number;
-}
 
 export interface RateLimitOutcome extends RateLimitState {
   allowed: boolean;

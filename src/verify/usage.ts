@@ -4,7 +4,7 @@
  * what is left. A failed write keeps its data for the next attempt.
  */
 import type { Store } from '../store/database.js';
-import type { VerificationCode } from '../domain/verification.js';
+import type { VerificationCode } from '../domain/verification-answers.js';
 import { recordLastUsedBatch, recordUsageBatch } from './repository.js';
 
 const DAY_MS = 86_400_000;

@@ -13,14 +13,14 @@
 import type { Store } from '../store/database.js';
 import type { Catalog, Scope } from '../domain/catalog.js';
 import { type RequestTarget, type TargetRefusal, parseRequestTarget } from '../domain/request-target.js';
-import { type VerificationCode, type VerificationStatus, MESSAGE_OF_CODE, STATUS_OF_CODE } from '../domain/verification.js';
+import { type RateLimitState, type RequiredScope, type VerificationCode, type VerificationStatus, MESSAGE_OF_CODE, STATUS_OF_CODE } from '../domain/verification-answers.js';
 import type { ChangeFeed } from '../changes/feed.js';
 import type { Freshness } from '../changes/freshness.js';
 import { type CacheEntry, type CachedToken, EntryFactory, type RateBucket, type TokenIdentity, detachedCopy, identityOf, negativeEntry, scopeBucket } from './entry.js';
 import { DEFAULT_CACHE_OPTIONS, TokenCache, type TokenCacheOptions } from './cache.js';
 import { type Authorization, type CatalogRules, type RequestFacts, authorize, matchSecret, prepareCatalog } from './decision.js';
 import { type Credentials, isWellFormed, parseAuthorization } from './parser.js';
-import type { RateLimitOutcome, RateLimitState, RateLimitStore } from './rate-limit.js';
+import type { RateLimitOutcome, RateLimitStore } from './rate-limit.js';
 import type { UsageRecorder } from './usage.js';
 import { type VerifiableToken, findVerifiableToken } from './repository.js';
 import { UnknownSidBudget, type UnknownSidBudgetOptions } from './unknown-sids.js';
@@ -35,13 +35,6 @@ export interface VerificationRequest extends RequestFacts {
   /** …or the two parts given separately (POST /v1/verify). */
   accountSid?: string;
   authToken?: string;
-}
-
-export interface RequiredScope {
-  id: string;
-  name: string;
-  method: string;
-  path: string;
 }
 
 export interface VerificationResult {

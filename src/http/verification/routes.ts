@@ -15,7 +15,7 @@ import { constantTimeEqual } from '../../domain/credentials.js';
 import { toEnvelope } from '../../domain/errors.js';
 import { originalRequest } from '../../domain/forward-auth.js';
 import { methodOverrideHeader } from '../../domain/forwarding.js';
-import { MESSAGE_OF_CODE } from '../../domain/verification.js';
+import { MESSAGE_OF_CODE, TOKEN_KINDS, VERIFICATION_CODES, VERIFICATION_STATUSES, type VerifyAnswer } from '../../domain/verification-answers.js';
 import type { VerificationResult, Verifier } from '../../verify/verifier.js';
 import { firstHeaderValue } from '../client-address.js';
 import { sendDenial, sendEnvelope, useSharedQuietLogger } from './answers.js';
@@ -65,6 +65,7 @@ export function requireVerifyKey(expected: string | undefined) {
 
 // ---- POST /v1/verify ----------------------------------------------------------------------------------------
 
+/** The wire shape of domain/verification-answers.ts's VerifyQuestion. */
 const VerifyBody = Type.Object(
   {
     accountSid: Type.Optional(Type.String({ maxLength: 128 })),
@@ -78,10 +79,11 @@ const VerifyBody = Type.Object(
   { additionalProperties: false },
 );
 
-const VerifyAnswer = Type.Object({
+/** The wire shape of domain/verification-answers.ts's VerifyAnswer, for validation of the answer and OpenAPI. */
+const VerifyAnswerSchema = Type.Object({
   valid: Type.Boolean(),
-  code: Type.String(),
-  status: Type.Integer(),
+  code: Type.Enum([...VERIFICATION_CODES], { type: 'string' }),
+  status: Type.Enum([...VERIFICATION_STATUSES], { type: 'integer' }),
   message: Type.String(),
   token: Type.Union([
     Type.Object({
@@ -89,7 +91,7 @@ const VerifyAnswer = Type.Object({
       accountId: Type.String(),
       accountSid: Type.String(),
       name: Type.String(),
-      kind: Type.String(),
+      kind: Type.Enum([...TOKEN_KINDS], { type: 'string' }),
       apiVersion: Type.Integer(),
       scopes: Type.Array(Type.String()),
     }),
@@ -101,10 +103,9 @@ const VerifyAnswer = Type.Object({
   rateLimit: Type.Union([Type.Object({ limit: Type.Integer(), remaining: Type.Integer(), reset: Type.Integer() }), Type.Null()]),
   retryAfter: Type.Optional(Type.Integer()),
 });
-export type VerifyAnswer = Static<typeof VerifyAnswer>;
 
 function toAnswer(result: VerificationResult): VerifyAnswer {
-  return { ...result, token: result.token ?? null, rateLimit: result.rateLimit ?? null } as VerifyAnswer;
+  return { ...result, token: (result.token as VerifyAnswer['token']) ?? null, rateLimit: result.rateLimit ?? null };
 }
 
 // ---- the plugin ---------------------------------------------------------------------------------------------
@@ -135,7 +136,7 @@ export function verificationRoutes({ verifier, realm, config }: VerificationRout
           tags: ['verification'],
           summary: 'May these credentials call this endpoint? Always 200 with the answer (valid, code, status) for a well-formed question.',
           body: VerifyBody,
-          response: { 200: VerifyAnswer },
+          response: { 200: VerifyAnswerSchema },
         },
       },
       async (request) => {
