@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { ROOT } from '../integration/processes.js';
+import { ROOT } from './processes.js';
 import { TEST_PASSWORD } from './fixtures.js';
 
 export interface NodeSession {
