@@ -20,7 +20,9 @@ import { operator } from '../src/domain/actor.js';
 import { randomBase62 } from '../src/domain/credentials.js';
 import { createScratchDatabase } from '../test/support/scratch-postgres.js';
 import { FaultProxy, startRedisServer, terminateBackends } from '../test/support/faults.js';
-import { type Spawned, percentile, spawnServer } from './support.js';
+import type { OwnedProcess } from '../test/support/processes.js';
+import { startSidekey } from '../test/support/servers.js';
+import { percentile } from './support.js';
 
 export const SCENARIOS = ['postgres', 'sqlite', 'cli', 'redis-down', 'redis-hung', 'pg-terminated', 'pg-blackholed'] as const;
 const ONLY = process.env.BENCH_SCENARIOS?.split(',') as ScenarioName[] | undefined;
@@ -39,14 +41,12 @@ export interface ScenarioResult {
 }
 
 export interface RevocationOptions {
-  root: string;
   pgAdminUrl: string | undefined;
   resets: number;
   password: string;
   environment: (dataDir: string, databaseUrl?: string) => Record<string, string>;
   verifyKey: string;
   log: (line: string) => void;
-  started: Spawned[];
 }
 
 const PATIENCE_MS = 10_000;
@@ -72,7 +72,7 @@ async function runScenario(scenario: ScenarioName, o: RevocationOptions): Promis
   const dataDir = mkdtempSync(join(tmpdir(), `sidekey-revocation-${scenario}-`));
   const database = scenario === 'sqlite' || scenario === 'cli' ? undefined : await createScratchDatabase(o.pgAdminUrl!, 'sidekey_bench');
   const redis = scenario.startsWith('redis-') ? await startRedisServer() : undefined;
-  const own: Spawned[] = [];
+  const own: OwnedProcess[] = [];
   let proxy: FaultProxy | undefined;
   try {
     const env: Record<string, string> = { ...o.environment(dataDir, database?.url), ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `bench-${randomBase62(6)}:` } : {}) };
@@ -88,11 +88,10 @@ async function runScenario(scenario: ScenarioName, o: RevocationOptions): Promis
       proxy = await FaultProxy.start({ host: url.hostname, port: Number(url.port || 5432) });
       envB = { ...env, DATABASE_URL: proxy.rewrite(database!.url) };
     }
-    const b = await spawnServer(o.root, envB);
+    const b = await startSidekey(envB);
     own.push(b);
-    const a = scenario === 'cli' ? undefined : await spawnServer(o.root, env);
+    const a = scenario === 'cli' ? undefined : await startSidekey(env);
     if (a) own.push(a);
-    o.started.push(...own);
     const manageOn = a ?? b;
 
     const session = await fetch(`${manageOn.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: o.password }) });

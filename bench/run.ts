@@ -29,7 +29,9 @@ import { operator } from '../src/domain/actor.js';
 import { randomBase62 } from '../src/domain/credentials.js';
 import type { Actor } from '../src/domain/actor.js';
 import { createScratchDatabase } from '../test/support/scratch-postgres.js';
-import { type Spawned, percentile, seedTokens, spawnServer, stopAll, timeList, warmTokens, residentMemory } from './support.js';
+import { stopStartedProcesses } from '../test/support/processes.js';
+import { startSidekey, startTrivialServer } from '../test/support/servers.js';
+import { percentile, seedTokens, timeList, warmTokens, residentMemory } from './support.js';
 import { type ScenarioResult, revocationScenarios } from './revocation.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -54,7 +56,6 @@ interface HttpRow {
 }
 
 const results: Record<string, unknown> = {};
-const started: Spawned[] = [];
 
 function log(line: string) {
   process.stdout.write(`${line}\n`);
@@ -128,8 +129,7 @@ function inProcessRate(context: Context, accountSid: string, authToken: string, 
 // ---- (i) -------------------------------------------------------------------------------------------------
 
 async function crossNodeDelays(env: Record<string, string>, email: string, accountId: string, resets = 50): Promise<number[]> {
-  const [a, b] = await Promise.all([spawnServer(ROOT, env), spawnServer(ROOT, env)]);
-  started.push(a, b);
+  const [a, b] = await Promise.all([startSidekey(env), startSidekey(env)]);
   const session = await fetch(`${a.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) });
   const cookie = session.headers.get('set-cookie')!.split(';')[0];
   const csrf = (await session.json()).csrfToken;
@@ -157,7 +157,7 @@ async function crossNodeDelays(env: Record<string, string>, email: string, accou
 
 async function revocation(): Promise<ScenarioResult[]> {
   const pgAdminUrl = (await postgresAvailable()) ? PG_ADMIN_URL : undefined;
-  return revocationScenarios({ root: ROOT, pgAdminUrl, resets: RESETS, password: PASSWORD, environment, verifyKey: VERIFY_KEY, log, started });
+  return revocationScenarios({ pgAdminUrl, resets: RESETS, password: PASSWORD, environment, verifyKey: VERIFY_KEY, log });
 }
 
 function revocationTable(rows: ScenarioResult[]): string {
@@ -183,10 +183,8 @@ async function main() {
   const authorization = `Basic ${Buffer.from(`${bench.accountSid}:${bench.authToken}`).toString('base64')}`;
   const apiPath = `/Advertisers/${bench.accountSid}/Actions/42`;
 
-  const trivial = await spawnServer(ROOT, {}, ['bench/servers/trivial.mjs'], /listening on (http:\/\/\S+)/);
-  started.push(trivial);
-  const sidekey = await spawnServer(ROOT, env, ['bin/sidekey.js', 'serve', '--port', '0', '--upstream', trivial.url]);
-  started.push(sidekey);
+  const trivial = await startTrivialServer();
+  const sidekey = await startSidekey(env, ['--upstream', trivial.url]);
 
   log(`\nHTTP (autocannon, keep-alive; ${ROUNDS} interleaved rounds, averaged):`);
   const runs: [string, string, Parameters<typeof autocannon>[0]][] = [
@@ -248,8 +246,7 @@ async function main() {
 
   log(`\nResident memory with ${TOKEN_COUNT} distinct warm tokens (h):`);
   // A fresh server, so the figure is the cache's and not what the load runs above left in the heap.
-  const server = await spawnServer(ROOT, env);
-  started.push(server);
+  const server = await startSidekey(env);
   const before = residentMemory(server.pid);
   const warmStart = performance.now();
   const warmed = await warmTokens(server.url, secrets, CONNECTIONS, VERIFY_KEY);
@@ -334,5 +331,5 @@ main()
     console.error(error);
     process.exitCode = 1;
   })
-  .finally(() => stopAll(started));
+  .finally(stopStartedProcesses);
 

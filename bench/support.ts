@@ -1,5 +1,4 @@
-/** The benchmark's plumbing: child servers, bulk seeding, list timings, cache warming, memory readings. */
-import { type ChildProcess, spawn } from 'node:child_process';
+/** The benchmark's plumbing: bulk seeding, list timings, cache warming, memory readings (child servers: test/support/servers.ts). */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import type { Context } from '../src/app/context.js';
@@ -8,45 +7,6 @@ import { generateAccountSid, generateAuthToken, hashSecret } from '../src/domain
 import { newId } from '../src/domain/ids.js';
 import { freshToken, toRow } from '../src/tokens/repository.js';
 import { sql } from 'kysely';
-
-export interface Spawned {
-  url: string;
-  pid: number;
-  child: ChildProcess;
-  stop(): Promise<void>;
-}
-
-/** Starts `node <args>` and resolves with the URL it prints once listening. */
-export function spawnServer(cwd: string, env: Record<string, string>, args: string[] = ['bin/sidekey.js', 'serve', '--port', '0'], ready = /listening on (http:\/\/\S+)/): Promise<Spawned> {
-  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = ready.exec(output);
-      if (match) resolve({ url: match[1], pid: child.pid!, child, stop: () => stop(child) });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-export async function stopAll(processes: Spawned[]): Promise<void> {
-  await Promise.all(processes.map((p) => p.stop()));
-}
 
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateAuthToken } from '../src/domain/credentials.js';
-import { ROOT, type RunningProcess, startSidekey } from '../test/integration/processes.js';
+import { ROOT, type RunningServer, startSidekey } from '../test/support/servers.js';
 import { sharedEnvironment } from '../test/support/nodes.js';
 import { TEST_PASSWORD } from '../test/support/fixtures.js';
 import { basic } from '../test/verify/helpers.js';
@@ -43,7 +43,7 @@ console.log(JSON.stringify({ codes: VERIFICATION_CODES, verdict, refused }));
 
 let scratch: string;
 let dataDir: string;
-let sidekey: RunningProcess;
+let sidekey: RunningServer;
 let env: NodeJS.ProcessEnv;
 
 async function cli(args: string[]) {

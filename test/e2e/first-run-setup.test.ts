@@ -2,33 +2,28 @@
  * First run: on an empty database `sidekey serve` prints a one-time setup link; opening it in the browser
  * creates the first Account Administrator and account, signs in and lands on the API page.
  */
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { launchChromium, newContext, recordConsoleProblems, screenshot, seriousAccessibilityViolations } from './support/browser.js';
+import { screenshot, seriousAccessibilityViolations, useChromium } from './support/browser.js';
 import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
 
 let server: E2eServer;
-let browser: Browser;
 
 beforeAll(async () => {
   await ensureWebBuilt();
   server = await startServer({ accounts: 'none' });
-  browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
   await server?.stop();
 });
+
+const chromium = useChromium();
 
 describe('first-run setup', () => {
   it('creates the first administrator and account from the printed link', async () => {
     expect(server.setupLink, server.output()).toMatch(/\/setup\?token=/);
-    const context = await newContext(browser, server.baseUrl);
-    context.setDefaultTimeout(15_000);
-    const page = await context.newPage();
     // The short password below is refused on purpose.
-    const problems = recordConsoleProblems(page, [{ status: 400, url: /\/api\/v1\/setup$/ }]);
+    const { context, page, problems } = await chromium.openPage(server.baseUrl, { expectedFailures: [{ status: 400, url: /\/api\/v1\/setup$/ }] });
     onTestFailed(() => screenshot(page, 'failed-first-run-setup').catch(() => undefined));
 
     await page.goto(server.setupLink!);

@@ -4,19 +4,17 @@
  * tokens, and finally find no way in as an Analyst. Any console error fails the run; the API page and the
  * wizard must have no serious or critical axe-core violations. Screenshots go to test-results/e2e/.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import {
-  launchChromium,
-  newContext,
-  recordConsoleProblems,
   screenshot,
   seriousAccessibilityViolations,
   signIn,
+  useChromium,
   type ConsoleProblem,
 } from './support/browser.js';
 import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
-import { startUpstream, type RunningProcess } from '../integration/processes.js';
+import { startUpstream, type RunningServer } from '../support/servers.js';
 
 const TOKEN_NAME = 'E2E Warehouse sync';
 const TWO_SCOPES = [/^Retrieve actions \(GET /, /^Retrieve action \(GET /];
@@ -41,21 +39,20 @@ async function expectAtGateway(credentials: Credentials, path: string, status: 2
 }
 
 let server: E2eServer;
-let upstream: RunningProcess;
-let browser: Browser;
+let upstream: RunningServer;
 
 beforeAll(async () => {
   await ensureWebBuilt();
   upstream = await startUpstream();
   server = await startServer({ upstreamUrl: upstream.url });
-  browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
   await server?.stop();
   await upstream?.stop();
 });
+
+const chromium = useChromium();
 
 async function expectNoSeriousViolations(page: Page, where: string) {
   const violations = await seriousAccessibilityViolations(page);
@@ -93,10 +90,7 @@ describe('the API access token journey', () => {
   let problems: ConsoleProblem[];
 
   beforeAll(async () => {
-    context = await newContext(browser, server.baseUrl);
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    problems = recordConsoleProblems(page);
+    ({ context, page, problems } = await chromium.openPage(server.baseUrl));
   });
 
   afterAll(async () => {

@@ -12,18 +12,16 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountUserDto, TokenWithSecretDto } from '../../src/http/management/schemas.js';
 import { signInToApi, type ManagementClient } from './support/api.js';
 import {
   SCREENSHOT_DIR,
-  launchChromium,
-  newContext,
   signIn,
-  recordConsoleProblems,
   screenshot,
   seriousAccessibilityViolations,
+  useChromium,
   type ConsoleProblem,
 } from './support/browser.js';
 import { ROOT, ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
@@ -32,7 +30,6 @@ const OUT_DIR = process.env.UPDATE_README_SCREENSHOTS === '1' ? join(ROOT, 'docs
 const README_IMAGE_MAX_BYTES = 300 * 1024;
 
 let server: E2eServer;
-let browser: Browser;
 let api: ManagementClient;
 let activityTokenId = '';
 
@@ -104,13 +101,13 @@ beforeAll(async () => {
     },
   });
   await seedAccount();
-  browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
   await server?.stop();
 });
+
+const chromium = useChromium();
 
 describe('README screenshots', () => {
   let context: BrowserContext;
@@ -118,10 +115,7 @@ describe('README screenshots', () => {
   let problems: ConsoleProblem[];
 
   beforeAll(async () => {
-    context = await newContext(browser, server.baseUrl);
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    problems = recordConsoleProblems(page);
+    ({ context, page, problems } = await chromium.openPage(server.baseUrl));
     await page.goto('/login');
     await signIn(page, server.admin);
     await page.waitForURL(/\/settings$/);

@@ -3,16 +3,15 @@
  * token is reachable, and the name search narrows the list on the server. Behaviour is asserted; the time
  * it took is printed for information only (these machines are shared and noisy).
  */
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInToApi } from './support/api.js';
-import { launchChromium, newContext, recordConsoleProblems, screenshot, signIn } from './support/browser.js';
+import { screenshot, signIn, useChromium } from './support/browser.js';
 import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
 
 const TOKEN_COUNT = 1_050;
 
 let server: E2eServer;
-let browser: Browser;
 
 beforeAll(async () => {
   await ensureWebBuilt();
@@ -27,22 +26,19 @@ beforeAll(async () => {
       ),
     );
   }
-  browser = await launchChromium();
 }, 300_000);
 
 afterAll(async () => {
-  await browser?.close();
   await server?.stop();
 });
+
+const chromium = useChromium();
 
 const countText = (page: Page) => page.getByRole('status').filter({ hasText: /token/ }).first();
 
 describe('the token list at scale', () => {
   it('pages through 1,050 tokens by scrolling and searches them by name', async () => {
-    const context = await newContext(browser, server.baseUrl);
-    context.setDefaultTimeout(20_000);
-    const page = await context.newPage();
-    const problems = recordConsoleProblems(page);
+    const { context, page, problems } = await chromium.openPage(server.baseUrl, { timeoutMs: 20_000 });
     await page.goto('/login');
     await signIn(page, server.admin);
     await page.waitForURL(/\/settings$/);

@@ -12,7 +12,7 @@ import { createTestDatabase, describeEachDialect, type TestDatabase } from '../s
 import { createBrand, type Brand } from '../support/fixtures.js';
 import { manage, sharedEnvironment, signIn } from '../support/nodes.js';
 import { issueToken } from '../verify/helpers.js';
-import { type RunningProcess, startSidekey } from '../integration/processes.js';
+import { type RunningServer, startSidekey } from '../support/servers.js';
 
 const WORKERS = 8;
 const TOKENS_PER_WORKER = 3;
@@ -29,7 +29,7 @@ describeEachDialect('kill -9 under write load', (dialect) => {
   let db: TestDatabase;
   let env: NodeJS.ProcessEnv;
   let brand: Brand;
-  let server: RunningProcess;
+  let server: RunningServer;
   const tokenIds: string[] = [];
 
   beforeAll(async () => {
@@ -68,13 +68,12 @@ describeEachDialect('kill -9 under write load', (dialect) => {
         entry.lastSecret = op === 'reset' ? answer.body.authToken : undefined;
         if (++total >= KILL_AFTER_ACKS && !killed) {
           killed = true;
-          server.child.kill('SIGKILL');
+          server.signal('SIGKILL');
         }
       }
     };
     await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
-    if (server.child.exitCode === null && server.child.signalCode === null) await new Promise((resolve) => server.child.once('exit', resolve));
-    expect(server.child.signalCode).toBe('SIGKILL');
+    expect((await server.exited).signal).toBe('SIGKILL');
     expect(total).toBeGreaterThanOrEqual(1_000);
 
     const after: Context = await createContext(loadConfig({ ...env, LOG_LEVEL: 'silent' }));

@@ -11,7 +11,7 @@ import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/data
 import { createBrand, type Brand } from '../support/fixtures.js';
 import { FaultProxy, type ProxyMode, pollUntil, terminateBackends } from '../support/faults.js';
 import { type NodeSession, type VerifyOutcome, accepted, manage, readiness, sharedEnvironment, signIn, verifyOn } from '../support/nodes.js';
-import { type RunningProcess, startSidekey } from '../integration/processes.js';
+import { type RunningServer, startSidekey } from '../support/servers.js';
 
 const BOUND_MS = 1000;
 const SLACK_MS = 1500;
@@ -22,8 +22,8 @@ const MANAGEMENT_LIMIT_MS = 2000;
 describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL faults between a node and its database', () => {
   let db: TestDatabase;
   let proxy: FaultProxy;
-  let a: RunningProcess;
-  let b: RunningProcess;
+  let a: RunningServer;
+  let b: RunningServer;
   let brand: Brand;
   let onA: NodeSession;
   let onB: NodeSession;
@@ -51,7 +51,6 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL faults between a node 
     await pollUntil(() => readiness(b.url), (r) => r.status === 200, 10_000, 'B ready before the test');
   });
 
-  const alive = (node: RunningProcess) => node.child.exitCode === null && node.child.signalCode === null;
 
   async function tokenCachedOnB() {
     const created = await manage(onA, 'POST', `/accounts/${brand.accountId}/tokens`, { name: `PG ${Math.random()}`, scopes: ['listActions'] });
@@ -77,14 +76,14 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL faults between a node 
     await new Promise((resolve) => setTimeout(resolve, 300)); // the pools' connections are idle now
     expect(await terminateBackends(db.databaseUrl!)).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(alive(a)).toBe(true);
-    expect(alive(b)).toBe(true);
+    expect(a.running()).toBe(true);
+    expect(b.running()).toBe(true);
     const reset = await manage(onA, 'POST', `/accounts/${brand.accountId}/tokens/${token.id}/reset`);
     expect(reset.status).toBe(200);
     expect(reset.ms).toBeLessThan(MANAGEMENT_LIMIT_MS);
     expect((await refusedByB(token, 0)).code).toBe('INVALID_CREDENTIALS');
     await pollUntil(() => verifyOn(b.url, token.sid, reset.body.authToken), accepted, RECOVERY_MS, 'the new secret on B');
-    expect(alive(a) && alive(b)).toBe(true);
+    expect(a.running() && b.running()).toBe(true);
   });
 
   it('a management call made right after its pooled connections were terminated succeeds: a dropped idle connection is replaced, not reported', async () => {
@@ -96,7 +95,7 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL faults between a node 
       expect(reset.status, JSON.stringify(reset.body)).toBe(200);
       expect(reset.ms).toBeLessThan(MANAGEMENT_LIMIT_MS);
     }
-    expect(alive(a) && alive(b)).toBe(true);
+    expect(a.running() && b.running()).toBe(true);
   });
 
   it('a PostgreSQL partition: the cut-off node refuses a reset secret within the staleness bound (failing closed with 503), reports not ready, answers management calls within 2 s, and recovers when the partition heals', async () => {
@@ -115,7 +114,7 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL faults between a node 
     expect(call.ms).toBeLessThan(MANAGEMENT_LIMIT_MS);
     expect(call.status).toBe(503);
     expect(call.body).toMatchObject({ Status: 'ERROR' });
-    expect(alive(b)).toBe(true);
+    expect(b.running()).toBe(true);
 
     await proxy.set('pass');
     const healed = performance.now();
@@ -135,7 +134,7 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL faults between a node 
       const call = await manage(onB, 'POST', `/accounts/${brand.accountId}/tokens/${token.id}/enable`, undefined, 10_000);
       expect(call.ms).toBeLessThan(MANAGEMENT_LIMIT_MS);
       expect(call.status).toBe(503);
-      expect(alive(b)).toBe(true);
+      expect(b.running()).toBe(true);
       await proxy.set('pass');
       await pollUntil(() => verifyOn(b.url, token.sid, token.secret), (o) => o.code === 'TOKEN_DISABLED', RECOVERY_MS, 'B reads the database again');
       const deleted = await manage(onB, 'DELETE', `/accounts/${brand.accountId}/tokens/${token.id}`);

@@ -10,7 +10,7 @@ import { createTestDatabase, describeEachDialect, type TestDatabase } from '../s
 import { createBrand, type Brand } from '../support/fixtures.js';
 import { type OwnedRedis, pollUntil, startRedisServer } from '../support/faults.js';
 import { type NodeSession, accepted, manage, readiness, sharedEnvironment, signIn, verifyOn } from '../support/nodes.js';
-import { type RunningProcess, startSidekey } from '../integration/processes.js';
+import { type RunningServer, startSidekey } from '../support/servers.js';
 
 const BOUND_MS = 1000;
 const SLACK_MS = 1500;
@@ -20,11 +20,11 @@ describeEachDialect('Redis faults', (dialect) => {
   let db: TestDatabase;
   let redis: OwnedRedis;
   let env: NodeJS.ProcessEnv;
-  let a: RunningProcess;
-  let b: RunningProcess;
+  let a: RunningServer;
+  let b: RunningServer;
   let brand: Brand;
   let onA: NodeSession;
-  const started: RunningProcess[] = [];
+  const started: RunningServer[] = [];
 
   beforeAll(async () => {
     db = await createTestDatabase(dialect);
@@ -45,9 +45,8 @@ describeEachDialect('Redis faults', (dialect) => {
     await db?.drop();
   });
 
-  const alive = (node: RunningProcess) => node.child.exitCode === null && node.child.signalCode === null;
 
-  async function tokenCachedOn(node: RunningProcess) {
+  async function tokenCachedOn(node: RunningServer) {
     const created = await manage(onA, 'POST', `/accounts/${brand.accountId}/tokens`, { name: `Redis ${Math.random()}`, scopes: ['listActions'] }, 10_000);
     expect(created.status).toBe(201);
     expect(created.ms).toBeLessThan(MANAGEMENT_LIMIT_MS);
@@ -74,7 +73,7 @@ describeEachDialect('Redis faults', (dialect) => {
       redis.resume();
     }
     await pollUntil(() => readiness(b.url), (r) => r.status === 200 && r.body.degraded.redisNotifications === false && r.body.degraded.redisRateLimits === false, 5_000, 'B back on Redis');
-    expect(alive(a) && alive(b)).toBe(true);
+    expect(a.running() && b.running()).toBe(true);
   });
 
   it('a stopped Redis: management calls answer promptly, other nodes still converge, and a node started meanwhile starts degraded and uses Redis once it is back', async () => {
@@ -100,6 +99,6 @@ describeEachDialect('Redis faults', (dialect) => {
 
     redis = await startRedisServer(port);
     await pollUntil(() => readiness(c.url), (r) => r.status === 200 && r.body.degraded.redisRateLimits === false && r.body.degraded.redisNotifications === false, 10_000, 'C on Redis once it is back');
-    expect([a, b, c].every(alive)).toBe(true);
+    expect([a, b, c].every((node) => node.running())).toBe(true);
   });
 });

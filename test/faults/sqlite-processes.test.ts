@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { createBrand, type Brand } from '../support/fixtures.js';
 import { pollUntil } from '../support/faults.js';
 import { type NodeSession, accepted, manage, runCli, sharedEnvironment, signIn, verifyOn } from '../support/nodes.js';
-import { type RunningProcess, startSidekey } from '../integration/processes.js';
+import { type RunningServer, startSidekey } from '../support/servers.js';
 
 const BOUND_MS = 1000;
 /** Room for a loaded shared machine on top of the bound: the contract is the bound, the slack is the test's. */
@@ -18,8 +18,8 @@ const SLACK_MS = 1500;
 describe('two sidekey serve processes and the CLI on one SQLite DATA_DIR', () => {
   let db: TestDatabase;
   let env: NodeJS.ProcessEnv;
-  let a: RunningProcess;
-  let b: RunningProcess;
+  let a: RunningServer;
+  let b: RunningServer;
   let brand: Brand;
   let onA: NodeSession;
 

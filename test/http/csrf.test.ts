@@ -1,27 +1,15 @@
 /** Every mutation needs the session's X-CSRF-Token: without it, or with a wrong one, 403 and nothing changes. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachDialect } from '../support/databases.js';
-import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
-import { createHttpHarness, login, type HttpHarness, type Session } from '../support/http.js';
+import { expect } from 'vitest';
+import type { Context } from '../support/databases.js';
+import { TEST_PASSWORD, describeEachStore, test, type Brand } from '../support/fixtures.js';
+import { login } from '../support/http.js';
 import { ACCOUNT_ROUTES } from '../support/routes.js';
 
 const MUTATIONS = ACCOUNT_ROUTES.filter((r) => r.method !== 'GET');
 
-describeEachDialect('CSRF protection', (dialect) => {
-  let h: HttpHarness;
-  let brand: Brand;
-  let admin: Session;
-  let other: Session;
-  beforeAll(async () => {
-    h = await createHttpHarness(dialect);
-    brand = await createBrand(h.context, { apiAccess: false });
-    admin = await login(h.app, brand.emails.account_administrator, TEST_PASSWORD);
-    other = await login(h.app, brand.emails.implementation_specialist, TEST_PASSWORD);
-  });
-  afterAll(() => h.close());
-
-  async function snapshot() {
-    const db = h.context.store.db;
+describeEachStore('CSRF protection', { apiAccess: false }, () => {
+  async function snapshot(context: Context, brand: Brand) {
+    const db = context.store.db;
     return {
       account: await db.selectFrom('accounts').selectAll().where('id', '=', brand.accountId).executeTakeFirstOrThrow(),
       tokens: await db.selectFrom('tokens').selectAll().where('account_id', '=', brand.accountId).orderBy('id').execute(),
@@ -30,8 +18,8 @@ describeEachDialect('CSRF protection', (dialect) => {
     };
   }
 
-  it('every mutating route is covered here (each POST/PATCH/DELETE registered under /api/v1)', () => {
-    const registered = h.routes
+  test('every mutating route is covered here (each POST/PATCH/DELETE registered under /api/v1)', ({ routes }) => {
+    const registered = routes
       .filter((r) => r.url.startsWith('/api/v1/') && ['POST', 'PATCH', 'DELETE', 'PUT'].includes(r.method))
       .map((r) => `${r.method} ${r.url}`)
       .sort();
@@ -40,11 +28,12 @@ describeEachDialect('CSRF protection', (dialect) => {
     expect([...MUTATIONS.map((r) => `${r.method} ${r.url}`), 'DELETE /api/v1/session', ...exempt].sort()).toEqual(registered);
   });
 
-  it('without the header, with a wrong one, or with another session\'s, every mutation is 403 and changes nothing', async () => {
+  test('without the header, with a wrong one, or with another session\'s, every mutation is 403 and changes nothing', async ({ context, brand, app, admin }) => {
+    const other = await login(app, brand.emails.implementation_specialist, TEST_PASSWORD);
     // Turn API access on outside HTTP, and make a token, so that every route would otherwise succeed.
-    await h.context.tokens.enableApiAccess(brand.admin, brand.accountId);
-    const { token } = await h.context.tokens.create(brand.admin, brand.accountId, { name: 'Protected', apiVersion: 11 });
-    const before = await snapshot();
+    await context.tokens.enableApiAccess(brand.admin, brand.accountId);
+    const { token } = await context.tokens.create(brand.admin, brand.accountId, { name: 'Protected', apiVersion: 11 });
+    const before = await snapshot(context, brand);
     const failures: string[] = [];
     for (const row of MUTATIONS) {
       const url = row.url.replace(':accountId', brand.accountId).replace(':tokenId', token.id);
@@ -57,15 +46,15 @@ describeEachDialect('CSRF protection', (dialect) => {
     const logout = await admin.request('DELETE', '/api/v1/session', undefined, { csrf: false });
     if (logout.statusCode !== 403) failures.push(`DELETE /api/v1/session: ${logout.statusCode}`);
     expect(failures).toEqual([]);
-    expect(await snapshot()).toEqual(before);
+    expect(await snapshot(context, brand)).toEqual(before);
   });
 
-  it('an invalid body without the header is still 403: the token is checked before the input', async () => {
+  test('an invalid body without the header is still 403: the token is checked before the input', async ({ brand, admin }) => {
     const response = await admin.request('POST', `/api/v1/accounts/${brand.accountId}/tokens`, { unknownField: true }, { csrf: false });
     expect(response.statusCode).toBe(403);
   });
 
-  it('with the right header the same requests work', async () => {
+  test('with the right header the same requests work', async ({ brand, admin }) => {
     const created = await admin.post(`/api/v1/accounts/${brand.accountId}/tokens`, { name: 'With token' });
     expect(created.statusCode).toBe(201);
     const id = created.json().token.id;
@@ -73,7 +62,7 @@ describeEachDialect('CSRF protection', (dialect) => {
     expect((await admin.delete(`/api/v1/accounts/${brand.accountId}/tokens/${id}`)).statusCode).toBe(204);
   });
 
-  it('reads need no CSRF token', async () => {
+  test('reads need no CSRF token', async ({ brand, admin }) => {
     expect((await admin.get(`/api/v1/accounts/${brand.accountId}/tokens`, { csrf: false })).statusCode).toBe(200);
   });
 });

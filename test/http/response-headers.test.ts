@@ -11,6 +11,7 @@ import { loggerOptions } from '../../src/http/logging.js';
 import { describeEachDialect } from '../support/databases.js';
 import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
 import { createHttpHarness, login, loginRequest, type HttpHarness, type Session } from '../support/http.js';
+import { KNOWN_ROUTES } from '../support/routes.js';
 
 describeEachDialect('management response headers', (dialect) => {
   let h: HttpHarness;
@@ -123,6 +124,7 @@ describeEachDialect('management response headers', (dialect) => {
   it('every route under /api/v1, answering success or error, is no-store', async () => {
     const routes = h.routes.filter((r) => r.url.startsWith('/api/v1'));
     expect(routes.length).toBeGreaterThanOrEqual(20);
+    expect(routes.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(KNOWN_ROUTES));
     for (const { method, url } of routes) {
       const path = url.replace(':accountId', brand.accountId).replace(':tokenId', tokenId);
       for (const session of [admin, undefined]) {

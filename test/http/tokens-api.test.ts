@@ -1,9 +1,8 @@
 /** The management API's wire shapes, which the UI and clients rely on, through the whole token lifecycle. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect } from 'vitest';
 import { isWellFormedAuthToken } from '../../src/domain/credentials.js';
-import { describeEachDialect } from '../support/databases.js';
-import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
-import { createHttpHarness, login, type HttpHarness, type Session } from '../support/http.js';
+import { TEST_PASSWORD, createBrand, describeEachStore, test, type Brand } from '../support/fixtures.js';
+import { login } from '../support/http.js';
 
 const TOKEN_KEYS = [
   'accountId',
@@ -29,20 +28,11 @@ const TOKEN_KEYS = [
 ];
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-describeEachDialect('token API over HTTP', (dialect) => {
-  let h: HttpHarness;
-  let brand: Brand;
-  let admin: Session;
-  let base: string;
-  beforeAll(async () => {
-    h = await createHttpHarness(dialect);
-    brand = await createBrand(h.context, { apiAccess: false });
-    admin = await login(h.app, brand.emails.account_administrator, TEST_PASSWORD);
-    base = `/api/v1/accounts/${brand.accountId}`;
-  });
-  afterAll(() => h.close());
+const accountPath = (brand: Brand) => `/api/v1/accounts/${brand.accountId}`;
 
-  it('API settings start off; enabling API access and legacy tokens answers the new settings', async () => {
+describeEachStore('token API over HTTP', { apiAccess: false }, () => {
+  test('API settings start off; enabling API access and legacy tokens answers the new settings', async ({ brand, admin }) => {
+    const base = accountPath(brand);
     expect((await admin.get(`${base}/api-settings`)).json()).toEqual({ apiAccessEnabled: false, legacyTokensEnabled: false });
     expect((await admin.post(`${base}/api-access`)).json()).toEqual({ apiAccessEnabled: true, legacyTokensEnabled: false });
     expect((await admin.post(`${base}/legacy-tokens`)).json()).toEqual({ apiAccessEnabled: true, legacyTokensEnabled: true });
@@ -51,7 +41,8 @@ describeEachDialect('token API over HTTP', (dialect) => {
     expect(items.map((i: { kind: string }) => i.kind).sort()).toEqual(['legacy_ro', 'legacy_rw']);
   });
 
-  it('create answers 201 {token, authToken}; the token has exactly the documented fields, ISO UTC times, and no secret', async () => {
+  test('create answers 201 {token, authToken}; the token has exactly the documented fields, ISO UTC times, and no secret', async ({ brand, admin }) => {
+    const base = accountPath(brand);
     const response = await admin.post(`${base}/tokens`, { name: 'Wire shape', scopes: ['listActions'], expiresAt: '2099-01-31T00:00:00+01:00', rateLimit: { limit: 10, windowSeconds: 60 } });
     expect(response.statusCode).toBe(201);
     const { token, authToken } = response.json();
@@ -66,7 +57,8 @@ describeEachDialect('token API over HTTP', (dialect) => {
     expect(JSON.stringify(fetched)).not.toContain(authToken);
   });
 
-  it('the Auth Token appears only in create, duplicate, reset and credentials responses', async () => {
+  test('the Auth Token appears only in create, duplicate, reset and credentials responses', async ({ brand, admin }) => {
+    const base = accountPath(brand);
     const created = (await admin.post(`${base}/tokens`, { name: 'Only there' })).json();
     const id = created.token.id;
     const responses = {
@@ -87,7 +79,8 @@ describeEachDialect('token API over HTTP', (dialect) => {
     expect(credentials.headers['cache-control']).toBe('no-store');
   });
 
-  it('reset answers {token, authToken} with a new secret; with graceSeconds the token says until when the old one works', async () => {
+  test('reset answers {token, authToken} with a new secret; with graceSeconds the token says until when the old one works', async ({ brand, admin }) => {
+    const base = accountPath(brand);
     const created = (await admin.post(`${base}/tokens`, { name: 'Reset me' })).json();
     const reset = await admin.post(`${base}/tokens/${created.token.id}/reset`, { graceSeconds: 600 });
     expect(reset.statusCode).toBe(200);
@@ -98,7 +91,8 @@ describeEachDialect('token API over HTTP', (dialect) => {
     expect((await admin.get(`${base}/tokens/${created.token.id}/credentials`)).json().authToken).toBe(body.authToken);
   });
 
-  it('duplicate answers 201 {token, authToken}: a copy named "Copy of …"', async () => {
+  test('duplicate answers 201 {token, authToken}: a copy named "Copy of …"', async ({ brand, admin }) => {
+    const base = accountPath(brand);
     const created = (await admin.post(`${base}/tokens`, { name: 'Original', scopes: ['listPartners'], developerEmails: ['a@b.co'] })).json();
     const copy = await admin.post(`${base}/tokens/${created.token.id}/duplicate`);
     expect(copy.statusCode).toBe(201);
@@ -107,14 +101,16 @@ describeEachDialect('token API over HTTP', (dialect) => {
     expect(isWellFormedAuthToken(copy.json().authToken)).toBe(true);
   });
 
-  it('upgrade takes {apiVersion} and answers {token, droppedScopes}', async () => {
+  test('upgrade takes {apiVersion} and answers {token, droppedScopes}', async ({ brand, admin }) => {
+    const base = accountPath(brand);
     const created = (await admin.post(`${base}/tokens`, { name: 'Old', apiVersion: 11, scopes: ['listActions'] })).json();
     const upgraded = await admin.post(`${base}/tokens/${created.token.id}/upgrade`, { apiVersion: 13 });
     expect(upgraded.statusCode).toBe(200);
     expect(upgraded.json()).toEqual({ token: expect.objectContaining({ apiVersion: 13, scopes: ['listActions'] }), droppedScopes: [] });
   });
 
-  it('delete answers 204; the token is gone from the list and its events route is 404', async () => {
+  test('delete answers 204; the token is gone from the list and its events route is 404', async ({ brand, admin }) => {
+    const base = accountPath(brand);
     const created = (await admin.post(`${base}/tokens`, { name: 'Short-lived' })).json();
     const response = await admin.delete(`${base}/tokens/${created.token.id}`);
     expect(response.statusCode).toBe(204);
@@ -124,9 +120,9 @@ describeEachDialect('token API over HTTP', (dialect) => {
     expect((await admin.get(`${base}/tokens?name=short-lived`)).json().items).toEqual([]);
   });
 
-  it('the list pages with {items, nextCursor} until nextCursor is null, newest first', async () => {
-    const own = await createBrand(h.context);
-    const session = await login(h.app, own.emails.implementation_specialist, TEST_PASSWORD);
+  test('the list pages with {items, nextCursor} until nextCursor is null, newest first', async ({ context, app }) => {
+    const own = await createBrand(context);
+    const session = await login(app, own.emails.implementation_specialist, TEST_PASSWORD);
     const url = `/api/v1/accounts/${own.accountId}/tokens`;
     for (let i = 0; i < 5; i++) await session.post(url, { name: `Paged ${i}` });
     const seen: string[] = [];
@@ -144,7 +140,8 @@ describeEachDialect('token API over HTTP', (dialect) => {
     expect(all.items.map((i: { name: string }) => i.name)).toEqual(seen);
   });
 
-  it('events list the audit trail newest first; users list the account members with their roles', async () => {
+  test('events list the audit trail newest first; users list the account members with their roles', async ({ brand, admin }) => {
+    const base = accountPath(brand);
     const created = (await admin.post(`${base}/tokens`, { name: 'Audited over HTTP' })).json();
     await admin.post(`${base}/tokens/${created.token.id}/disable`);
     await admin.get(`${base}/tokens/${created.token.id}/credentials`);
@@ -158,7 +155,8 @@ describeEachDialect('token API over HTTP', (dialect) => {
     expect(Object.keys(users[0]).sort()).toEqual(['email', 'id', 'name', 'role']);
   });
 
-  it('usage covers the last 30 UTC days with zeros included', async () => {
+  test('usage covers the last 30 UTC days with zeros included', async ({ brand, admin }) => {
+    const base = accountPath(brand);
     const created = (await admin.post(`${base}/tokens`, { name: 'Usage' })).json();
     const usage = (await admin.get(`${base}/tokens/${created.token.id}/usage`)).json();
     expect(usage.days).toHaveLength(30);

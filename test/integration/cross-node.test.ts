@@ -10,26 +10,26 @@ import { loadConfig } from '../../src/config.js';
 import { DIALECTS, createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { TEST_PASSWORD, createBrand, type Brand } from '../support/fixtures.js';
 import { apiPath } from '../verify/helpers.js';
-import { type RunningProcess, startSidekey } from './processes.js';
+import { type RunningServer, startSidekey } from '../support/servers.js';
 
 interface Session {
   cookie: string;
   csrf: string;
 }
 
-async function signIn(node: RunningProcess, email: string): Promise<Session> {
+async function signIn(node: RunningServer, email: string): Promise<Session> {
   const response = await fetch(`${node.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: TEST_PASSWORD }) });
   expect(response.status).toBe(200);
   return { cookie: response.headers.get('set-cookie')!.split(';')[0], csrf: (await response.json()).csrfToken };
 }
 
-async function manage(node: RunningProcess, session: Session, path: string, body: unknown = {}) {
+async function manage(node: RunningServer, session: Session, path: string, body: unknown = {}) {
   const response = await fetch(`${node.url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: session.cookie, 'x-csrf-token': session.csrf }, body: JSON.stringify(body) });
   expect(response.status, await response.clone().text()).toBeLessThan(300);
   return response.json();
 }
 
-async function verifyOn(node: RunningProcess, accountSid: string, authToken: string): Promise<{ valid: boolean; code: string }> {
+async function verifyOn(node: RunningServer, accountSid: string, authToken: string): Promise<{ valid: boolean; code: string }> {
   const response = await fetch(`${node.url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accountSid, authToken, method: 'GET', path: apiPath(accountSid) }) });
   return response.json();
 }
@@ -38,8 +38,8 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 describe.runIf(DIALECTS.includes('postgres'))('cross-node revocation: two server processes on one PostgreSQL', () => {
   let db: TestDatabase;
-  let a: RunningProcess;
-  let b: RunningProcess;
+  let a: RunningServer;
+  let b: RunningServer;
   let brand: Brand;
   let email: string;
 

@@ -10,13 +10,13 @@ import { createTestDatabase, describeEachDialect, type TestDatabase } from '../s
 import { createBrand, type Brand } from '../support/fixtures.js';
 import { generateAuthToken } from '../../src/domain/credentials.js';
 import { apiPath, basic, issueToken, type Issued } from '../verify/helpers.js';
-import { type RunningProcess, startSidekey, startUpstream } from './processes.js';
+import { type RunningServer, startSidekey, startUpstream } from '../support/servers.js';
 
 describeEachDialect('gateway (sidekey serve --upstream) in front of a real upstream', (dialect) => {
   let db: TestDatabase;
   let setup: Context;
-  let upstream: RunningProcess;
-  let gateway: RunningProcess;
+  let upstream: RunningServer;
+  let gateway: RunningServer;
   let brand: Brand;
   let issued: Issued;
 

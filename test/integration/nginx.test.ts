@@ -10,7 +10,7 @@ import { createTestContext, describeEachDialect, type TestContext } from '../sup
 import { createBrand, type Brand } from '../support/fixtures.js';
 import { generateAuthToken } from '../../src/domain/credentials.js';
 import { apiPath, basic, freePort, issueToken, type Issued } from '../verify/helpers.js';
-import { type RunningNginx, type RunningProcess, nginxAvailable, startNginx, startUpstream } from './processes.js';
+import { type RunningNginx, type RunningServer, nginxAvailable, startNginx, startUpstream } from '../support/servers.js';
 
 const VERIFY_KEY = 'nginx-to-sidekey-service-key-0123456789';
 
@@ -93,7 +93,7 @@ describeEachDialect('nginx auth_request in front of an upstream', (dialect) => {
   if (!nginxAvailable()) return it.skip('nginx is not installed', () => {});
   let t: TestContext;
   let sidekey: FastifyInstance;
-  let upstream: RunningProcess;
+  let upstream: RunningServer;
   let nginx: RunningNginx;
   let brand: Brand;
   let issued: Issued;

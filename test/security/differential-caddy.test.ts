@@ -6,7 +6,7 @@
  * answered (test/security/support/differential.ts states the property).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { type RunningCaddy, type RunningProcess, caddyAvailable } from '../integration/processes.js';
+import { type RunningCaddy, type RunningServer, caddyAvailable } from '../support/servers.js';
 import { freePort } from '../verify/helpers.js';
 import { differentialCorpus, expectTheProperty, sendCorpus } from './support/differential.js';
 import { startForwardAuthCaddy } from './support/proxies.js';
@@ -20,7 +20,7 @@ if (!caddyAvailable()) console.warn('\n!!! caddy not found (CADDY_BIN): the Cadd
 describe('differential: /v1/auth behind Caddy forward_auth', () => {
   if (!caddyAvailable()) return it.skip('caddy is not installed', () => {});
   let world: World;
-  let sidekey: RunningProcess;
+  let sidekey: RunningServer;
   let caddy: RunningCaddy;
   const routers = {} as Record<RouterKind, ReportingRouter>;
   const clients = {} as Record<RouterKind, RawHttpClient>;

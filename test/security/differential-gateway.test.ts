@@ -5,7 +5,7 @@
  * nothing a client wrote in an X-Sidekey-* header (test/security/support/differential.ts states the property).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import type { RunningProcess } from '../integration/processes.js';
+import type { RunningServer } from '../support/servers.js';
 import { DIALECTS } from '../support/databases.js';
 import { differentialCorpus, expectTheProperty, sendCorpus } from './support/differential.js';
 import { RawHttpClient } from './support/raw-http.js';
@@ -18,7 +18,7 @@ const dialect = DIALECTS.includes('postgres') ? 'postgres' : 'sqlite';
 describe(`differential: the built-in gateway (sidekey serve --upstream) [${dialect}]`, () => {
   let world: World;
   const routers = {} as Record<RouterKind, ReportingRouter>;
-  const gateways = {} as Record<RouterKind, RunningProcess>;
+  const gateways = {} as Record<RouterKind, RunningServer>;
   const clients = {} as Record<RouterKind, RawHttpClient>;
 
   beforeAll(async () => {

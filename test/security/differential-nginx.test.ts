@@ -5,7 +5,7 @@
  * Account SID (test/security/support/differential.ts states the property).
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { type RunningNginx, type RunningProcess, nginxAvailable } from '../integration/processes.js';
+import { type RunningNginx, type RunningServer, nginxAvailable } from '../support/servers.js';
 import { freePort } from '../verify/helpers.js';
 import { differentialCorpus, expectTheProperty, sendCorpus } from './support/differential.js';
 import { startDocsNginx } from './support/proxies.js';
@@ -19,7 +19,7 @@ if (!nginxAvailable()) console.warn('\n!!! nginx not found (NGINX_BIN): the ngin
 describe('differential: /v1/auth behind nginx auth_request (the documented configuration)', () => {
   if (!nginxAvailable()) return it.skip('nginx is not installed', () => {});
   let world: World;
-  let sidekey: RunningProcess;
+  let sidekey: RunningServer;
   const routers = {} as Record<RouterKind, ReportingRouter>;
   const nginx = {} as Record<RouterKind, RunningNginx>;
   const clients = {} as Record<RouterKind, RawHttpClient>;

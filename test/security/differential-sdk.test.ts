@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createClient, sidekeyPreHandler } from '../../sdk/index.js';
-import type { RunningProcess } from '../integration/processes.js';
+import type { RunningServer } from '../support/servers.js';
 import { differentialCorpus, expectTheProperty, sendCorpus } from './support/differential.js';
 import { RawHttpClient } from './support/raw-http.js';
 import { ROUTER_KINDS, type ReportingRouter, type RouterKind, startReportingRouter } from './support/routers.js';
@@ -14,7 +14,7 @@ import { VERIFY_KEY, type World, createWorld, startWorldSidekey } from './suppor
 
 describe('differential: the SDK middleware inside a Fastify service (sidekeyPreHandler)', () => {
   let world: World;
-  let sidekey: RunningProcess;
+  let sidekey: RunningServer;
   const services = {} as Record<RouterKind, ReportingRouter>;
   const clients = {} as Record<RouterKind, RawHttpClient>;
 

@@ -13,7 +13,7 @@
  * `authRequestHeaders` allowlist and `trustForwardHeader: false`). The upstream must never run the request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningCaddy, type RunningNginx, type RunningProcess, caddyAvailable, nginxAvailable } from '../integration/processes.js';
+import { type RunningCaddy, type RunningNginx, type RunningServer, caddyAvailable, nginxAvailable } from '../support/servers.js';
 import { freePort } from '../verify/helpers.js';
 import { forgedIdentityHeaders } from './support/differential.js';
 import { type TraefikStyleSender, startDocsNginx, startForwardAuthCaddy, startTraefikStyleSender } from './support/proxies.js';
@@ -53,7 +53,7 @@ function sidekeyAnswer(response: RawResponse): { status: number; code: string | 
 
 describe('forward auth reads only the header pair of the proxy it is configured for', () => {
   let world: World;
-  const sidekeys = {} as Record<Style, RunningProcess>;
+  const sidekeys = {} as Record<Style, RunningServer>;
   const direct = {} as Record<Style, RawHttpClient>;
   let router: ReportingRouter;
   let nginx: RunningNginx | undefined;

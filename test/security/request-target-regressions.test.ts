@@ -11,7 +11,7 @@ import { findVerifiableToken } from '../../src/verify/repository.js';
 import { MemoryRateLimitStore } from '../../src/verify/rate-limit.js';
 import { UsageRecorder } from '../../src/verify/usage.js';
 import { Verifier } from '../../src/verify/verifier.js';
-import { type RunningNginx, type RunningProcess, nginxAvailable } from '../integration/processes.js';
+import { type RunningNginx, type RunningServer, nginxAvailable } from '../support/servers.js';
 import { createTestContext, type TestContext } from '../support/databases.js';
 import { basic, freePort } from '../verify/helpers.js';
 import type { TokenRole } from './support/corpus.js';
@@ -31,7 +31,7 @@ interface Entrance {
 
 describe('request-target findings, each at every entrance', () => {
   let world: World;
-  let sidekey: RunningProcess;
+  let sidekey: RunningServer;
   let upstream: ReportingRouter;
   let service: ReportingRouter;
   let nginx: RunningNginx | undefined;

@@ -3,9 +3,9 @@
  * node and PostgreSQL or Redis; a redis-server the test owns on a free port and may SIGSTOP / SIGCONT; and
  * `pg_terminate_backend` on the test's own database. Everything here is started by the test and stopped by it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { type Server, type Socket, createConnection, createServer } from 'node:net';
 import pg from 'pg';
+import { type OwnedProcess, startProcess } from './processes.js';
 
 export type ProxyMode = 'pass' | 'refuse' | 'reset' | 'blackhole';
 
@@ -133,53 +133,31 @@ export class FaultProxy {
   }
 }
 
-export interface OwnedRedis {
+export interface OwnedRedis extends OwnedProcess {
   port: number;
   url: string;
-  child: ChildProcess;
   /** SIGSTOP: the process holds its connections open and answers nothing, as a hung Redis does. */
   pause(): void;
   resume(): void;
-  stop(): Promise<void>;
 }
 
-/** A redis-server of the test's own on `port` (a free one by default), with persistence off. */
+/** A redis-server of the test's own on `port` (a free one by default), with persistence off; `stop()` kills it outright. */
 export async function startRedisServer(port?: number): Promise<OwnedRedis> {
   const listenOn = port ?? (await freeLoopbackPort());
-  const child = spawn('redis-server', ['--port', String(listenOn), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 10_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/Ready to accept connections/i.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited with ${code}:\n${output}`));
-    });
+  const redis = await startProcess({
+    name: 'redis-server',
+    command: 'redis-server',
+    args: ['--port', String(listenOn), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+    ready: { log: /Ready to accept connections/i },
+    deadlineMs: 10_000,
+    stopSignal: 'SIGKILL',
   });
-  child.stdout!.resume();
-  child.stderr!.resume();
-  return {
+  return Object.assign(redis, {
     port: listenOn,
     url: `redis://127.0.0.1:${listenOn}`,
-    child,
-    pause: () => child.kill('SIGSTOP'),
-    resume: () => child.kill('SIGCONT'),
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGCONT');
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
+    pause: () => redis.signal('SIGSTOP'),
+    resume: () => redis.signal('SIGCONT'),
+  });
 }
 
 export function freeLoopbackPort(): Promise<number> {

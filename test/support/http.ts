@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyServerOptions, InjectOptions, LightMyRequestResponse, RouteOptions } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
 import type { Config } from '../../src/config.js';
-import { createTestContext, type DialectName, type TestContext } from './databases.js';
+import { createTestContext, type Context, type DialectName, type TestContext } from './databases.js';
 
 export interface HttpHarness extends TestContext {
   app: FastifyInstance;
@@ -13,17 +13,24 @@ export interface HttpHarness extends TestContext {
   routes: { method: string; url: string }[];
 }
 
-export async function createHttpHarness(
-  dialect: DialectName,
-  options: { config?: Partial<Config>; now?: () => number; logger?: FastifyServerOptions['logger'] } = {},
-): Promise<HttpHarness> {
-  const t = await createTestContext(dialect, { config: options.config, now: options.now });
+export interface HttpOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** `buildApp` on `context`, ready, with every route it registered as Fastify's onRoute hook reported it. */
+export async function startHttpApp(context: Context, options: HttpOptions = {}): Promise<Pick<HttpHarness, 'app' | 'routes'>> {
   const routes: HttpHarness['routes'] = [];
   const onRoute = (route: RouteOptions) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   };
-  const app = await buildApp(t.context, { logger: options.logger ?? false, onRoute });
+  const app = await buildApp(context, { logger: options.logger ?? false, onRoute });
   await app.ready();
+  return { app, routes };
+}
+
+export async function createHttpHarness(dialect: DialectName, options: HttpOptions & { config?: Partial<Config>; now?: () => number } = {}): Promise<HttpHarness> {
+  const t = await createTestContext(dialect, { config: options.config, now: options.now });
+  const { app, routes } = await startHttpApp(t.context, options);
   return {
     ...t,
     app,

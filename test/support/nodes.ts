@@ -4,8 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { ROOT } from '../integration/processes.js';
-import { TEST_PASSWORD } from './fixtures.js';
+import { ROOT } from './processes.js';
+import { TEST_PASSWORD } from './brands.js';
 
 export interface NodeSession {
   url: string;

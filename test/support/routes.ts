@@ -28,3 +28,6 @@ export const ACCOUNT_ROUTES: RouteRow[] = [
   { method: 'GET', url: `${T}/events`, ok: 200 },
   { method: 'GET', url: `${T}/usage`, ok: 200 },
 ];
+
+/** Routes any complete list of /api/v1 must hold: every account route, sign-in and sign-out. */
+export const KNOWN_ROUTES = [...ACCOUNT_ROUTES.map((r) => `${r.method} ${r.url}`), 'POST /api/v1/session', 'DELETE /api/v1/session'];

@@ -1,5 +1,5 @@
 /** Secrets at rest: a keyed hash for verification, an AES-256-GCM ciphertext for reveal, keys in a 0600 file or the environment. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,46 +8,38 @@ import { createContext } from '../../src/app/context.js';
 import { loadConfig } from '../../src/config.js';
 import { hashSecret } from '../../src/domain/credentials.js';
 import { keyIdOf, loadKeyRing, open, seal } from '../../src/secrets/keys.js';
-import { createTestContext, createTestDatabase, describeEachDialect, testConfig, type TestContext } from '../support/databases.js';
-import { createBrand, type Brand } from '../support/fixtures.js';
+import { createTestContext, createTestDatabase, testConfig } from '../support/databases.js';
+import { createBrand, describeEachStore, test } from '../support/fixtures.js';
 
-describeEachDialect('secrets at rest', (dialect) => {
-  let t: TestContext;
-  let brand: Brand;
-  beforeAll(async () => {
-    t = await createTestContext(dialect);
-    brand = await createBrand(t.context);
-  });
-  afterAll(() => t.close());
-
-  it('the row holds the HMAC-SHA256 of the Auth Token and a ciphertext that opens with the master key, never the token itself', async () => {
-    const { token, authToken } = await t.context.tokens.create(brand.admin, brand.accountId, { name: 'At rest' });
-    const stored = await t.context.store.db.selectFrom('tokens').selectAll().where('id', '=', token.id).executeTakeFirstOrThrow();
-    expect(stored.secret_hash).toBe(hashSecret(authToken, t.context.keys.hashKey));
+describeEachStore('secrets at rest', {}, (dialect) => {
+  test('the row holds the HMAC-SHA256 of the Auth Token and a ciphertext that opens with the master key, never the token itself', async ({ context, brand }) => {
+    const { token, authToken } = await context.tokens.create(brand.admin, brand.accountId, { name: 'At rest' });
+    const stored = await context.store.db.selectFrom('tokens').selectAll().where('id', '=', token.id).executeTakeFirstOrThrow();
+    expect(stored.secret_hash).toBe(hashSecret(authToken, context.keys.hashKey));
     expect(stored.secret_hash).toMatch(/^[0-9a-f]{64}$/);
     const [keyId, iv, tag, body] = stored.secret_ciphertext!.split('.');
-    expect(keyId).toBe(t.context.keys.currentKeyId);
+    expect(keyId).toBe(context.keys.currentKeyId);
     expect(Buffer.from(iv, 'base64url')).toHaveLength(12);
     expect(Buffer.from(tag, 'base64url')).toHaveLength(16);
     expect(Buffer.from(body, 'base64url')).toHaveLength(authToken.length);
-    expect(open(t.context.keys, stored.secret_ciphertext!)).toBe(authToken);
+    expect(open(context.keys, stored.secret_ciphertext!)).toBe(authToken);
     expect(JSON.stringify(stored)).not.toContain(authToken);
     expect(JSON.stringify(stored)).not.toContain(authToken.slice(4, 34));
   });
 
-  it('the same token sealed twice gives different ciphertexts (random IV)', () => {
-    expect(seal(t.context.keys, 'skt_same')).not.toBe(seal(t.context.keys, 'skt_same'));
+  test('the same token sealed twice gives different ciphertexts (random IV)', ({ context }) => {
+    expect(seal(context.keys, 'skt_same')).not.toBe(seal(context.keys, 'skt_same'));
   });
 
-  it('a tampered ciphertext does not open', async () => {
-    const sealed = seal(t.context.keys, 'skt_value');
+  test('a tampered ciphertext does not open', async ({ context }) => {
+    const sealed = seal(context.keys, 'skt_value');
     const [keyId, iv, tag, body] = sealed.split('.');
     const flipped = Buffer.from(body, 'base64url');
     flipped[0] ^= 1;
-    expect(() => open(t.context.keys, [keyId, iv, tag, flipped.toString('base64url')].join('.'))).toThrow();
+    expect(() => open(context.keys, [keyId, iv, tag, flipped.toString('base64url')].join('.'))).toThrow();
   });
 
-  it('SIDEKEY_REVEAL=once keeps no ciphertext, and reveal answers 409 without auditing a reveal', async () => {
+  test('SIDEKEY_REVEAL=once keeps no ciphertext, and reveal answers 409 without auditing a reveal', async () => {
     const once = await createTestContext(dialect, { config: { revealMode: 'once' } });
     try {
       const own = await createBrand(once.context);

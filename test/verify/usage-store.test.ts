@@ -1,64 +1,55 @@
 /** The usage recorder's batched writes, on both databases. */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestContext, describeEachDialect, type TestContext } from '../support/databases.js';
-import { createBrand, type Brand } from '../support/fixtures.js';
+import { expect } from 'vitest';
+import { describeEachStore, test } from '../support/fixtures.js';
 import { findToken, readUsage } from '../../src/tokens/repository.js';
 import { recordLastUsedBatch, recordUsageBatch } from '../../src/verify/repository.js';
 import { UsageRecorder } from '../../src/verify/usage.js';
 import { issueToken } from './helpers.js';
 
-describeEachDialect('usage batches', (dialect) => {
-  let t: TestContext;
-  let brand: Brand;
-  beforeAll(async () => {
-    t = await createTestContext(dialect);
-    brand = await createBrand(t.context);
-  });
-  afterAll(() => t.close());
-
-  it('adds counts to what is stored, across more rows than one statement carries', async () => {
-    const { tokenId } = await issueToken(t.context, brand);
-    await recordUsageBatch(t.context.store.db, [{ tokenId, day: '2026-07-01', code: 'ALLOWED', count: 5 }]);
+describeEachStore('usage batches', {}, () => {
+  test('adds counts to what is stored, across more rows than one statement carries', async ({ context, brand }) => {
+    const { tokenId } = await issueToken(context, brand);
+    await recordUsageBatch(context.store.db, [{ tokenId, day: '2026-07-01', code: 'ALLOWED', count: 5 }]);
     const rows = [{ tokenId, day: '2026-07-01', code: 'ALLOWED', count: 2 }];
     for (let i = 0; i < 1200; i++) rows.push({ tokenId, day: `2026-07-01`, code: `C${i}`, count: i });
-    await recordUsageBatch(t.context.store.db, rows);
-    const stored = await readUsage(t.context.store.db, tokenId, '2026-07-01');
+    await recordUsageBatch(context.store.db, rows);
+    const stored = await readUsage(context.store.db, tokenId, '2026-07-01');
     expect(stored).toHaveLength(1201);
     expect(Number(stored.find((r) => r.code === 'ALLOWED')!.count)).toBe(7);
     expect(Number(stored.find((r) => r.code === 'C1199')!.count)).toBe(1199);
   });
 
-  it('sets last used time and address, never moving it backwards', async () => {
-    const a = await issueToken(t.context, brand);
-    const b = await issueToken(t.context, brand);
-    await recordLastUsedBatch(t.context.store.db, [
+  test('sets last used time and address, never moving it backwards', async ({ context, brand }) => {
+    const a = await issueToken(context, brand);
+    const b = await issueToken(context, brand);
+    await recordLastUsedBatch(context.store.db, [
       { tokenId: a.tokenId, at: 2000, ip: '192.0.2.1' },
       { tokenId: b.tokenId, at: 3000, ip: null },
     ]);
-    await recordLastUsedBatch(t.context.store.db, [{ tokenId: a.tokenId, at: 1000, ip: '192.0.2.9' }]);
-    const [storedA, storedB] = await Promise.all([findToken(t.context.store.db, brand.accountId, a.tokenId), findToken(t.context.store.db, brand.accountId, b.tokenId)]);
+    await recordLastUsedBatch(context.store.db, [{ tokenId: a.tokenId, at: 1000, ip: '192.0.2.9' }]);
+    const [storedA, storedB] = await Promise.all([findToken(context.store.db, brand.accountId, a.tokenId), findToken(context.store.db, brand.accountId, b.tokenId)]);
     expect([storedA!.lastUsedAt, storedA!.lastUsedIp]).toEqual([2000, '192.0.2.1']);
     expect([storedB!.lastUsedAt, storedB!.lastUsedIp]).toEqual([3000, null]);
   });
 
-  it('a flush of thousands of tokens is a handful of statements', async () => {
+  test('a flush of thousands of tokens is a handful of statements', async ({ context, brand }) => {
     let statements = 0;
-    const db = t.context.store.db.withPlugin({
+    const db = context.store.db.withPlugin({
       transformQuery: (args) => {
         statements++;
         return args.node;
       },
       transformResult: async (args) => args.result,
     });
-    const usage = new UsageRecorder({ store: { ...t.context.store, db }, flushIntervalMs: 3_600_000 });
-    const { tokenId } = await issueToken(t.context, brand);
+    const usage = new UsageRecorder({ store: { ...context.store, db }, flushIntervalMs: 3_600_000 });
+    const { tokenId } = await issueToken(context, brand);
     for (let i = 0; i < 3000; i++) {
       usage.count(i === 0 ? tokenId : `tok_missing_${i}`, 'ALLOWED', Date.now());
       usage.markUsed(i === 0 ? tokenId : `tok_missing_${i}`, Date.now(), '198.51.100.1');
     }
     await usage.close();
     expect(statements).toBeLessThanOrEqual(14); // begin/commit + 6 + 6 chunks of 500
-    const stored = await findToken(t.context.store.db, brand.accountId, tokenId);
+    const stored = await findToken(context.store.db, brand.accountId, tokenId);
     expect(stored!.lastUsedIp).toBe('198.51.100.1');
   });
 });

@@ -6,23 +6,49 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { ROOT } from './server.js';
 
 export const SCREENSHOT_DIR = join(ROOT, 'test-results', 'e2e');
 
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+/** Chromium as every e2e file runs it: headless, no sandbox, GPU, QUIC or background traffic. */
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface Chromium {
+  /** A fresh browser context on `baseUrl` with one page, its console problems recorded (see recordConsoleProblems). */
+  openPage(baseUrl: string, options?: { timeoutMs?: number; expectedFailures?: ExpectedFailure[] }): Promise<OpenPage>;
 }
 
-export async function newContext(browser: Browser, baseUrl: string): Promise<BrowserContext> {
-  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1366, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
-  // Copy buttons are part of the journey: let the page use the clipboard as a user's browser would.
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
-  return context;
+export interface OpenPage {
+  context: BrowserContext;
+  page: Page;
+  problems: ConsoleProblem[];
+}
+
+/**
+ * Debian's /usr/bin/chromium for the calling test file: launched before its tests, closed after them (also when
+ * one failed). Playwright gives each launch a fresh --user-data-dir of its own and removes it on close, so no
+ * state is shared between files or runs.
+ */
+export function useChromium(): Chromium {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    async openPage(baseUrl, options = {}) {
+      if (!browser) throw new Error('Chromium is not running: useChromium() opens pages only inside its tests and hooks');
+      const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1366, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
+      // Copy buttons are part of the journey: let the page use the clipboard as a user's browser would.
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+      context.setDefaultTimeout(options.timeoutMs ?? 15_000);
+      const page = await context.newPage();
+      return { context, page, problems: recordConsoleProblems(page, options.expectedFailures) };
+    },
+  };
 }
 
 /** Fills and submits the login form on the current page (the caller waits for wherever it should lead). */

@@ -3,15 +3,16 @@
  * fresh SQLite DATA_DIR, then `sidekey serve` listens on a free port. Everything goes through the public
  * commands a deployment uses, so the test sees exactly what a user would.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ROOT } from '../../support/processes.js';
+import { startSidekey } from '../../support/servers.js';
 
 const run = promisify(execFile);
-export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export { ROOT };
 const CLI = join(ROOT, 'bin', 'sidekey.js');
 
 export const E2E_PASSWORD = 'e2e correct horse battery';
@@ -74,11 +75,8 @@ export interface ServerOptions {
 
 export async function startServer(options: ServerOptions = {}): Promise<E2eServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sidekey-e2e-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
-  delete env.DATABASE_URL; // always the embedded SQLite: a stray setting must not point a test at a real database
-  delete env.REDIS_URL;
-  delete env.UPSTREAM_URL;
-  if (options.upstreamUrl) env.UPSTREAM_URL = options.upstreamUrl;
+  // Always the embedded SQLite, and no Redis or upstream unless asked: a stray setting must not point a test at a real service.
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: undefined, REDIS_URL: undefined, UPSTREAM_URL: options.upstreamUrl };
 
   const names = options.names ?? {};
   const admin = { email: names.admin?.email ?? 'admin@e2e.sidekey.test', password: E2E_PASSWORD };
@@ -92,46 +90,18 @@ export async function startServer(options: ServerOptions = {}): Promise<E2eServe
     await cli(env, ['user', 'add', '--account', secondAccountId, '--email', admin.email, '--password', admin.password, '--role', 'implementation_specialist']);
   }
 
-  const child = spawn(process.execPath, [CLI, 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const baseUrl = await waitForListening(child, () => output);
-
+  const server = await startSidekey(env, [], { deadlineMs: 60_000 });
   return {
-    baseUrl,
-    setupLink: /(http:\/\/\S+\/setup\?token=\S+)/.exec(output)?.[1] ?? null,
+    baseUrl: server.url,
+    setupLink: /(http:\/\/\S+\/setup\?token=\S+)/.exec(server.output())?.[1] ?? null,
     accountId,
     secondAccountId,
     admin,
     analyst,
-    output: () => output,
+    output: server.output,
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
-        if (child.exitCode === null) child.kill('SIGKILL');
-      }
+      await server.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-function waitForListening(child: ChildProcess, output: () => string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sidekey serve did not start within 60 s:\n${output()}`)), 60_000);
-    const check = () => {
-      const match = /Sidekey is listening on (http:\/\/\S+)/.exec(output());
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on('data', check);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`sidekey serve exited with code ${code}:\n${output()}`));
-    });
-  });
 }

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse, createServer, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
-import { ROOT, type RunningNginx, type RunningCaddy, startCaddy, startNginx } from '../../integration/processes.js';
+import { ROOT, type RunningNginx, type RunningCaddy, startCaddy, startNginx } from '../../support/servers.js';
 
 export const IDENTITY_HEADERS = ['X-Sidekey-Account-Id', 'X-Sidekey-Token-Id', 'X-Sidekey-Account-Sid', 'X-Sidekey-Api-Version'];
 

@@ -10,7 +10,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createTestDatabase, type DialectName, type TestDatabase } from '../../support/databases.js';
 import { createBrand, type Brand } from '../../support/fixtures.js';
 import { basic, issueToken, type Issued } from '../../verify/helpers.js';
-import { type RunningProcess, startSidekey } from '../../integration/processes.js';
+import { type RunningServer, startSidekey } from '../../support/servers.js';
 import { SCOPED_GRANTS, type Sids, type TokenRole } from './corpus.js';
 import { brandCatalog } from '../../verify/helpers.js';
 
@@ -93,6 +93,6 @@ export async function createWorld(dialect: DialectName = 'sqlite'): Promise<Worl
 }
 
 /** `sidekey serve` on the world's database; `env` adds to (or overrides) the world's settings. */
-export function startWorldSidekey(world: World, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<RunningProcess> {
+export function startWorldSidekey(world: World, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<RunningServer> {
   return startSidekey({ ...world.env, ...env }, args);
 }
