@@ -151,18 +151,25 @@ describeEachDialect('sidekey CLI', (dialect) => {
     expect(await json(db, ['migrate'])).toEqual({ applied: [] });
   }, SLOW);
 
-  it('commands that do not serve never touch Redis: with REDIS_URL on a closed port, migrate and tokens list succeed and log no Redis warning', async () => {
+  it('commands that do not serve never touch Redis: with REDIS_URL on a closed port, migrate (of a fresh database too) and tokens list succeed and log no Redis warning', async () => {
     const redisUrl = `redis://127.0.0.1:${await closedPort()}`;
     // At "info", a verification runtime would report "Redis did not answer at start-up" here.
     const env = { REDIS_URL: redisUrl, LOG_LEVEL: 'info' };
-    const migrate = await cli(db, ['migrate', '--json'], env);
-    const list = await cli(db, ['tokens', 'list', '--account', accountId, '--json'], env);
-    for (const result of [migrate, list]) {
-      expect(result.code, result.stderr).toBe(0);
-      expect(`${result.stdout}${result.stderr}`).not.toMatch(/redis/i);
+    const fresh = await createTestDatabase(dialect);
+    try {
+      const first = await cli(fresh, ['migrate', '--json'], env);
+      const migrate = await cli(db, ['migrate', '--json'], env);
+      const list = await cli(db, ['tokens', 'list', '--account', accountId, '--json'], env);
+      for (const result of [first, migrate, list]) {
+        expect(result.code, result.stderr).toBe(0);
+        expect(`${result.stdout}${result.stderr}`).not.toMatch(/redis/i);
+      }
+      expect(JSON.parse(first.stdout).applied).toContain('0004_change_log');
+      expect(JSON.parse(migrate.stdout)).toEqual({ applied: [] });
+      expect(JSON.parse(list.stdout)).toMatchObject({ items: expect.any(Array) });
+    } finally {
+      await fresh.drop();
     }
-    expect(JSON.parse(migrate.stdout)).toEqual({ applied: [] });
-    expect(JSON.parse(list.stdout)).toMatchObject({ items: expect.any(Array) });
   }, SLOW);
 });
 
