@@ -3,7 +3,7 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
-// The server listens here in development (`npm start`); the dev server forwards API calls to it so the
+// The server listens here in development (`npm run dev`); the dev server forwards API calls to it so the
 // session cookie stays first-party and the UI talks to the real management API.
 const apiTarget = process.env.SIDEKEY_API_URL ?? 'http://127.0.0.1:8080';
 

@@ -18,7 +18,7 @@ export function ipToBigInt(ip: string): { family: 4 | 6; value: bigint } | undef
   if (family === 6) {
     const zone = address.indexOf('%');
     if (zone >= 0) address = address.slice(0, zone);
-    let [head, tail] = address.split('::') as [string, string | undefined];
+    const [head, tail] = address.split('::') as [string, string | undefined];
     const parseGroups = (s: string | undefined): number[] => {
       if (!s) return [];
       const parts = s.split(':');

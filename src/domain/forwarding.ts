@@ -92,7 +92,9 @@ export function connectionListed(value: string | undefined): readonly string[] {
   let names: string[] | undefined;
   for (const part of lower.split(',')) {
     const name = part.trim();
-    if (name !== '' && name !== 'close' && name !== 'keep-alive') (names ??= []).push(name);
+    if (name === '' || name === 'close' || name === 'keep-alive') continue;
+    names ??= [];
+    names.push(name);
   }
   return names ?? NOTHING_LISTED;
 }

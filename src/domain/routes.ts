@@ -39,7 +39,10 @@ export class RouteTable {
   constructor(scopes: Iterable<Scope>) {
     for (const scope of scopes) {
       let node = this.roots.get(scope.method);
-      if (!node) this.roots.set(scope.method, (node = newNode()));
+      if (!node) {
+        node = newNode();
+        this.roots.set(scope.method, node);
+      }
       const template = splitPath(scope.path);
       for (const segment of template) {
         if (isParam(segment)) node = node.param ??= newNode();

@@ -142,7 +142,10 @@ export class TokenCache {
     if (previous) this.unindex(previous.accountId, accountSid);
     this.tokens.set(accountSid, entry);
     let sids = this.sidsByAccount.get(accountId);
-    if (!sids) this.sidsByAccount.set(accountId, (sids = new Set()));
+    if (!sids) {
+      sids = new Set();
+      this.sidsByAccount.set(accountId, sids);
+    }
     sids.add(accountSid);
     return true;
   }

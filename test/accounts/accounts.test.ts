@@ -196,7 +196,13 @@ describeEachDialect('the sign-in throttle under concurrency', (dialect) => {
   let t: TestContext;
   let brand: Brand;
   let checks = 0;
-  const counting: PasswordHasher = { hash: ARGON2ID.hash, verify: (hash, password) => ((checks += 1), ARGON2ID.verify(hash, password)) };
+  const counting: PasswordHasher = {
+    hash: ARGON2ID.hash,
+    verify: (hash, password) => {
+      checks += 1;
+      return ARGON2ID.verify(hash, password);
+    },
+  };
   const service = (store: Store) => new AccountService({ store, audit: new AuditLog({ db: store.db }), sessionTtlSeconds: 3600, passwords: counting });
   beforeAll(async () => {
     t = await createTestContext(dialect);

@@ -3,7 +3,7 @@
  * creates the first Account Administrator and account, signs in and lands on the API page.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { screenshot, seriousAccessibilityViolations, useChromium } from './support/browser.js';
+import { screenshot, seriousAccessibilityViolations, launchChromiumPerFile } from './support/browser.js';
 import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
 
 let server: E2eServer;
@@ -17,7 +17,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const chromium = useChromium();
+const chromium = launchChromiumPerFile();
 
 describe('first-run setup', () => {
   it('creates the first administrator and account from the printed link', async () => {

@@ -10,7 +10,7 @@ import {
   screenshot,
   seriousAccessibilityViolations,
   signIn,
-  useChromium,
+  launchChromiumPerFile,
   type ConsoleProblem,
 } from './support/browser.js';
 import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
@@ -52,7 +52,7 @@ afterAll(async () => {
   await upstream?.stop();
 });
 
-const chromium = useChromium();
+const chromium = launchChromiumPerFile();
 
 async function expectNoSeriousViolations(page: Page, where: string) {
   const violations = await seriousAccessibilityViolations(page);

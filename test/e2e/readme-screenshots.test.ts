@@ -21,7 +21,7 @@ import {
   signIn,
   screenshot,
   seriousAccessibilityViolations,
-  useChromium,
+  launchChromiumPerFile,
   type ConsoleProblem,
 } from './support/browser.js';
 import { ROOT, ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
@@ -107,7 +107,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const chromium = useChromium();
+const chromium = launchChromiumPerFile();
 
 describe('README screenshots', () => {
   let context: BrowserContext;

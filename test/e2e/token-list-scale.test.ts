@@ -6,7 +6,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInToApi } from './support/api.js';
-import { screenshot, signIn, useChromium } from './support/browser.js';
+import { screenshot, signIn, launchChromiumPerFile } from './support/browser.js';
 import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
 
 const TOKEN_COUNT = 1_050;
@@ -32,7 +32,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const chromium = useChromium();
+const chromium = launchChromiumPerFile();
 
 const countText = (page: Page) => page.getByRole('status').filter({ hasText: /token/ }).first();
 

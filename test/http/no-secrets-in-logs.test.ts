@@ -87,7 +87,9 @@ function withDecodedBytes(log: string): string {
 }
 
 async function runLifecycle(app: FastifyInstance, t: TestContext, brand: Brand, secrets: Set<string>) {
-  const note = (...values: (string | undefined)[]) => values.forEach((v) => v && secrets.add(v));
+  const note = (...values: (string | undefined)[]) => {
+    for (const v of values) if (v) secrets.add(v);
+  };
   const sessions: Session[] = [];
   for (const email of [brand.emails.account_administrator, brand.emails.implementation_specialist, brand.emails.analyst]) {
     const s = await login(app, email, TEST_PASSWORD);

@@ -34,7 +34,9 @@ describe('differential: /v1/auth behind Caddy forward_auth', () => {
       sites.push({ listenPort: await freePort(), upstreamPort: routers[kind].port });
     }
     caddy = await startForwardAuthCaddy({ sidekeyPort: sidekey.port, verifyKey: VERIFY_KEY, sites });
-    ROUTER_KINDS.forEach((kind, i) => (clients[kind] = new RawHttpClient(sites[i].listenPort, { concurrency: 16 })));
+    ROUTER_KINDS.forEach((kind, i) => {
+      clients[kind] = new RawHttpClient(sites[i].listenPort, { concurrency: 16 });
+    });
   }, 120_000);
   afterAll(async () => {
     for (const kind of ROUTER_KINDS) clients[kind]?.close();

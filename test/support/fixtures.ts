@@ -70,6 +70,7 @@ export const test = base.extend<{
   };
 }>({
   worlds: [
+    // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from this destructuring, and this one has none.
     async ({}, use) => {
       const worlds = new Worlds();
       await use(worlds);

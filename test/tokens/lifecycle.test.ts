@@ -154,7 +154,9 @@ describeEachDialect('token lifecycle', (dialect) => {
       tick();
       const before = { row: await row(token.id), events: await eventCount() };
       let published = 0;
-      const unsubscribe = t.context.changes.subscribe(() => void (published += 1));
+      const unsubscribe = t.context.changes.subscribe(() => {
+        published += 1;
+      });
       try {
         expect(await t.context.tokens.update(brand.admin, brand.accountId, token.id, {})).toMatchObject({ revision: 1, updatedAt: token.updatedAt });
         const same = { name: ' Unchanged ', description: 'same', scopes: ['listActions', 'listActions'], developerEmails: ['A@b.co'], rateLimit: { limit: 5, windowSeconds: 60 }, allowedCidrs: [], expiresAt: null, notBefore: null, primaryContactUserId: brand.admin.userId };

@@ -87,7 +87,10 @@ describeEachDialect('the verifier’s token read', (dialect) => {
     const db = t.context.store.db;
     let built = 0;
     const counting = {
-      selectFrom: (table: 'tokens') => ((built += 1), db.selectFrom(table)),
+      selectFrom: (table: 'tokens') => {
+        built += 1;
+        return db.selectFrom(table);
+      },
       executeQuery: db.executeQuery.bind(db),
     } as unknown as Executor;
     const first = await findVerifiableToken(counting, issued.accountSid);

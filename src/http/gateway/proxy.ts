@@ -121,7 +121,10 @@ export function createProxy(upstreamUrl: string): Proxy {
         }
       }
     }
-    if (hostFields > 1) return refuse(res, MORE_THAN_ONE_HOST);
+    if (hostFields > 1) {
+      refuse(res, MORE_THAN_ONE_HOST);
+      return;
+    }
     if (cookie !== undefined) {
       const kept = withoutSidekeyCookies(cookie);
       if (kept !== undefined) headers.cookie = kept;

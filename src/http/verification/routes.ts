@@ -9,7 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import { constantTimeEqual } from '../../domain/credentials.js';
 import { toEnvelope } from '../../domain/errors.js';

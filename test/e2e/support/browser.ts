@@ -30,7 +30,7 @@ export interface OpenPage {
  * one failed). Playwright gives each launch a fresh --user-data-dir of its own and removes it on close, so no
  * state is shared between files or runs.
  */
-export function useChromium(): Chromium {
+export function launchChromiumPerFile(): Chromium {
   let browser: Browser | undefined;
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
@@ -40,7 +40,7 @@ export function useChromium(): Chromium {
   });
   return {
     async openPage(baseUrl, options = {}) {
-      if (!browser) throw new Error('Chromium is not running: useChromium() opens pages only inside its tests and hooks');
+      if (!browser) throw new Error('Chromium is not running: launchChromiumPerFile() opens pages only inside its tests and hooks');
       const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1366, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
       // Copy buttons are part of the journey: let the page use the clipboard as a user's browser would.
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });

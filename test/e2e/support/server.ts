@@ -55,7 +55,7 @@ export async function ensureWebBuilt(): Promise<void> {
     }
   }
   try {
-    await run(process.execPath, [join(ROOT, 'scripts', 'build-web-if-needed.mjs')], { cwd: ROOT, timeout: 180_000 });
+    await run(process.execPath, [join(ROOT, 'scripts', 'build-if-needed.mjs'), 'web'], { cwd: ROOT, timeout: 180_000 });
   } finally {
     await rm(lock, { recursive: true, force: true });
   }

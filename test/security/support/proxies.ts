@@ -44,7 +44,7 @@ export function forwardAuthCaddyfile(o: { sidekeyPort: number; verifyKey: string
   const docs = readFileSync(join(ROOT, 'docs/protect-your-api.md'), 'utf8');
   const block = /```caddyfile\n([\s\S]*?)```/.exec(docs)?.[1];
   const site = block && /^http:\/\/api\.example\.com \{\n[\s\S]*?^\}$/m.exec(block)?.[0];
-  if (!site || !site.includes('sidekey:8080') || !site.includes('platform:9000') || !site.includes('"the SIDEKEY_VERIFY_KEY value"')) {
+  if (!site?.includes('sidekey:8080') || !site.includes('platform:9000') || !site.includes('"the SIDEKEY_VERIFY_KEY value"')) {
     throw new Error("docs/protect-your-api.md's caddyfile block changed (update test/security/support/proxies.ts)");
   }
   const sites = o.sites.map((s) =>

@@ -7,6 +7,7 @@ import type { SVGProps } from 'react';
 type IconProps = Omit<SVGProps<SVGSVGElement>, 'children'> & { size?: number };
 
 function icon(paths: string[], displayName: string) {
+  // biome-ignore lint/correctness/noComponentHookFactories: icon() runs once per icon when the module loads, never while rendering.
   const Icon = ({ size = 18, ...props }: IconProps) => (
     <svg
       width={size}

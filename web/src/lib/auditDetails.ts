@@ -246,7 +246,7 @@ function rateLimitText(value: unknown): string {
 
 /** "per minute", "per hour", "per day", else "per 90 seconds". */
 function perWindow(seconds: number): string {
-  const named: Record<number, string> = { 1: 'second', 60: 'minute', 3_600: 'hour', 86_400: 'day' };
+  const named: Record<number, string> = { 1: 'second', 60: 'minute', 3600: 'hour', 86400: 'day' };
   return named[seconds] ? `per ${named[seconds]}` : `per ${formatDuration(seconds)}`;
 }
 

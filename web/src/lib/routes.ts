@@ -14,6 +14,6 @@ export const routes = {
 
 /** Only same-site paths are followed after sign-in, so `?next=` cannot send anyone to another origin. */
 export function safeNextPath(next: string | null): string {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  if (!next?.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
   return next;
 }

@@ -2,7 +2,7 @@ import { Select, Stack, TagsInput } from '@mantine/core';
 import { useState } from 'react';
 import { useAccountUsers } from '../../api/queries.js';
 import { isEmail } from '../../lib/validation.js';
-import { type TokenDraft } from './draft.js';
+import type { TokenDraft } from './draft.js';
 import { sentence, type FieldErrors } from '../../lib/fieldErrors.js';
 
 interface ContactFieldsProps {

@@ -1,6 +1,6 @@
 import { Select, Stack, Textarea, TextInput } from '@mantine/core';
 import type { CatalogDto } from '../../../../src/http/management/schemas.js';
-import { type TokenDraft } from './draft.js';
+import type { TokenDraft } from './draft.js';
 import { sentence, type FieldErrors } from '../../lib/fieldErrors.js';
 
 interface SetupFieldsProps {

@@ -13,12 +13,12 @@ export function TokenFilterBar({ filters, setFilter, clearAll, active }: FilterS
   // The name this bar last wrote to the URL: its echo must not overwrite what the user has typed since.
   const written = useRef(filters.name ?? '');
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a settled change of the typed text writes the URL (not every change of the URL itself).
   useEffect(() => {
     const next = debounced.trim();
     if (next === (filters.name ?? '')) return;
     written.current = next;
     setFilter('name', next);
-    // Only a settled change of the typed text writes the URL (not every change of the URL itself).
   }, [debounced]);
 
   useEffect(() => {

@@ -107,6 +107,7 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
     });
 
   // Move focus to the step's heading so keyboard and screen-reader users know where they are.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new step is what moves the focus.
   useEffect(() => document.getElementById('wizard-step-title')?.focus(), [step]);
 
   const rejected = isApiError(create.error) && create.error.status === 400 ? create.error : null;
