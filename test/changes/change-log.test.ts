@@ -32,8 +32,11 @@ describeEachDialect('the change log', (dialect) => {
   const heardByB: Change[] = [];
   beforeAll(async () => {
     db = await createTestDatabase(dialect);
-    a = await createContext(testConfig(db));
-    b = await createContext(testConfig(db), { migrate: false });
+    // Eighty resets from two nodes queue on the append lock; on a loaded CI machine a queued one can wait past the
+    // production deadline. Deadlines have their own tests (test/faults); here only order and completeness count.
+    const config = { databaseTimeoutMs: 10_000 };
+    a = await createContext(testConfig(db, config));
+    b = await createContext(testConfig(db, config), { migrate: false });
     b.changes.subscribe((change) => heardByB.push(change));
     brand = await createBrand(a);
   });
