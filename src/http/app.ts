@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
@@ -27,7 +27,7 @@ import type { Verifier } from '../verify/verifier.js';
 import { installClientAddress } from './client-address.js';
 import { answerClientError, answerFrameworkError, installErrorHandling, installJsonParser, requestIdOf, sendError } from './errors.js';
 import { gatewayRoutes } from './gateway/gateway.js';
-import { loggerOptions } from './logging.js';
+import { loggerOptions, requestLogging } from './logging.js';
 import { managementApi } from './management/index.js';
 import { METRICS_PATH, metricsRoute } from './metrics.js';
 import { verificationRoutes } from './verification/routes.js';
@@ -62,8 +62,12 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
   const metrics = createMetrics({ verifier, store, freshness: verification.freshness, tailer: verification.tailer, usage: verification.usage, connections: () => verification.connections() });
   const { trustedProxies } = config;
   const trusts = proxyTrust(trustedProxies);
+  // The web UI's files, and the single-page app's deep links, are logged at debug: a session fetches dozens.
+  const webUiRoutes = new Set<string>();
+  const webUiAnswers = new WeakSet<FastifyRequest>();
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.logLevel),
+    logController: requestLogging((request) => webUiAnswers.has(request) || (request.routeOptions.url !== undefined && webUiRoutes.has(request.routeOptions.url))),
     trustProxy: trustedProxies.length > 0 ? trusts : false,
     bodyLimit: BODY_LIMIT_BYTES,
     clientErrorHandler: answerClientError,
@@ -130,12 +134,23 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
   for (const plugin of options.plugins ?? []) await app.register(plugin);
 
   const hasUi = existsSync(`${WEB_DIST}index.html`);
-  if (hasUi) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: 'index.html' });
+  if (hasUi) {
+    // Every route added while the static plugin registers serves one of the UI's files.
+    let registeringUi = true;
+    app.addHook('onRoute', (route) => {
+      if (registeringUi) webUiRoutes.add(route.url);
+    });
+    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: 'index.html' });
+    registeringUi = false;
+  }
   // Unknown API paths get the envelope; every other GET is a deep link into the single-page app.
   app.setNotFoundHandler(async (request, reply) => {
     const isApi = /^\/(api|v1)\//.test(request.url) || OPERATIONS_PATHS.has(request.url.split('?')[0]);
     const isAsset = request.url.startsWith('/assets/');
-    if (!isApi && !isAsset && request.method === 'GET' && hasUi) return reply.type('text/html').sendFile('index.html');
+    if (!isApi && !isAsset && request.method === 'GET' && hasUi) {
+      webUiAnswers.add(request);
+      return reply.type('text/html').sendFile('index.html');
+    }
     return sendError(request, reply, 'ROUTE_NOT_FOUND', hasUi || isApi ? `No route ${request.method} ${request.url.split('?')[0]}` : 'The web UI is not built: run `npm run build:web`.');
   });
   return app;
