@@ -2,18 +2,18 @@
  * The node's Prometheus metrics (GET /metrics, README "Metrics"): the only module that knows prom-client.
  *
  * Two kinds of numbers:
- * - counted as they happen, through the recorders handed out here: verification answers per entrance and code,
- *   with their latency, and management requests per route template and status. A verification's counter and
- *   histogram children are resolved once, when the recorder is made, so the hot path only adds to them;
+ * - counted as they happen, through what is handed out here: verification answers per entrance and code, with
+ *   their latency, in plain numbers (the hot path adds to an array; a prom-client child would hash its labels on
+ *   every call), and management requests per route template and status;
  * - read at scrape time from what the services already keep (cache sizes and lookups, the change feed's lag,
  *   the usage recorder, the database pool, the optional connections), so they cost nothing between scrapes.
  *
  * Each app has its own registry: several apps in one process (the tests) never mix their numbers.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Freshness } from '../changes/freshness.js';
 import type { ChangeTailer } from '../changes/tailer.js';
-import { VERIFICATION_CODES, type VerificationCode } from '../domain/verification-answers.js';
+import { VERIFICATION_CODES } from '../domain/verification-answers.js';
 import type { Store } from '../store/database.js';
 import type { UsageRecorder } from '../verify/usage.js';
 import type { VerificationRuntime } from '../verify/runtime.js';
@@ -55,24 +55,21 @@ export function createMetrics(sources: MetricSources): Metrics {
   const now = sources.now ?? Date.now;
   collectDefaultMetrics({ register: registry });
 
-  const verifications = new Counter({
+  // Verifications are counted in plain numbers per entrance (a prom-client child hashes its labels on every
+  // call) and turned into the counter and the histogram when scraped.
+  const tallies = new Map(ENTRANCES.map((entrance) => [entrance, new EntranceTally()]));
+  new Counter({
     name: 'sidekey_verifications_total',
     help: 'Verification answers, by entrance and answer code (ALLOWED or the refusal).',
     labelNames: ['entrance', 'code'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      // Every entrance and code, zeros included, so rate() and absent() work before the first request.
+      for (const [entrance, tally] of tallies) for (const [i, code] of VERIFICATION_CODES.entries()) this.labels(entrance, code).inc(tally.byCode[i]);
+    },
   });
-  const latency = new Histogram({
-    name: 'sidekey_verification_duration_seconds',
-    help: 'Time the verifier took to answer, by entrance (the HTTP framing around it excluded).',
-    labelNames: ['entrance'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  // Zero series for every entrance and code, so rate() and absent() work before the first request.
-  for (const entrance of ENTRANCES) {
-    latency.zero({ entrance });
-    for (const code of VERIFICATION_CODES) verifications.labels(entrance, code).inc(0);
-  }
+  registry.registerMetric(latencyHistogram(tallies) as never);
   const management = new Counter({
     name: 'sidekey_management_requests_total',
     help: 'Management API requests, by method, route template and status.',
@@ -189,11 +186,9 @@ export function createMetrics(sources: MetricSources): Metrics {
 
   return {
     instrument(entrance, verifier) {
-      const timer = latency.labels(entrance);
-      const byCode = new Map(VERIFICATION_CODES.map((code) => [code, verifications.labels(entrance, code)]));
+      const tally = tallies.get(entrance)!;
       const record = (result: VerificationResult, started: number) => {
-        timer.observe((performance.now() - started) / 1000);
-        byCode.get(result.code as VerificationCode)?.inc();
+        tally.add(result.code, (performance.now() - started) / 1000);
         return result;
       };
       return {
@@ -209,6 +204,50 @@ export function createMetrics(sources: MetricSources): Metrics {
     },
     contentType: registry.contentType,
     render: () => registry.metrics(),
+  };
+}
+
+const CODE_INDEX = new Map<string, number>(VERIFICATION_CODES.map((code, i) => [code, i]));
+
+/** One entrance's answers by code, and its latency histogram (per bucket, not yet cumulative), as plain numbers. */
+class EntranceTally {
+  readonly byCode = new Float64Array(VERIFICATION_CODES.length);
+  /** `buckets[i]`: answers slower than LATENCY_BUCKETS[i - 1] and at most LATENCY_BUCKETS[i]; the last, slower than all. */
+  readonly buckets = new Float64Array(LATENCY_BUCKETS.length + 1);
+  sum = 0;
+  count = 0;
+
+  add(code: string, seconds: number): void {
+    const index = CODE_INDEX.get(code);
+    if (index !== undefined) this.byCode[index] += 1;
+    let bucket = 0;
+    while (bucket < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[bucket]) bucket += 1;
+    this.buckets[bucket] += 1;
+    this.sum += seconds;
+    this.count += 1;
+  }
+}
+
+/** sidekey_verification_duration_seconds read from the tallies, in the shape prom-client's registry formats. */
+function latencyHistogram(tallies: ReadonlyMap<Entrance, EntranceTally>) {
+  const name = 'sidekey_verification_duration_seconds';
+  const help = 'Time the verifier took to answer, by entrance (the HTTP framing around it excluded).';
+  return {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    get() {
+      const values = [...tallies].flatMap(([entrance, tally]) => {
+        let cumulative = 0;
+        const buckets = [...LATENCY_BUCKETS, Number.POSITIVE_INFINITY].map((le, i) => {
+          cumulative += tally.buckets[i];
+          return { metricName: `${name}_bucket`, labels: { entrance, le: le === Number.POSITIVE_INFINITY ? '+Inf' : le }, value: cumulative };
+        });
+        return [...buckets, { metricName: `${name}_sum`, labels: { entrance }, value: tally.sum }, { metricName: `${name}_count`, labels: { entrance }, value: tally.count }];
+      });
+      return { name, help, type: 'histogram', aggregator: 'sum', values };
+    },
   };
 }
 
