@@ -33,6 +33,13 @@ module.exports = {
       to: { path: '^src/audit/', pathNot: '^src/audit/index\\.ts$' },
     },
     {
+      name: 'metrics-public-face',
+      comment: 'prom-client is known to src/metrics only; the rest of the server counts through what src/metrics/index.ts hands out.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/metrics/' },
+      to: { path: '(^|/)node_modules/prom-client/' },
+    },
+    {
       name: 'web-shares-rules-and-types-only',
       comment: 'The web UI may use the shared pure rules (src/domain) and the wire types of the management API; nothing else of the server.',
       severity: 'error',

@@ -107,6 +107,7 @@ export const CONFIG = Type.Object({
   verifyKey: Type.Optional(text({ env: 'SIDEKEY_VERIFY_KEY', secret: true, description: 'the service key the verification endpoints require in X-Sidekey-Verify-Key' })),
   forwardAuth: oneOf({ env: 'SIDEKEY_FORWARD_AUTH', default: 'nginx', description: 'the proxy in front of /v1/auth: only the original-request headers it sets are read' }, FORWARD_AUTH_STYLES),
   publicUrl: Type.Optional(text({ env: 'PUBLIC_URL', description: 'the externally visible base URL, for printed links; unset, derived from HOST and PORT' })),
+  metrics: oneOf({ env: 'METRICS', default: 'on', description: '`on`: Prometheus metrics at GET /metrics, behind SIDEKEY_VERIFY_KEY (without one, to this host only); `off`: no /metrics' }, ['on', 'off']),
   logLevel: oneOf({ env: 'LOG_LEVEL', default: 'info', description: 'the log level' }, LOG_LEVELS),
   sessionTtlSeconds: integer({ env: 'SESSION_TTL_SECONDS', default: '43200', description: 'the lifetime of a web session, in seconds' }, 60),
   maxStalenessMs: integer({ env: 'SIDEKEY_MAX_STALENESS_MS', default: '1500', description: 'how long a node may answer from its cache without confirming it is current; past it, it reads each token or fails closed with 503' }, 200, 60_000),

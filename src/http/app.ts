@@ -1,12 +1,13 @@
 /**
  * The one Fastify server, assembled from the configuration and the services: web UI, management API (/api/v1,
  * http/management/), OpenAPI docs, health, the verification entrances (/v1/verify, /v1/auth,
- * http/verification/) and, when UPSTREAM_URL is set, the gateway (http/gateway/). `sidekey serve` and the tests
- * build it the same way; each entrance receives only the services it uses.
+ * http/verification/), Prometheus metrics (/metrics, http/metrics.ts) and, when UPSTREAM_URL is set, the
+ * gateway (http/gateway/). `sidekey serve` and the tests build it the same way; each entrance receives only
+ * the services it uses.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
@@ -18,15 +19,21 @@ import type { Config } from '../config.js';
 import type { Catalog } from '../domain/catalog.js';
 import { proxyTrust } from '../domain/client-address.js';
 import { BODY_LIMIT_BYTES } from '../domain/input.js';
+import { createMetrics } from '../metrics/index.js';
+import type { Store } from '../store/database.js';
 import type { TokenService } from '../tokens/service.js';
 import type { VerificationRuntime } from '../verify/runtime.js';
 import type { Verifier } from '../verify/verifier.js';
 import { installClientAddress } from './client-address.js';
 import { answerClientError, answerFrameworkError, installErrorHandling, installJsonParser, requestIdOf, sendError } from './errors.js';
 import { gatewayRoutes } from './gateway/gateway.js';
-import { loggerOptions } from './logging.js';
+import { loggerOptions, requestLogging } from './logging.js';
 import { managementApi } from './management/index.js';
+import { METRICS_PATH, metricsRoute } from './metrics.js';
 import { verificationRoutes } from './verification/routes.js';
+
+/** Paths for machines, never a deep link into the web UI: unanswered (METRICS=off), they get the 404 envelope. */
+const OPERATIONS_PATHS = new Set([METRICS_PATH, '/healthz', '/readyz']);
 
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
@@ -36,8 +43,9 @@ export interface AppParts {
   catalog: Catalog;
   accounts: AccountService;
   tokens: TokenService;
-  verifier: Pick<Verifier, 'verify'>;
-  verification: Pick<VerificationRuntime, 'readiness'>;
+  verifier: Pick<Verifier, 'verify' | 'cache' | 'cacheLookups'>;
+  verification: Pick<VerificationRuntime, 'readiness' | 'connections' | 'freshness' | 'tailer' | 'usage'>;
+  store: Pick<Store, 'dialect' | 'poolState'>;
 }
 
 export interface AppOptions {
@@ -50,11 +58,16 @@ export interface AppOptions {
 }
 
 export async function buildApp(parts: AppParts, options: AppOptions = {}): Promise<FastifyInstance> {
-  const { config, catalog, accounts, tokens, verifier } = parts;
+  const { config, catalog, accounts, tokens, verifier, verification, store } = parts;
+  const metrics = createMetrics({ verifier, store, freshness: verification.freshness, tailer: verification.tailer, usage: verification.usage, connections: () => verification.connections() });
   const { trustedProxies } = config;
   const trusts = proxyTrust(trustedProxies);
+  // The web UI's files, and the single-page app's deep links, are logged at debug: a session fetches dozens.
+  const webUiRoutes = new Set<string>();
+  const webUiAnswers = new WeakSet<FastifyRequest>();
   const app = Fastify({
     logger: options.logger ?? loggerOptions(config.logLevel),
+    logController: requestLogging((request) => webUiAnswers.has(request) || (request.routeOptions.url !== undefined && webUiRoutes.has(request.routeOptions.url))),
     trustProxy: trustedProxies.length > 0 ? trusts : false,
     bodyLimit: BODY_LIMIT_BYTES,
     clientErrorHandler: answerClientError,
@@ -105,18 +118,39 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...report });
   });
 
-  await app.register((api) => managementApi(api, { accounts, tokens, catalog, sessionTtlSeconds: config.sessionTtlSeconds }), { prefix: '/api/v1' });
-  await app.register(verificationRoutes({ verifier, realm: catalog.name, config }));
-  await app.register(gatewayRoutes({ verifier, catalog, upstreamUrl: config.upstreamUrl }));
+  await app.register(metricsRoute({ metrics, config }));
+
+  await app.register(
+    async (api) => {
+      // Counted by route template: raw URLs carry ids, and one series per token would grow without end.
+      api.addHook('onResponse', async (request, reply) => metrics.recordManagementRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode));
+      await managementApi(api, { accounts, tokens, catalog, sessionTtlSeconds: config.sessionTtlSeconds });
+    },
+    { prefix: '/api/v1' },
+  );
+  const verifiers = { verify: metrics.instrument('verify', verifier), auth: metrics.instrument('auth', verifier) };
+  await app.register(verificationRoutes({ verifiers, realm: catalog.name, config }));
+  await app.register(gatewayRoutes({ verifier: metrics.instrument('gateway', verifier), catalog, upstreamUrl: config.upstreamUrl }));
   for (const plugin of options.plugins ?? []) await app.register(plugin);
 
   const hasUi = existsSync(`${WEB_DIST}index.html`);
-  if (hasUi) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: 'index.html' });
+  if (hasUi) {
+    // Every route added while the static plugin registers serves one of the UI's files.
+    let registeringUi = true;
+    app.addHook('onRoute', (route) => {
+      if (registeringUi) webUiRoutes.add(route.url);
+    });
+    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: 'index.html' });
+    registeringUi = false;
+  }
   // Unknown API paths get the envelope; every other GET is a deep link into the single-page app.
   app.setNotFoundHandler(async (request, reply) => {
-    const isApi = /^\/(api|v1)\//.test(request.url);
+    const isApi = /^\/(api|v1)\//.test(request.url) || OPERATIONS_PATHS.has(request.url.split('?')[0]);
     const isAsset = request.url.startsWith('/assets/');
-    if (!isApi && !isAsset && request.method === 'GET' && hasUi) return reply.type('text/html').sendFile('index.html');
+    if (!isApi && !isAsset && request.method === 'GET' && hasUi) {
+      webUiAnswers.add(request);
+      return reply.type('text/html').sendFile('index.html');
+    }
     return sendError(request, reply, 'ROUTE_NOT_FOUND', hasUi || isApi ? `No route ${request.method} ${request.url.split('?')[0]}` : 'The web UI is not built: run `npm run build:web`.');
   });
   return app;

@@ -36,7 +36,17 @@ export interface Store {
   location: string;
   /** The deadline of one database call (connect, or a query), in ms. */
   timeoutMs: number;
+  /** PostgreSQL only: the connection pool right now (read at metrics scrape time). */
+  poolState?: () => PoolState;
   close(): Promise<void>;
+}
+
+interface PoolState {
+  /** Connections open, idle or in use. */
+  total: number;
+  idle: number;
+  /** Callers waiting for a connection because all of them are in use. */
+  waiting: number;
 }
 
 // int8 (epoch milliseconds, counts) as JavaScript numbers: safe up to 2^53, far beyond any time or count here.
@@ -85,7 +95,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     });
     pool.on('error', (error) => options.onConnectionError?.(error));
     const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: guardedPool(pool, options.onConnectionError) }) });
-    return { db, dialect: 'postgres', location: redactUrl(options.databaseUrl), timeoutMs, close: () => db.destroy() };
+    const poolState = (): PoolState => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+    return { db, dialect: 'postgres', location: redactUrl(options.databaseUrl), timeoutMs, poolState, close: () => db.destroy() };
   }
   mkdirSync(options.dataDir, { recursive: true });
   const file = join(options.dataDir, 'sidekey.db');

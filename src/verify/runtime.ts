@@ -49,6 +49,13 @@ export interface Readiness {
   degraded: { redisRateLimits?: boolean; redisNotifications?: boolean; postgresNotifications?: boolean };
 }
 
+/** The optional connections, each only when configured: true = up. Read synchronously (readiness, metrics). */
+interface ConnectionHealth {
+  redisRateLimits?: boolean;
+  redisNotifications?: boolean;
+  postgresNotifications?: boolean;
+}
+
 export interface VerificationRuntime {
   verifier: Verifier;
   usage: UsageRecorder;
@@ -57,6 +64,7 @@ export interface VerificationRuntime {
   tailer: ChangeTailer;
   nodeId: string;
   readiness(): Promise<Readiness>;
+  connections(): ConnectionHealth;
   close(): Promise<void>;
 }
 
@@ -146,9 +154,16 @@ export async function startVerification(input: {
     changes.addAnnouncer(redisWakeups);
   }
 
+  const connections = (): ConnectionHealth => ({
+    ...(redisRateLimits ? { redisRateLimits: redisRateLimits.healthy } : {}),
+    ...(redisWakeups ? { redisNotifications: redisWakeups.healthy } : {}),
+    ...(postgresWakeups ? { postgresNotifications: postgresWakeups.isListening } : {}),
+  });
+
   return {
     verifier,
     usage,
+    connections,
     rateLimits,
     freshness,
     tailer,
@@ -163,10 +178,7 @@ export async function startVerification(input: {
       clearTimeout(timer);
       const lagMs = Math.max(0, Math.round(freshness.lagMs(now())));
       const fresh = lagMs <= freshness.boundMs;
-      const degraded: Readiness['degraded'] = {};
-      if (redisRateLimits) degraded.redisRateLimits = !redisRateLimits.healthy;
-      if (redisWakeups) degraded.redisNotifications = !redisWakeups.healthy;
-      if (postgresWakeups) degraded.postgresNotifications = !postgresWakeups.isListening;
+      const degraded = Object.fromEntries(Object.entries(connections()).map(([name, up]) => [name, !up])) as Readiness['degraded'];
       return {
         ready: reachable && fresh,
         database: { dialect: store.dialect, reachable, latencyMs: Math.round(performance.now() - started), deadlineMs: store.timeoutMs },

@@ -31,6 +31,10 @@ export class UsageRecorder {
   private flushing: Promise<void> | undefined;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  /** When the last write succeeded (or found nothing to write), epoch ms; the recorder's creation before the first. */
+  lastFlushedAt = Date.now();
+  /** Writes that failed since start (their data was kept for the next one). */
+  failedFlushes = 0;
 
   constructor(private readonly options: UsageRecorderOptions) {
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 5_000);
@@ -88,7 +92,10 @@ export class UsageRecorder {
 
   private async write(): Promise<void> {
     this.settleAllowed();
-    if (this.counts.size === 0 && this.lastUses.size === 0) return;
+    if (this.counts.size === 0 && this.lastUses.size === 0) {
+      this.lastFlushedAt = Date.now();
+      return;
+    }
     const counts = this.counts;
     const lastUses = this.lastUses;
     this.counts = new Map();
@@ -103,7 +110,9 @@ export class UsageRecorder {
         await recordLastUsedBatch(trx, lastUsedRows);
         await recordUsageBatch(trx, usageRows);
       });
+      this.lastFlushedAt = Date.now();
     } catch (error) {
+      this.failedFlushes += 1;
       this.restore(counts, lastUses);
       this.options.onError?.(error);
     }

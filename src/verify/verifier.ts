@@ -83,6 +83,8 @@ const UNAVAILABLE: VerificationResult = Object.freeze({ valid: false, code: 'VER
 
 export class Verifier {
   readonly cache: TokenCache;
+  /** Lookups answered from the cache, and those that had to read the database (plain integers: the hot path). */
+  readonly cacheLookups = { hits: 0, misses: 0 };
   private readonly rules: CatalogRules;
   private readonly loader: TokenLoader;
   private readonly entries: EntryFactory;
@@ -115,7 +117,11 @@ export class Verifier {
     const now = this.now();
     const entry = this.cache.get(credentials.accountSid, now);
     // An unknown SID stays refused however stale the node is; a token is trusted only while the node is fresh.
-    if (entry !== undefined && (entry.negative || now <= this.deps.freshness.freshUntil)) return this.decide(entry, credentials.authToken, request, target, now);
+    if (entry !== undefined && (entry.negative || now <= this.deps.freshness.freshUntil)) {
+      this.cacheLookups.hits += 1;
+      return this.decide(entry, credentials.authToken, request, target, now);
+    }
+    this.cacheLookups.misses += 1;
     const retryAfter = this.unknownSids.retryAfter(request.ip, now);
     if (retryAfter > 0) return tooManyUnknownSids(retryAfter);
     return this.load(credentials.accountSid).then(

@@ -18,6 +18,10 @@ import { login, loginRequest, type Session } from '../support/http.js';
 
 class MemoryLog extends Writable {
   text = '';
+  /** A terminal gets the human form of each line. */
+  constructor(readonly isTTY = false) {
+    super();
+  }
   override _write(chunk: Buffer, _encoding: string, done: () => void) {
     this.text += chunk.toString();
     done();
@@ -70,11 +74,17 @@ async function sendMalformed(app: FastifyInstance, session: Session, basic: stri
   for (const answer of answers) expect(answer).toMatch(/^HTTP\/1\.1 4\d\d /);
 }
 
+/** A JSON line, or in a human line every array of numbers, where a logged byte array would be. */
+function loggedValues(line: string): unknown[] {
+  if (line.startsWith('{')) return [JSON.parse(line)];
+  return [...line.matchAll(/\[(?:\d{1,3},)*\d{1,3}\]/g)].map((match) => JSON.parse(match[0]));
+}
+
 /** The log text plus the text of every Buffer (`{"type":"Buffer","data":[…]}`) or byte array logged in it. */
 function withDecodedBytes(log: string): string {
   const decoded: string[] = [];
   for (const line of log.split('\n').filter(Boolean)) {
-    const stack: unknown[] = [JSON.parse(line)];
+    const stack: unknown[] = loggedValues(line);
     while (stack.length > 0) {
       const node = stack.pop();
       if (Array.isArray(node)) {
@@ -182,11 +192,29 @@ describeEachDialect('no secret in logs', (dialect) => {
     }
     // The log is real: it saw the requests.
     const lines = log.text.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.filter((l) => l.msg === 'incoming request').length).toBeGreaterThan(30);
+    expect(lines.filter((l) => l.msg === 'request completed').length).toBeGreaterThan(30);
     expect(log.text).toContain(`/api/v1/accounts/${brand.accountId}/tokens`);
     expect(lines.filter((l) => l.msg === 'client error').length).toBeGreaterThanOrEqual(6);
     // The setup page is logged by its path, with the token's value masked.
     expect(log.text).toContain('/setup?token=[redacted]');
+    expect(secrets.size).toBeGreaterThan(15);
+    expectNoSecret(log.text, secrets);
+  }, 120_000);
+
+  it('the human form a terminal gets leaks nothing either: it is written from the redacted and masked line', async () => {
+    const log = new MemoryLog(true);
+    const own = await createBrand(t.context, { apiAccess: false });
+    const app = await buildApp(t.context, { logger: loggerOptions('trace', log), plugins: [carelessLogging] });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const secrets = new Set<string>();
+    try {
+      await runLifecycle(app, t, own, secrets);
+    } finally {
+      await app.close();
+    }
+    expect(log.text).toMatch(/ INFO {2}request completed POST \/api\/v1\/session 200 /);
+    expect(log.text).toContain('/setup?token=[redacted]');
+    expect(log.text).toContain('[redacted]');
     expect(secrets.size).toBeGreaterThan(15);
     expectNoSecret(log.text, secrets);
   }, 120_000);

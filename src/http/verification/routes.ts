@@ -114,13 +114,14 @@ const AUTH_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'
 const AUTH_PREFIX = '/v1/auth';
 
 export interface VerificationRoutesDeps {
-  verifier: Pick<Verifier, 'verify'>;
+  /** The verifier behind each entrance (each may be wrapped to count its answers apart). */
+  verifiers: Record<'verify' | 'auth', Pick<Verifier, 'verify'>>;
   /** The realm of the Basic challenge on a 401: the catalog's name. */
   realm: string;
   config: Pick<Config, 'verifyKey' | 'forwardAuth'>;
 }
 
-export function verificationRoutes({ verifier, realm, config }: VerificationRoutesDeps) {
+export function verificationRoutes({ verifiers, realm, config }: VerificationRoutesDeps) {
   const verifyKeyHook = requireVerifyKey(config.verifyKey);
 
   const plugin = async (scope: FastifyInstance) => {
@@ -141,7 +142,7 @@ export function verificationRoutes({ verifier, realm, config }: VerificationRout
       },
       async (request) => {
         const { body } = request;
-        const result = await verifier.verify(body);
+        const result = await verifiers.verify.verify(body);
         return toAnswer(result);
       },
     );
@@ -165,7 +166,7 @@ export function verificationRoutes({ verifier, realm, config }: VerificationRout
           const message = `The request carries ${override}: the API would run another method than the one checked.`;
           return sendEnvelope(reply, 403, { ...toEnvelope(MESSAGE_OF_CODE.REQUEST_TARGET_REFUSED, [{ field: override, message }]), Code: 'REQUEST_TARGET_REFUSED' }, style);
         }
-        const result = await verifier.verify({
+        const result = await verifiers.auth.verify({
           authorization: headers.authorization,
           method: original.method,
           path: original.target,
