@@ -215,8 +215,12 @@ export function verificationRoutes({ verifier, realm, config }: VerificationRout
         response: { 200: AllowedAnswer, ...errorResponses(400, 401, 403, 429, 503) },
       };
       // No browser ever reads these answers (proxies and services do): helmet's page-security headers would only add bytes.
-      // One route per method (HEAD its own too), so each operation of the document has its own id.
-      for (const method of AUTH_METHODS) auth.route({ method, url: AUTH_PREFIX, schema: { ...schema, operationId: `forwardAuth${method[0]}${method.slice(1).toLowerCase()}` }, handler, helmet: false, exposeHeadRoute: false });
+      // One route per method, so each operation of the document has its own id; GET's automatic HEAD route is in
+      // the document too (as forwardAuthGet-head), since proxies may ask with HEAD.
+      for (const method of AUTH_METHODS.filter((m) => m !== 'HEAD')) {
+        const operationId = `forwardAuth${method[0]}${method.slice(1).toLowerCase()}`;
+        auth.route({ method, url: AUTH_PREFIX, schema: { ...schema, operationId }, handler, helmet: false, config: { swagger: { exposeHeadRoute: method === 'GET' } } });
+      }
       auth.route({ method: [...AUTH_METHODS], url: `${AUTH_PREFIX}/*`, schema: { ...schema, hide: true }, handler, helmet: false });
     });
   };
