@@ -12,6 +12,12 @@ export const LIMITS = {
   rateWindowMaxSeconds: 31 * 86_400,
 } as const;
 
+/**
+ * A token name as JSON Schema can state the rule of domain/token.ts: at most LIMITS.nameMax characters once
+ * trimmed, not blank. (JavaScript's `\s` is exactly the white space `String.prototype.trim` removes.)
+ */
+export const NAME_PATTERN = `^\\s*\\S(?:[\\s\\S]{0,${LIMITS.nameMax - 2}}\\S)?\\s*$`;
+
 // Pragmatic address check (what browsers use for <input type=email>), not full RFC 5322.
 const EMAIL = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+$/;
 export const isEmail = (s: string) => s.length <= 254 && EMAIL.test(s);

@@ -30,6 +30,8 @@ import { gatewayRoutes } from './gateway/gateway.js';
 import { loggerOptions, requestLogging } from './logging.js';
 import { managementApi } from './management/index.js';
 import { METRICS_PATH, metricsRoute } from './metrics.js';
+import { ErrorEnvelope, Liveness, ReadinessReport } from './management/schemas.js';
+import { SECURITY, swaggerOptions } from './openapi.js';
 import { verificationRoutes } from './verification/routes.js';
 
 /** Paths for machines, never a deep link into the web UI: unanswered (METRICS=off), they get the 404 envelope. */
@@ -75,7 +77,7 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
     // Every request has an id: the caller's sane X-Request-Id or a new one. It is on every answer and log line.
     requestIdHeader: false,
     genReqId: requestIdOf,
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array' } },
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', verbose: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
@@ -102,18 +104,16 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
     },
     hsts: false, // Set by the TLS terminator, which knows whether this deployment is https-only.
   });
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'Sidekey management API', version: '1', description: 'API access tokens: create, edit, duplicate, reset, upgrade, disable, delete. Session cookie + X-CSRF-Token on every mutation.' },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'sidekey_session' } } },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.addSchema(ErrorEnvelope);
+  await app.register(swagger, swaggerOptions());
+  // The UI keeps what is typed into Authorize (the CSRF token) across reloads of the page.
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { persistAuthorization: true } });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // Liveness: the process runs. Readiness: the database answers within its deadline and the change feed is
   // within the staleness bound (503 otherwise, so a load balancer stops sending traffic here).
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+  const health = { tags: ['health'], security: SECURITY.public };
+  app.get('/healthz', { schema: { ...health, operationId: 'liveness', summary: 'Liveness: the process runs', response: { 200: Liveness } } }, async () => ({ status: 'ok' as const }));
+  app.get('/readyz', { schema: { ...health, operationId: 'readiness', summary: 'Readiness: the database answers and the change feed is fresh (503 otherwise)', response: { 200: ReadinessReport, 503: ReadinessReport } } }, async (_request, reply) => {
     const { ready, ...report } = await parts.verification.readiness();
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', ...report });
   });

@@ -15,7 +15,9 @@ function validationFields(error: FastifyError): FieldError[] {
     const params = v.params as Record<string, unknown>;
     const name = (params?.missingProperty as string) ?? (params?.additionalProperty as string) ?? path ?? '';
     const field = path && (params?.missingProperty || params?.additionalProperty) ? `${path}.${name}` : name || error.validationContext || 'body';
-    const message = params?.additionalProperty ? 'is not a known field' : (v.message ?? 'is invalid');
+    // A pattern says what it means in its schema's description (ajv's `verbose` supplies the schema).
+    const described = v.keyword === 'pattern' ? ((v as { parentSchema?: { description?: unknown } }).parentSchema)?.description : undefined;
+    const message = params?.additionalProperty ? 'is not a known field' : typeof described === 'string' ? `must be ${described}` : (v.message ?? 'is invalid');
     const own = byField.get(field) ?? [];
     own.push({ message, keyword: v.keyword, allowed: params?.allowedValue });
     byField.set(field, own);

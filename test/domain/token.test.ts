@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { parseCatalog } from '../../src/domain/catalog.js';
+import { NAME_PATTERN } from '../../src/domain/fields.js';
 import { LIMITS, duplicateName, isEmail, planUpgrade, validateSettings, type TokenSettingsInput } from '../../src/domain/token.js';
 import { canManageTokens, isRole, ROLES, TOKEN_MANAGER_ROLES } from '../../src/domain/roles.js';
 import { cidrContains, parseCidr } from '../../src/domain/cidr.js';
@@ -21,6 +22,15 @@ describe('token settings validation', () => {
     const edit = validateSettings({ description: 'd' }, { catalog, kind: 'scoped', apiVersion: 14, expiresAt: null, notBefore: null, nowMs: NOW, isCreate: false });
     expect(edit.errors).toEqual([]);
     expect(edit.settings).toEqual({ description: 'd' });
+  });
+
+  it("the API schema's name pattern accepts exactly the names the rule accepts", () => {
+    const pattern = new RegExp(NAME_PATTERN, 'u');
+    const nameOf = fc.oneof(
+      fc.string({ unit: fc.constantFrom(' ', '\t', '\n', '\u00a0', '\u2028', 'x', 'é'), maxLength: LIMITS.nameMax + 6 }),
+      fc.tuple(fc.nat(4), fc.integer({ min: LIMITS.nameMax - 2, max: LIMITS.nameMax + 2 }), fc.nat(4)).map(([before, length, after]) => `${' '.repeat(before)}${'x'.repeat(length)}${' '.repeat(after)}`),
+    );
+    fc.assert(fc.property(nameOf, (name) => pattern.test(name) === (fields({ name }).length === 0)));
   });
 
   it('names every bad field at once', () => {

@@ -4,7 +4,13 @@ import { describeEachDialect } from '../support/databases.js';
 
 describeEachDialect('OpenAPI document and docs', (dialect) => {
   let h: HttpHarness;
-  let doc: { openapi: string; paths: Record<string, Record<string, { summary?: string; tags?: string[]; responses?: Record<string, unknown> }>> };
+  let doc: {
+    openapi: string;
+    info: { description: string };
+    servers: unknown[];
+    components: { securitySchemes: Record<string, unknown> };
+    paths: Record<string, Record<string, { operationId?: string; summary?: string; tags?: string[]; security?: unknown[]; responses?: Record<string, unknown> }>>;
+  };
   beforeAll(async () => {
     h = await createHttpHarness(dialect);
     const response = await h.app.inject({ method: 'GET', url: '/api/openapi.json' });
@@ -27,14 +33,43 @@ describeEachDialect('OpenAPI document and docs', (dialect) => {
     expect(documented).toEqual(registered);
   });
 
-  it('each operation has a summary, a tag and its error responses (the public catalog cannot fail)', () => {
-    for (const [path, ops] of Object.entries(doc.paths).filter(([p]) => p.startsWith('/api/v1/') && p !== '/api/v1/catalog')) {
+  it('each operation has an id, a summary, a tag, its security and its error responses, each the one shared envelope', () => {
+    const ids = new Set<string>();
+    for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
-        expect(op.summary, `${method} ${path}`).toBeTruthy();
-        expect(op.tags?.length, `${method} ${path}`).toBeGreaterThan(0);
-        expect(Object.keys(op.responses ?? {}), `${method} ${path}`).toEqual(expect.arrayContaining(['400', '401', '403', '404']));
+        const where = `${method} ${path}`;
+        expect(op.summary, where).toBeTruthy();
+        expect(op.tags?.length, where).toBeGreaterThan(0);
+        expect(op.security, where).toBeInstanceOf(Array);
+        expect(op.operationId, where).toBeTruthy();
+        expect(ids.has(op.operationId!), `${where}: operationId ${op.operationId} used twice`).toBe(false);
+        ids.add(op.operationId!);
+        const errors = Object.entries(op.responses ?? {}).filter(([status]) => Number(status) >= 400 && path !== '/readyz');
+        for (const [status, response] of errors) {
+          expect((response as { content: Record<string, { schema: unknown }> }).content['application/json'].schema, `${where} ${status}`).toEqual({ $ref: '#/components/schemas/ErrorEnvelope' });
+        }
+        if (path.startsWith('/api/v1/') && path !== '/api/v1/catalog' && !(method === 'post' && ['/api/v1/session', '/api/v1/setup'].includes(path))) {
+          expect(Object.keys(op.responses ?? {}), where).toEqual(expect.arrayContaining(['400', '401', '503']));
+        }
       }
     }
+  });
+
+  it('declares its server, the four security schemes, and the CSRF header on every signed-in mutation', () => {
+    expect(doc.servers).toEqual([expect.objectContaining({ url: '/' })]);
+    expect(doc.components.securitySchemes).toMatchObject({
+      session: { type: 'apiKey', in: 'cookie', name: 'sidekey_session' },
+      csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token' },
+      apiClient: { type: 'http', scheme: 'basic' },
+      verifyKey: { type: 'apiKey', in: 'header', name: 'X-Sidekey-Verify-Key' },
+    });
+    for (const [path, ops] of Object.entries(doc.paths).filter(([p]) => p.startsWith('/api/v1/'))) {
+      for (const [method, op] of Object.entries(ops).filter(([m]) => m !== 'get')) {
+        const opensSession = method === 'post' && ['/api/v1/session', '/api/v1/setup'].includes(path);
+        expect(op.security, `${method} ${path}`).toEqual(opensSession ? [] : [{ session: [], csrf: [] }]);
+      }
+    }
+    expect(doc.info.description).toContain('GET /api/v1/session/csrf');
   });
 
   it('never documents a secret hash or ciphertext in any response', () => {

@@ -86,7 +86,8 @@ export function gatewayRoutes({ verifier, catalog, upstreamUrl: upstream }: Gate
     for (const root of catalogPathRoots(catalog)) {
       for (const url of [`/${root}`, `/${root}/`, `/${root}/*`]) {
         // The platform's API answers API clients, not browsers: helmet's page-security headers would only add bytes.
-        app.route({ method: METHODS, url, handler: verifyThenProxy, helmet: false });
+        // Its operations are the upstream's, not Sidekey's: the OpenAPI document describes the gateway in words.
+        app.route({ method: METHODS, url, handler: verifyThenProxy, helmet: false, schema: { hide: true } });
       }
     }
   };

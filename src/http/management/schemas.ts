@@ -4,20 +4,27 @@
  */
 import { Type, type Static } from 'typebox';
 import { ERROR_CODES } from '../../domain/errors.js';
+import { LIMITS, NAME_PATTERN } from '../../domain/fields.js';
 
 // Null first: ajv coerces types (query strings → integers), and with the string branch first it would turn null into "".
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([Type.Null(), schema]);
 const IsoTime = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
 
+export const ERROR_ENVELOPE_ID = 'ErrorEnvelope';
+
+/** Every error answer of every entrance (the routes refer to it by ERROR_ENVELOPE_ID: http/openapi.ts). */
 export const ErrorEnvelope = Type.Object(
   {
     Status: Type.Literal('ERROR'),
     Message: Type.String(),
     Errors: Type.Array(Type.Object({ Field: Type.String(), Message: Type.String() })),
-    Code: Type.String({ description: `stable machine-readable reason: ${Object.keys(ERROR_CODES).join(', ')}` }),
-    RequestId: Type.String({ description: 'the X-Request-Id of this request, to quote to an operator' }),
+    Code: Type.String({ description: `stable machine-readable reason. Management API: ${Object.keys(ERROR_CODES).join(', ')}; the verification entrances add their own (docs/protect-your-api.md)` }),
+    RequestId: Type.Optional(Type.String({ description: 'the X-Request-Id of this request, to quote to an operator (every answer of the management API carries it)' })),
+    RequiredScope: Type.Optional(
+      Type.Object({ Id: Type.String(), Name: Type.String(), Method: Type.String(), Path: Type.String() }, { description: 'a verification refusal for a missing scope: the scope the endpoint needs' }),
+    ),
   },
-  { description: "impact.com's error envelope, with a stable code and the request id" },
+  { $id: ERROR_ENVELOPE_ID, description: "impact.com's error envelope, with a stable code" },
 );
 
 export const RoleSchema = Type.Union([
@@ -59,22 +66,33 @@ export const TokenSchema = Type.Object(
   { description: 'An API access token (never its secret)' },
 );
 
-/** Fields a user may set; create requires `name`. */
-export const TokenSettingsSchema = Type.Object(
-  {
-    name: Type.Optional(Type.String({ maxLength: 1000 })),
-    description: Type.Optional(Type.String({ maxLength: 5000 })),
-    apiVersion: Type.Optional(Type.Integer()),
-    primaryContactUserId: Type.Optional(Nullable(Type.String())),
-    developerEmails: Type.Optional(Type.Array(Type.String(), { maxItems: 200 })),
-    scopes: Type.Optional(Type.Array(Type.String(), { maxItems: 1000 })),
-    expiresAt: Type.Optional(Nullable(Type.String())),
-    notBefore: Type.Optional(Nullable(Type.String())),
-    allowedCidrs: Type.Optional(Type.Array(Type.String(), { maxItems: 500 })),
-    rateLimit: Type.Optional(Nullable(RateLimitSchema)),
-  },
-  { additionalProperties: false },
-);
+const RateLimitSettingSchema = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: LIMITS.rateLimitMax, description: 'requests allowed per window' }),
+  windowSeconds: Type.Integer({ minimum: 1, maximum: LIMITS.rateWindowMaxSeconds }),
+});
+
+/** The limits are domain/fields.ts's, which the domain rules (domain/token.ts) and the web UI enforce too. */
+const settings = {
+  name: Type.String({ pattern: NAME_PATTERN, description: `1 to ${LIMITS.nameMax} characters once trimmed` }),
+  description: Type.String({ maxLength: LIMITS.descriptionMax }),
+  apiVersion: Type.Integer({ description: 'a version of the catalog (GET /api/v1/catalog); unset, the latest' }),
+  primaryContactUserId: Nullable(Type.String({ description: 'a user of the account (GET /api/v1/accounts/{accountId}/users)' })),
+  developerEmails: Type.Array(Type.String({ maxLength: 254 }), { maxItems: LIMITS.developerEmailsMax }),
+  scopes: Type.Array(Type.String(), { maxItems: 1000, description: "scope ids of the token's API version" }),
+  expiresAt: Nullable(Type.String({ description: 'ISO 8601' })),
+  notBefore: Nullable(Type.String({ description: 'ISO 8601' })),
+  allowedCidrs: Type.Array(Type.String(), { maxItems: LIMITS.allowedCidrsMax, description: 'addresses or CIDR blocks the token may be used from; empty, any' }),
+  rateLimit: Nullable(RateLimitSettingSchema),
+};
+const optional = <T extends Record<string, Parameters<typeof Type.Optional>[0]>>(fields: T) =>
+  Object.fromEntries(Object.entries(fields).map(([key, schema]) => [key, Type.Optional(schema)])) as { [K in keyof T]: ReturnType<typeof Type.Optional<T[K]>> };
+
+/** Fields a user may change (PATCH): any of them. */
+export const TokenSettingsSchema = Type.Object(optional(settings), { additionalProperties: false });
+/** A new token: `name` required, the rest optional. */
+export const CreateTokenBody = Type.Object({ ...optional(settings), name: settings.name }, { additionalProperties: false });
+/** The action routes (enable API access, duplicate, disable …) read no field: no body, null or {}. */
+export const NoFieldsBody = Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()]);
 
 export const TokenWithSecret = Type.Object({ token: TokenSchema, authToken: Type.String() });
 export const TokenList = Type.Object({ items: Type.Array(TokenSchema), nextCursor: Nullable(Type.String()) });
@@ -87,7 +105,7 @@ export const TokenListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
 });
 export const ResetBody = Type.Object(
-  { graceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 7 * 86_400, description: 'keep the previous secret valid this long (Stripe-style roll)' })) },
+  { graceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: LIMITS.graceSecondsMax, description: 'keep the previous secret valid this long (Stripe-style roll)' })) },
   { additionalProperties: false },
 );
 export const UpgradeBody = Type.Object({ apiVersion: Type.Integer() }, { additionalProperties: false });
@@ -140,6 +158,17 @@ export const CatalogSchema = Type.Object({
         }),
       ),
     }),
+  ),
+});
+
+export const Liveness = Type.Object({ status: Type.Literal('ok') });
+export const ReadinessReport = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not_ready')]),
+  database: Type.Object({ dialect: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]), reachable: Type.Boolean(), latencyMs: Type.Integer(), deadlineMs: Type.Integer() }),
+  changeFeed: Type.Object({ lagMs: Type.Integer(), boundMs: Type.Integer(), fresh: Type.Boolean(), sequence: Type.Integer() }),
+  degraded: Type.Object(
+    { redisRateLimits: Type.Optional(Type.Boolean()), redisNotifications: Type.Optional(Type.Boolean()), postgresNotifications: Type.Optional(Type.Boolean()) },
+    { description: 'parts that may be down without making the node wrong, each only when configured: true = degraded' },
   ),
 });
 

@@ -3,10 +3,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { AccountService } from '../../accounts/service.js';
 import { SIGN_IN_BODY_LIMIT_BYTES } from '../../domain/input.js';
-import { ErrorEnvelope, LoginBody, Me, SessionResponse, SetupBody } from './schemas.js';
+import { BODY_ERRORS, errorResponses, SECURITY } from '../openapi.js';
+import { LoginBody, Me, SessionResponse, SetupBody } from './schemas.js';
 import { clearSessionCookie, requireUser, setSessionCookie } from './session.js';
 
-const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 429: ErrorEnvelope };
+const tags = ['session'];
+/** A signed-in read: not signed in, or the database late (400: a query that is not safe input). */
+const readErrors = errorResponses(400, 401, 503);
 
 export interface SessionRoutesDeps {
   accounts: Pick<AccountService, 'login' | 'logout' | 'me' | 'completeSetup'>;
@@ -20,25 +23,25 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async
     return { ...(await accounts.me(session.userId)), csrfToken: session.csrfToken };
   };
 
-  app.post('/session', { bodyLimit: SIGN_IN_BODY_LIMIT_BYTES, schema: { tags: ['session'], summary: 'Sign in', body: LoginBody, response: { 200: SessionResponse, ...errors } } }, async (request, reply) =>
+  app.post('/session', { bodyLimit: SIGN_IN_BODY_LIMIT_BYTES, schema: { tags, operationId: 'signIn', summary: 'Sign in: sets the session cookie and returns the CSRF token', security: SECURITY.public, body: LoginBody, response: { 200: SessionResponse, ...errorResponses(401, 429, 503, ...BODY_ERRORS) } } }, async (request, reply) =>
     signIn(request, reply, request.body.email, request.body.password),
   );
 
-  app.delete('/session', { schema: { tags: ['session'], summary: 'Sign out', response: { 204: Type.Null(), ...errors } }, onRequest: requireUser }, async (request, reply) => {
+  app.delete('/session', { schema: { tags, operationId: 'signOut', summary: 'Sign out', security: SECURITY.signedInMutation, response: { 204: Type.Null({ description: 'Signed out' }), ...errorResponses(401, 403, 503, ...BODY_ERRORS) } }, onRequest: requireUser }, async (request, reply) => {
     await accounts.logout(request.sessionId!);
     clearSessionCookie(reply, request);
     return reply.status(204).send(null);
   });
 
-  app.get('/session/csrf', { schema: { tags: ['session'], summary: "This session's CSRF token (after a page reload)", response: { 200: Type.Object({ csrfToken: Type.String() }), ...errors } }, onRequest: requireUser }, async (request) => ({
+  app.get('/session/csrf', { schema: { tags, operationId: 'getCsrfToken', summary: "This session's CSRF token (after a page reload)", security: SECURITY.signedIn, response: { 200: Type.Object({ csrfToken: Type.String() }), ...readErrors } }, onRequest: requireUser }, async (request) => ({
     csrfToken: request.csrfToken!,
   }));
 
-  app.get('/me', { schema: { tags: ['session'], summary: 'The signed-in user and their accounts', response: { 200: Me, ...errors } }, onRequest: requireUser }, async (request) =>
+  app.get('/me', { schema: { tags, operationId: 'getMe', summary: 'The signed-in user and their accounts', security: SECURITY.signedIn, response: { 200: Me, ...readErrors } }, onRequest: requireUser }, async (request) =>
     accounts.me(request.actor!.userId),
   );
 
-  app.post('/setup', { bodyLimit: SIGN_IN_BODY_LIMIT_BYTES, schema: { tags: ['session'], summary: 'First run: create the first administrator and account from the one-time setup link', body: SetupBody, response: { 200: SessionResponse, ...errors } } }, async (request, reply) => {
+  app.post('/setup', { bodyLimit: SIGN_IN_BODY_LIMIT_BYTES, schema: { tags, operationId: 'completeSetup', summary: 'First run: create the first administrator and account from the one-time setup link', security: SECURITY.public, body: SetupBody, response: { 200: SessionResponse, ...errorResponses(401, 404, 409, 429, 503, ...BODY_ERRORS) } } }, async (request, reply) => {
     const { token, ...input } = request.body;
     await accounts.completeSetup(token, input);
     return signIn(request, reply, input.email, input.password);

@@ -13,11 +13,12 @@ import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import { constantTimeEqual } from '../../domain/credentials.js';
 import { toEnvelope } from '../../domain/errors.js';
-import { originalRequest } from '../../domain/forward-auth.js';
+import { headerNamesOf, originalRequest } from '../../domain/forward-auth.js';
 import { methodOverrideHeader } from '../../domain/forwarding.js';
 import { MESSAGE_OF_CODE, TOKEN_KINDS, VERIFICATION_CODES, VERIFICATION_STATUSES, type VerifyAnswer } from '../../domain/verification-answers.js';
 import type { VerificationResult, Verifier } from '../../verify/verifier.js';
 import { firstHeaderValue } from '../client-address.js';
+import { BODY_ERRORS, errorResponses, verificationSecurity } from '../openapi.js';
 import { sendDenial, sendEnvelope, useSharedQuietLogger } from './answers.js';
 
 export const VERIFY_KEY_HEADER = 'x-sidekey-verify-key';
@@ -104,6 +105,35 @@ const VerifyAnswerSchema = Type.Object({
   retryAfter: Type.Optional(Type.Integer()),
 });
 
+/** The allowed answer of forward auth: no body, the identity and the rate limit in headers. */
+const AllowedAnswer = Type.Null({
+  description: 'Allowed: the identity headers for the upstream, and the rate limit',
+  headers: {
+    'x-sidekey-account-id': Type.String(),
+    'x-sidekey-token-id': Type.String(),
+    'x-sidekey-account-sid': Type.String(),
+    'x-sidekey-api-version': Type.String({ description: "the API version the request is judged by: IR-Version, or the token's" }),
+    'x-ratelimit-limit': Type.String(),
+    'x-ratelimit-remaining': Type.String(),
+    'x-ratelimit-reset': Type.String({ description: 'seconds until the window resets' }),
+  },
+});
+
+/** The request headers forward auth reads: the original request's pair of the configured proxy, and IR-Version. */
+function forwardAuthHeaders(style: Config['forwardAuth']) {
+  const pair = headerNamesOf(style);
+  return Type.Object({
+    'ir-version': Type.Optional(Type.String({ description: 'the API version the client asked for' })),
+    ...(pair
+      ? {
+          [pair.method.toLowerCase()]: Type.Optional(Type.String({ description: `the original method, set by ${style} (SIDEKEY_FORWARD_AUTH); required, a 400 without it` })),
+          [pair.uri.toLowerCase()]: Type.Optional(Type.String({ description: `the original path and query, set by ${style} (SIDEKEY_FORWARD_AUTH); required, a 400 without it` })),
+        }
+      : {}),
+    [AUTH_STYLE_HEADER]: Type.Optional(Type.String({ description: '`nginx`: every refusal is a 403 carrying X-Sidekey-Status and X-Sidekey-Error (auth_request reads only 401 and 403)' })),
+  });
+}
+
 function toAnswer(result: VerificationResult): VerifyAnswer {
   return { ...result, token: (result.token as VerifyAnswer['token']) ?? null, rateLimit: result.rateLimit ?? null };
 }
@@ -135,9 +165,11 @@ export function verificationRoutes({ verifiers, realm, config }: VerificationRou
         helmet: false,
         schema: {
           tags: ['verification'],
+          operationId: 'verify',
           summary: 'May these credentials call this endpoint? Always 200 with the answer (valid, code, status) for a well-formed question.',
+          security: verificationSecurity(verifyKeyHook !== undefined, false),
           body: VerifyBody,
-          response: { 200: VerifyAnswerSchema },
+          response: { 200: VerifyAnswerSchema, ...errorResponses(...BODY_ERRORS, ...(verifyKeyHook ? ([401] as const) : [])) },
         },
       },
       async (request) => {
@@ -176,9 +208,20 @@ export function verificationRoutes({ verifiers, realm, config }: VerificationRou
         if (!result.valid) return sendDenial(reply, result, realm, style);
         return sendAllowed(reply, result);
       };
-      const schema = { tags: ['verification'], summary: 'Forward auth (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz)' };
+      const schema = {
+        tags: ['verification'],
+        summary: 'Forward auth (nginx auth_request, Traefik ForwardAuth, Caddy forward_auth, Envoy ext_authz)',
+        security: verificationSecurity(verifyKeyHook !== undefined, true),
+        headers: forwardAuthHeaders(config.forwardAuth),
+        response: { 200: AllowedAnswer, ...errorResponses(400, 401, 403, 429, 503) },
+      };
       // No browser ever reads these answers (proxies and services do): helmet's page-security headers would only add bytes.
-      auth.route({ method: [...AUTH_METHODS], url: AUTH_PREFIX, schema, handler, helmet: false });
+      // One route per method, so each operation of the document has its own id; GET's automatic HEAD route is in
+      // the document too (as forwardAuthGet-head), since proxies may ask with HEAD.
+      for (const method of AUTH_METHODS.filter((m) => m !== 'HEAD')) {
+        const operationId = `forwardAuth${method[0]}${method.slice(1).toLowerCase()}`;
+        auth.route({ method, url: AUTH_PREFIX, schema: { ...schema, operationId }, handler, helmet: false, config: { swagger: { exposeHeadRoute: method === 'GET' } } });
+      }
       auth.route({ method: [...AUTH_METHODS], url: `${AUTH_PREFIX}/*`, schema: { ...schema, hide: true }, handler, helmet: false });
     });
   };
