@@ -9,15 +9,14 @@ import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/http/app.js';
 import { Freshness } from '../src/changes/freshness.js';
-import { Verifier, type TokenLoader } from '../src/verify/verifier.js';
-import { MemoryRateLimitStore } from '../src/verify/rate-limit.js';
+import type { TokenLoader, Verifier } from '../src/verify/verifier.js';
 import { UsageRecorder } from '../src/verify/usage.js';
 import { findVerifiableToken } from '../src/verify/repository.js';
 import { generateAuthToken } from '../src/domain/credentials.js';
 import { VERIFICATION_CODES, type VerificationCode } from '../src/domain/verification-answers.js';
 import { createTestContext, type TestContext } from '../test/support/databases.js';
 import { createBrand, type Brand } from '../test/support/fixtures.js';
-import { apiPath, basic, issueToken } from '../test/verify/helpers.js';
+import { apiPath, basic, issueToken, ownVerifier } from '../test/verify/helpers.js';
 import { createClient, sidekeyMiddleware } from './index.js';
 
 const BOUND_MS = 60_000;
@@ -53,19 +52,7 @@ beforeAll(async () => {
   brand = await createBrand(t.context);
   const loader: TokenLoader = (sid) => (hang ? new Promise(() => {}) : findVerifiableToken(t.context.store.db, sid));
   usage = new UsageRecorder({ store: t.context.store, flushIntervalMs: 3_600_000 });
-  verifier = new Verifier({
-    store: t.context.store,
-    catalog: t.context.catalog,
-    hashKey: t.context.keys.hashKey,
-    sidPrefix: t.context.config.sidPrefix,
-    changes: t.context.changes,
-    freshness,
-    readDeadlineMs: 100,
-    rateLimits: new MemoryRateLimitStore(),
-    usage,
-    loader,
-    now: () => clock,
-  });
+  verifier = ownVerifier(t.context, { freshness, readDeadlineMs: 100, usage, loader, now: () => clock });
   freshness.confirm(clock);
   // The gateway's upstream is never reached: every request here is refused.
   const context = { ...t.context, verifier, config: { ...t.context.config, upstreamUrl: 'http://127.0.0.1:9' } };

@@ -9,16 +9,13 @@ import type { TokenRow } from '../store/schema.js';
 import type { RateLimitRule } from '../domain/catalog.js';
 import type { TokenState } from '../domain/filters.js';
 import type { TokenKind } from '../domain/token.js';
+import type { VerifiedToken } from '../domain/verification-answers.js';
 
-/** What a verification needs to know of a token, with its account's API access flag. */
-export interface VerifiableToken {
-  id: string;
-  accountId: string;
-  accountSid: string;
-  name: string;
-  kind: TokenKind;
-  apiVersion: number;
-  scopes: string[];
+/**
+ * What a verification needs to know of a token, with its account's API access flag: the token an answer names,
+ * plus the state, limits and secret hashes the decision reads.
+ */
+export interface VerifiableToken extends VerifiedToken {
   state: TokenState;
   expiresAt: number | null;
   notBefore: number | null;

@@ -7,13 +7,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
 import { Freshness } from '../../src/changes/freshness.js';
-import { Verifier, type TokenLoader } from '../../src/verify/verifier.js';
-import { MemoryRateLimitStore } from '../../src/verify/rate-limit.js';
+import type { TokenLoader } from '../../src/verify/verifier.js';
 import { UsageRecorder } from '../../src/verify/usage.js';
 import { findVerifiableToken } from '../../src/verify/repository.js';
 import { createTestContext, describeEachDialect, type TestContext } from '../support/databases.js';
 import { createBrand, type Brand } from '../support/fixtures.js';
-import { apiPath, issueToken } from '../verify/helpers.js';
+import { apiPath, issueToken, ownVerifier } from '../verify/helpers.js';
 
 const BOUND_MS = 1_000;
 
@@ -37,19 +36,7 @@ describeEachDialect('bounded staleness', (dialect) => {
       return hang ? new Promise(() => {}) : findVerifiableToken(t.context.store.db, sid);
     };
     const usage = new UsageRecorder({ store: t.context.store, flushIntervalMs: 3_600_000 });
-    const verifier = new Verifier({
-      store: t.context.store,
-      catalog: t.context.catalog,
-      hashKey: t.context.keys.hashKey,
-      sidPrefix: t.context.config.sidPrefix,
-      changes: t.context.changes,
-      freshness,
-      readDeadlineMs: 100,
-      rateLimits: new MemoryRateLimitStore(),
-      usage,
-      loader,
-      now: () => clock,
-    });
+    const verifier = ownVerifier(t.context, { freshness, readDeadlineMs: 100, usage, loader, now: () => clock });
     freshness.confirm(clock);
     return {
       verifier,

@@ -1,24 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { WEB_DIST, buildApp } from '../../src/http/app.js';
 import { loggerOptions, prettyLine } from '../../src/http/logging.js';
+import { MemoryLog } from '../support/memory-log.js';
 import { createTestContext, type TestContext } from '../support/databases.js';
 
-/** A log destination in memory; `isTTY` makes it look like a terminal. */
-class MemoryLog extends Writable {
-  text = '';
-  constructor(readonly isTTY = false) {
-    super();
-  }
-  override _write(chunk: Buffer, _encoding: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-  get lines() {
-    return this.text.split('\n').filter(Boolean);
-  }
-}
 
 const hasUi = existsSync(`${WEB_DIST}index.html`);
 

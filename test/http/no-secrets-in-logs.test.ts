@@ -6,7 +6,6 @@
  * session id, CSRF token and setup token.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Writable } from 'node:stream';
 import net from 'node:net';
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
@@ -14,19 +13,9 @@ import { buildApp } from '../../src/http/app.js';
 import { loggerOptions } from '../../src/http/logging.js';
 import { describeEachDialect, createTestContext, type TestContext } from '../support/databases.js';
 import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
+import { MemoryLog } from '../support/memory-log.js';
 import { login, loginRequest, type Session } from '../support/http.js';
 
-class MemoryLog extends Writable {
-  text = '';
-  /** A terminal gets the human form of each line. */
-  constructor(readonly isTTY = false) {
-    super();
-  }
-  override _write(chunk: Buffer, _encoding: string, done: () => void) {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 /** What a careless handler might do: log whole bodies, headers and response payloads. */
 const carelessLogging = fp(async (app: FastifyInstance) => {
@@ -201,8 +190,9 @@ describeEachDialect('no secret in logs', (dialect) => {
     expectNoSecret(log.text, secrets);
   }, 120_000);
 
-  it('the human form a terminal gets leaks nothing either: it is written from the redacted and masked line', async () => {
-    const log = new MemoryLog(true);
+  /** The whole lifecycle on a fresh brand, logged at trace by a handler that logs everything it sees. */
+  async function lifecycleLoggedByCarelessHandler(terminal: boolean) {
+    const log = new MemoryLog(terminal);
     const own = await createBrand(t.context, { apiAccess: false });
     const app = await buildApp(t.context, { logger: loggerOptions('trace', log), plugins: [carelessLogging] });
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -212,6 +202,11 @@ describeEachDialect('no secret in logs', (dialect) => {
     } finally {
       await app.close();
     }
+    return { log, secrets };
+  }
+
+  it('the human form a terminal gets leaks nothing either: it is written from the redacted and masked line', async () => {
+    const { log, secrets } = await lifecycleLoggedByCarelessHandler(true);
     expect(log.text).toMatch(/ INFO {2}request completed POST \/api\/v1\/session 200 /);
     expect(log.text).toContain('/setup?token=[redacted]');
     expect(log.text).toContain('[redacted]');
@@ -220,16 +215,7 @@ describeEachDialect('no secret in logs', (dialect) => {
   }, 120_000);
 
   it('even a handler that carelessly logs bodies, headers and responses leaks nothing: the redaction covers them', async () => {
-    const log = new MemoryLog();
-    const own = await createBrand(t.context, { apiAccess: false });
-    const app = await buildApp(t.context, { logger: loggerOptions('trace', log), plugins: [carelessLogging] });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const secrets = new Set<string>();
-    try {
-      await runLifecycle(app, t, own, secrets);
-    } finally {
-      await app.close();
-    }
+    const { log, secrets } = await lifecycleLoggedByCarelessHandler(false);
     const lines = log.text.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.filter((l) => l.msg === 'handling').length).toBeGreaterThan(20);
     expect(lines.filter((l) => l.msg === 'answering').length).toBeGreaterThan(20);

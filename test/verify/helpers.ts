@@ -6,6 +6,8 @@ import type { Context } from '../../src/app/context.js';
 import type { TokenSettingsInput } from '../../src/domain/token.js';
 import type { Brand } from '../support/fixtures.js';
 import { randomBase62 } from '../../src/domain/credentials.js';
+import { Verifier, type VerifierOptions } from '../../src/verify/verifier.js';
+import { MemoryRateLimitStore } from '../../src/verify/rate-limit.js';
 
 export const basic = (accountSid: string, authToken: string) => `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
 
@@ -51,4 +53,20 @@ export async function deleteRedisKeys(prefix: string): Promise<void> {
   const keys = await redis.keys(`${prefix}*`);
   if (keys.length > 0) await redis.del(...keys);
   await redis.quit();
+}
+
+/**
+ * A verifier of the test's own beside the context's: the context's database, catalog, keys and change feed, a
+ * memory rate-limit store, and the freshness, usage recorder, read deadline, loader and clock the test sets.
+ */
+export function ownVerifier(context: Context, options: Pick<VerifierOptions, 'freshness' | 'usage' | 'readDeadlineMs'> & Partial<VerifierOptions>): Verifier {
+  return new Verifier({
+    store: context.store,
+    catalog: context.catalog,
+    hashKey: context.keys.hashKey,
+    sidPrefix: context.config.sidPrefix,
+    changes: context.changes,
+    rateLimits: new MemoryRateLimitStore(),
+    ...options,
+  });
 }
