@@ -35,6 +35,8 @@ async function readAll(stdin: NodeJS.ReadStream): Promise<string> {
 /** Reads one line from the terminal in raw mode, echoing nothing; Ctrl-C cancels. */
 function promptHidden(question: string, { stdin, prompt }: Io): Promise<string> {
   return new Promise((resolve, reject) => {
+    // Raw mode before the question: an answer typed the moment the question shows is never echoed.
+    stdin.setRawMode(true);
     prompt.write(question);
     let typed: string[] = [];
     const finish = (error?: Error) => {
@@ -53,7 +55,6 @@ function promptHidden(question: string, { stdin, prompt }: Io): Promise<string> 
         else if (ch >= ' ') typed.push(ch);
       }
     };
-    stdin.setRawMode(true);
     stdin.setEncoding('utf8');
     stdin.on('data', onData);
     stdin.resume();
