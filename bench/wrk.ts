@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { NGINX_BIN } from '../test/support/servers.js';
 
-export const WRK_BIN = process.env.WRK_BIN ?? '/usr/bin/wrk';
+const WRK_BIN = process.env.WRK_BIN ?? '/usr/bin/wrk';
 const SCRIPT = fileURLToPath(new URL('./wrk/request.lua', import.meta.url));
 const run = promisify(execFile);
 

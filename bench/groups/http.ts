@@ -233,35 +233,57 @@ async function addedLatency(rate: number, bare: Load, auth: Load, { rounds, dura
   };
 }
 
-/** Verifications per second in this process for one warm token; `fresh` forces the keyed hash every time. */
-function inProcessRate(context: Context, request: { accountSid: string; authToken: string; method: string; path: string }, fresh: boolean, seconds: number): number {
-  const entry = context.verifier.cache.get(request.accountSid, Date.now());
-  if (!entry || entry.negative) throw new Error('bench token is not warm');
+type VerificationRequest = { accountSid: string; authToken: string; method: string; path: string };
+
+/**
+ * Verifications per second in this process for one warm token; `fresh` forces the keyed hash every time. It runs
+ * in 50 ms slices and yields between them: a node trusts its cache only while its change feed has confirmed it
+ * current (within SIDEKEY_MAX_STALENESS_MS), and a loop that never yields would starve the feed and time itself
+ * on the read-through path. A call that still leaves the hot path ends its slice, is awaited untimed and counted.
+ */
+async function inProcessRate(context: Context, request: VerificationRequest, fresh: boolean, seconds: number): Promise<{ perSecond: number; slowPath: number }> {
   let count = 0;
-  const started = performance.now();
-  const until = started + seconds * 1000;
-  while (performance.now() < until) {
-    for (let i = 0; i < 1000; i++) {
-      if (fresh) entry.acceptedAuthToken = undefined;
-      const result = context.verifier.verify(request);
-      if (result instanceof Promise || !result.valid) throw new Error('in-process verification left the hot path');
+  let busyMs = 0;
+  let slowPath = 0;
+  while (busyMs < seconds * 1000) {
+    const started = performance.now();
+    const entry = context.verifier.cache.get(request.accountSid, Date.now());
+    if (!entry || entry.negative) throw new Error('bench token is not warm');
+    let pending: Promise<{ valid: boolean }> | undefined;
+    while (!pending && performance.now() - started < 50) {
+      for (let i = 0; i < 1000; i++) {
+        if (fresh) entry.acceptedAuthToken = undefined;
+        const result = context.verifier.verify(request);
+        if (result instanceof Promise) {
+          pending = result;
+          break;
+        }
+        if (!result.valid) throw new Error(`the bench token was refused in process: ${result.code}`);
+        count++;
+      }
     }
-    count += 1000;
+    busyMs += performance.now() - started;
+    if (pending) {
+      slowPath++;
+      if (!(await pending).valid) throw new Error('the bench token was refused in process');
+    }
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  return count / ((performance.now() - started) / 1000);
+  return { perSecond: count / (busyMs / 1000), slowPath };
 }
 
 async function inProcessFigures(context: Context, accountSid: string, authToken: string, path: string, log: (line: string) => void): Promise<Figure[]> {
-  const request = { accountSid, authToken, method: 'GET', path };
+  const request: VerificationRequest = { accountSid, authToken, method: 'GET', path };
   // The first verification in this process reads the token from the database; every one after it is the hot path.
   const first = await context.verifier.verify(request);
   if (!first.valid) throw new Error(`the bench token was refused in process: ${first.code}`);
-  inProcessRate(context, request, false, 1); // JIT
-  const warm = inProcessRate(context, request, false, 3);
-  const hashed = inProcessRate(context, request, true, 3);
-  log(`  in process: ${Math.round(warm).toLocaleString('en-US')} verifications/s warm, ${Math.round(hashed).toLocaleString('en-US')}/s with the keyed hash on every call`);
+  await inProcessRate(context, request, false, 1); // JIT
+  const warm = await inProcessRate(context, request, false, 3);
+  const hashed = await inProcessRate(context, request, true, 3);
+  const slow = (r: { slowPath: number }) => (r.slowPath ? `; ${r.slowPath} calls left the hot path (untimed)` : '');
+  log(`  in process: ${Math.round(warm.perSecond).toLocaleString('en-US')} verifications/s warm, ${Math.round(hashed.perSecond).toLocaleString('en-US')}/s with the keyed hash on every call`);
   return [
-    { group: 'http', id: 'verifier.in_process_per_second', label: 'in-process verifications, warm token', value: warm, unit: '/s', target: { comparison: 'atLeast', value: 250_000 }, note: '3 s, one thread, no HTTP' },
-    { group: 'http', id: 'verifier.in_process_keyed_hash_per_second', label: 'in-process verifications, keyed hash on every call', value: hashed, unit: '/s', note: 'the accepted-secret memo cleared before each call' },
+    { group: 'http', id: 'verifier.in_process_per_second', label: 'in-process verifications, warm token', value: warm.perSecond, unit: '/s', target: { comparison: 'atLeast', value: 250_000 }, note: `3 s of 50 ms slices, one thread, no HTTP${slow(warm)}` },
+    { group: 'http', id: 'verifier.in_process_keyed_hash_per_second', label: 'in-process verifications, keyed hash on every call', value: hashed.perSecond, unit: '/s', note: `the accepted-secret memo cleared before each call${slow(hashed)}` },
   ];
 }
