@@ -17,7 +17,7 @@ export interface Machine {
   cpus: number;
   cpuModel: string;
   node: string;
-  /** The commit measured, and whether the checkout had uncommitted changes. */
+  /** The commit measured, and whether the checkout had uncommitted changes (other than earlier results). */
   commit: string;
   dirty: boolean;
 }
@@ -43,7 +43,7 @@ export interface BenchReport {
 
 export function describeMachine(root: string): Machine {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
-  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain') !== '' };
+  return { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--', '.', ':!bench/results') !== '' };
 }
 
 export const currentLoadAverage = () => loadavg().map((n) => Math.round(n * 100) / 100);
