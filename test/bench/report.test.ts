@@ -37,7 +37,7 @@ describe('targets', () => {
   it('the table says MISSED plainly on the row of a missed target, with the value and the target beside it', () => {
     const rows = renderTable(report([auth, added, bare]).figures).split('\n');
     expect(rows.find((r) => r.includes('GET /v1/auth'))).toBe('| http | GET /v1/auth ÷ bare node:http | 0.74 | ≥ 0.75 | MISSED |  |');
-    expect(rows.find((r) => r.includes('adds'))).toBe('| http | latency /v1/auth adds (p99) | 0.42 ms | ≤ 1.00 ms | met |  |');
+    expect(rows.find((r) => r.includes('adds'))).toBe('| http | latency /v1/auth adds (p99) | 0.42 ms | ≤ 1 ms | met |  |');
     expect(rows.find((r) => r.includes('answering'))).toBe('| http | bare node:http answering "ok" | 36,712 req/s |  |  | median of 3 rounds (35,500–37,000) |');
   });
 
