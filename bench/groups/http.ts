@@ -148,6 +148,10 @@ async function run(environment: BenchEnvironment): Promise<Figure[]> {
       }
     }
     const rps = (id: string) => median(results.get(id)!.map((r) => r.requestsPerSecond));
+    const perRound = (over: string, baseline: string) => {
+      const ratios = results.get(over)!.map((r, i) => r.requestsPerSecond / results.get(baseline)![i].requestsPerSecond);
+      return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+    };
     const figures: Figure[] = loads.map((load) => throughputFigure(load, results.get(load.id)!));
     const ratio = (id: string, label: string, over: string, baseline: string, target?: number): Figure => ({
       group: 'http',
@@ -157,7 +161,7 @@ async function run(environment: BenchEnvironment): Promise<Figure[]> {
       unit: 'ratio',
       baseline: `${baseline}.rps`,
       ...(target === undefined ? {} : { target: { comparison: 'atLeast' as const, value: target } }),
-      note: `median req/s of ${rounds} rounds ÷ median of the baseline's`,
+      note: `median req/s ÷ the baseline's median; round by round ${perRound(over, baseline)}`,
     });
     figures.push(
       ratio('fastify.ratio_to_bare_node', 'Fastify hello route ÷ bare node:http', 'fastify', 'bare_node'),
@@ -202,21 +206,24 @@ function throughputFigure(load: Load, runs: WrkResult[]): Figure {
 /**
  * p99 of /v1/auth minus p99 of bare node:http, both paced to the same rate. wrk 4 has no fixed-rate mode: each
  * connection waits a delay after each answer (request.lua's delay()), so a connection's cycle is that delay plus
- * the answer's latency. A 1 s calibration run per server (also its warm-up) measures that latency at the pace,
- * and the delay is shortened by it; the note gives the rate each reached.
+ * the answer's latency. After a 1 s calibration run per server (also its warm-up) and after every run, the delay
+ * is shortened by the latency that run showed, never below half the cycle (one run slowed by a neighbour must not
+ * turn the pace into a flood); the note gives the rate each reached.
  */
 async function addedLatency(rate: number, bare: Load, auth: Load, { rounds, durationSeconds, log }: BenchEnvironment): Promise<Figure> {
   const cycleMs = (CONNECTIONS / rate) * 1000;
   const delayMs = { bare: cycleMs, auth: cycleMs };
+  const adjust = (key: 'bare' | 'auth', reached: WrkResult) => {
+    const latencyMs = (CONNECTIONS / reached.requestsPerSecond) * 1000 - delayMs[key];
+    delayMs[key] = Math.min(cycleMs, Math.max(cycleMs / 2, cycleMs - latencyMs));
+  };
   for (const [key, load] of [
     ['bare', bare],
     ['auth', auth],
   ] as const) {
-    const calibration = await runWrk({ origin: load.origin, request: load.request, durationSeconds: 1, connections: CONNECTIONS, delayMs: cycleMs });
-    const latencyMs = Math.max(0, (CONNECTIONS / calibration.requestsPerSecond) * 1000 - cycleMs);
-    delayMs[key] = Math.max(0, cycleMs - latencyMs);
+    adjust(key, await runWrk({ origin: load.origin, request: load.request, durationSeconds: 1, connections: CONNECTIONS, delayMs: cycleMs }));
   }
-  log(`  paced to ${Math.round(rate).toLocaleString('en-US')} req/s (half of /v1/auth's): a connection waits ${delayMs.bare.toFixed(2)} ms (bare) / ${delayMs.auth.toFixed(2)} ms (/v1/auth) after each answer`);
+  log(`  paced to ${Math.round(rate).toLocaleString('en-US')} req/s (half of /v1/auth's): a connection's cycle ${cycleMs.toFixed(2)} ms`);
   const p99 = { bare: [] as number[], auth: [] as number[] };
   const reached = { bare: [] as number[], auth: [] as number[] };
   for (let round = 1; round <= rounds; round++) {
@@ -224,10 +231,12 @@ async function addedLatency(rate: number, bare: Load, auth: Load, { rounds, dura
       ['bare', bare],
       ['auth', auth],
     ] as const) {
-      const result = await runWrk({ origin: load.origin, request: load.request, durationSeconds, connections: CONNECTIONS, delayMs: delayMs[key] });
+      const waited = delayMs[key];
+      const result = await runWrk({ origin: load.origin, request: load.request, durationSeconds, connections: CONNECTIONS, delayMs: waited });
       p99[key].push(result.latencyMs.p99);
       reached[key].push(result.requestsPerSecond);
-      log(`  round ${round} paced ${load.label}: ${Math.round(result.requestsPerSecond).toLocaleString('en-US')} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms`);
+      adjust(key, result);
+      log(`  round ${round} paced ${load.label} (waits ${waited.toFixed(2)} ms): ${Math.round(result.requestsPerSecond).toLocaleString('en-US')} req/s, p50 ${result.latencyMs.p50.toFixed(2)} ms, p99 ${result.latencyMs.p99.toFixed(2)} ms`);
     }
   }
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
