@@ -68,9 +68,12 @@ export function parseWrkOutput(stdout: string): WrkResult {
   };
 }
 
-/** Runs wrk to completion; a run with refused answers or lost connections measured something else, and throws. */
+/**
+ * Runs wrk to completion. A run with a refused answer measured something else, and throws; so does one that lost
+ * more than 1 % of its requests to socket errors (on a shared machine an answer can miss even a 10 s deadline).
+ */
 export async function runWrk(o: WrkRun): Promise<WrkResult> {
-  const args = ['-t', String(o.threads ?? 1), '-c', String(o.connections), '-d', `${o.durationSeconds}s`, '--timeout', '5s', '-s', SCRIPT, o.origin];
+  const args = ['-t', String(o.threads ?? 1), '-c', String(o.connections), '-d', `${o.durationSeconds}s`, '--timeout', '10s', '-s', SCRIPT, o.origin];
   const env = {
     PATH: process.env.PATH,
     WRK_METHOD: o.request.method ?? 'GET',
@@ -84,7 +87,7 @@ export async function runWrk(o: WrkRun): Promise<WrkResult> {
   const { stdout } = await run(WRK_BIN, args, { env, timeout: (o.durationSeconds + 30) * 1000 });
   const result = parseWrkOutput(stdout);
   const lost = Object.values(result.socketErrors).reduce((a, b) => a + b, 0);
-  if (result.statusErrors > 0 || lost > 0) {
+  if (result.statusErrors > 0 || lost > result.requests / 100) {
     throw new Error(`wrk ${o.request.method ?? 'GET'} ${o.origin}${o.request.path}: ${result.statusErrors} answers ≥ 400 and ${lost} socket errors in ${result.requests} requests`);
   }
   return result;
