@@ -60,13 +60,13 @@ function statusOf(figure: Figure): ReportedFigure['status'] {
 const DIGITS: Record<string, number> = { ratio: 2, ms: 2, MB: 0, B: 0, 'req/s': 0, '/s': 0 };
 
 /** A value as the table shows it: thousands separated, decimals by unit (a target's only as many as it has). */
-export function formatValue(value: number, unit: string, { exact = false } = {}): string {
+function formatValue(value: number, unit: string, { exact = false } = {}): string {
   const digits = DIGITS[unit] ?? 1;
   const number = value.toLocaleString('en-US', { minimumFractionDigits: exact ? 0 : digits, maximumFractionDigits: digits });
   return unit === 'ratio' ? number : `${number} ${unit}`;
 }
 
-export function formatTarget(figure: Figure): string {
+function formatTarget(figure: Figure): string {
   if (!figure.target) return '';
   return `${figure.target.comparison === 'atLeast' ? '≥' : '≤'} ${formatValue(figure.target.value, figure.unit, { exact: true })}`;
 }
