@@ -17,6 +17,8 @@ import { TokenService } from '../tokens/service.js';
 import { AuditLog } from '../audit/index.js';
 import { type DeliveryChannel, Dispatcher, ExpiryScheduler, LifecycleEvents, PeriodicRunner, outboxFollower } from '../events/index.js';
 import { ChangeFeed } from '../changes/feed.js';
+import { proxyTrust } from '../domain/client-address.js';
+import { DeliveryWorker, TargetGuard, WebhookChannel, WebhookService } from '../webhooks/index.js';
 import { ChangeLog } from '../changes/log.js';
 import { type VerificationOptions, type VerificationRuntime, startVerification } from '../verify/runtime.js';
 import type { Verifier } from '../verify/verifier.js';
@@ -37,6 +39,7 @@ export interface Services {
   lifecycle: Lifecycle;
   accounts: AccountService;
   tokens: TokenService;
+  webhooks: WebhookService;
   /** Closes what was opened, in reverse order; registered by each part that holds a resource. */
   onClose: (fn: () => Promise<void> | void) => void;
   close: () => Promise<void>;
@@ -54,6 +57,7 @@ export interface Lifecycle {
   events: LifecycleEvents;
   scheduler: ExpiryScheduler;
   dispatcher: Dispatcher;
+  deliveries: DeliveryWorker;
   /** Starts this node's timers (`serve` does; tests drive the parts themselves, under their own clock). */
   start(): void;
 }
@@ -90,18 +94,22 @@ export async function openServices(config: Config, options: { migrate?: boolean;
   const audit = new AuditLog({ db: store.db, follower: outboxFollower });
   const accounts = new AccountService({ store, audit, sessionTtlSeconds: config.sessionTtlSeconds, now: options.now });
   const tokens = new TokenService({ store, catalog, keys, accounts, audit, changes, changeLog, sidPrefix: config.sidPrefix, revealMode: config.revealMode, now: options.now });
-  const channels: DeliveryChannel[] = [];
+  const guard = new TargetGuard({ allows: proxyTrust(config.webhookAllowedPrivateTargets), timeoutMs: config.webhookTimeoutMs });
+  const webhooks = new WebhookService({ store, keys, accounts, audit, guard, now: options.now });
+  const channels: DeliveryChannel[] = [new WebhookChannel({ now: options.now })];
+  const deliveries = new DeliveryWorker({ store, keys, guard, timeoutMs: config.webhookTimeoutMs, now: options.now });
   const scheduler = new ExpiryScheduler({ store, thresholdsDays: config.expiryNoticeDays, now: options.now });
   const dispatcher = new Dispatcher({ store, channels, now: options.now });
   const eventsLog = pino({ level: config.logLevel, name: 'sidekey.events' });
   const runner = new PeriodicRunner(
     [
       { name: 'expiry-scan', intervalMs: config.lifecycleScanIntervalMs, run: () => scheduler.runOnce() },
-      { name: 'dispatch', intervalMs: 1_000, run: () => dispatcher.runOnce() },
+      { name: 'dispatch', intervalMs: config.webhookPollIntervalMs, run: () => dispatcher.runOnce() },
+      { name: 'webhook-deliveries', intervalMs: config.webhookPollIntervalMs, run: () => deliveries.runOnce() },
     ],
     (task, err) => eventsLog.warn({ err, task }, 'a lifecycle task failed; it runs again on its next tick'),
   );
-  const lifecycle: Lifecycle = { events: new LifecycleEvents({ db: store.db }), scheduler, dispatcher, start: () => runner.start() };
+  const lifecycle: Lifecycle = { events: new LifecycleEvents({ db: store.db }), scheduler, dispatcher, deliveries, start: () => runner.start() };
   const closers: (() => Promise<void> | void)[] = [async () => store.close(), () => runner.stop()];
   return {
     config,
@@ -115,6 +123,7 @@ export async function openServices(config: Config, options: { migrate?: boolean;
     lifecycle,
     accounts,
     tokens,
+    webhooks,
     onClose: (fn) => closers.push(fn),
     close: async () => {
       for (const fn of closers.reverse()) await fn();

@@ -21,6 +21,11 @@ export const AUDIT_ACTIONS = [
   'token.enable',
   'token.delete',
   'token.reveal',
+  'webhook.create',
+  'webhook.update',
+  'webhook.delete',
+  'webhook.rotate_secret',
+  'webhook.redeliver',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
