@@ -40,8 +40,8 @@ export function webhookUrlProblem(text: string): string | undefined {
 /**
  * Addresses a delivery never connects to unless the operator allows them (WEBHOOK_ALLOWED_PRIVATE_TARGETS):
  * loopback, private (RFC 1918, unique local), link-local (cloud metadata lives at 169.254.169.254), carrier-grade
- * NAT, "this network", multicast, reserved, and the IPv6 forms that embed an IPv4 address (NAT64, 6to4).
- * IPv4-mapped IPv6 (::ffff:a.b.c.d) is judged as the IPv4 address it maps.
+ * NAT, "this network", multicast, reserved, and the IPv6 forms that embed an IPv4 address (mapped, compatible,
+ * NAT64, 6to4): none of them is a public receiver's address, and each could reach an internal IPv4 one.
  */
 const NON_PUBLIC: readonly Cidr[] = [
   '0.0.0.0/8',
@@ -59,8 +59,8 @@ const NON_PUBLIC: readonly Cidr[] = [
   '203.0.113.0/24',
   '224.0.0.0/4',
   '240.0.0.0/4',
-  '::/128',
-  '::1/128',
+  '::/96',
+  '::ffff:0:0/96',
   '64:ff9b::/96',
   '64:ff9b:1::/48',
   '100::/64',
