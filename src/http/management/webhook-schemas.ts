@@ -9,7 +9,7 @@ const IsoTime = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' 
 export const EventTypeSchema = Type.Enum([...LIFECYCLE_EVENT_TYPES], { description: 'a lifecycle event type (docs/lifecycle-events.md)' });
 
 const fields = {
-  url: Type.String({ minLength: 1, maxLength: WEBHOOK_URL_MAX, description: 'http:// or https://; its host must resolve to public addresses only, unless the operator allows others (WEBHOOK_ALLOWED_PRIVATE_TARGETS)' }),
+  url: Type.String({ minLength: 1, maxLength: WEBHOOK_URL_MAX, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', description: 'http:// or https://; its host must resolve to public addresses only, unless the operator allows others (WEBHOOK_ALLOWED_PRIVATE_TARGETS)' }),
   description: Type.String({ maxLength: 500 }),
   events: Type.Array(EventTypeSchema, { minItems: 1, maxItems: LIFECYCLE_EVENT_TYPES.length * 2, description: 'the event types sent to this endpoint' }),
   state: Type.Union([Type.Literal('enabled'), Type.Literal('disabled')]),
