@@ -95,7 +95,7 @@ export async function openServices(config: Config, options: { migrate?: boolean;
   const accounts = new AccountService({ store, audit, sessionTtlSeconds: config.sessionTtlSeconds, now: options.now });
   const tokens = new TokenService({ store, catalog, keys, accounts, audit, changes, changeLog, sidPrefix: config.sidPrefix, revealMode: config.revealMode, now: options.now });
   const guard = new TargetGuard({ allows: proxyTrust(config.webhookAllowedPrivateTargets), timeoutMs: config.webhookTimeoutMs });
-  const webhooks = new WebhookService({ store, keys, accounts, audit, guard, now: options.now });
+  const events = new LifecycleEvents({ db: store.db });
   const channels: DeliveryChannel[] = [new WebhookChannel({ now: options.now })];
   const deliveries = new DeliveryWorker({ store, keys, guard, timeoutMs: config.webhookTimeoutMs, now: options.now });
   const scheduler = new ExpiryScheduler({ store, thresholdsDays: config.expiryNoticeDays, now: options.now });
@@ -109,7 +109,8 @@ export async function openServices(config: Config, options: { migrate?: boolean;
     ],
     (task, err) => eventsLog.warn({ err, task }, 'a lifecycle task failed; it runs again on its next tick'),
   );
-  const lifecycle: Lifecycle = { events: new LifecycleEvents({ db: store.db }), scheduler, dispatcher, deliveries, start: () => runner.start() };
+  const lifecycle: Lifecycle = { events, scheduler, dispatcher, deliveries, start: () => runner.start() };
+  const webhooks = new WebhookService({ store, keys, accounts, tokens, audit, events, guard, now: options.now });
   const closers: (() => Promise<void> | void)[] = [async () => store.close(), () => runner.stop()];
   return {
     config,

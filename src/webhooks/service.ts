@@ -11,7 +11,10 @@ import { newId } from '../domain/ids.js';
 import { isLifecycleEventType, type LifecycleEventType } from '../domain/lifecycle-events.js';
 import { MAX_SECRET_OVERLAP_SECONDS, generateWebhookSecret, webhookUrlProblem } from '../domain/webhooks.js';
 import { type KeyRing, seal } from '../secrets/keys.js';
+import type { LifecycleEvent } from '../domain/lifecycle-events.js';
+import type { LifecycleEvents } from '../events/index.js';
 import type { Store } from '../store/database.js';
+import type { TokenService } from '../tokens/service.js';
 import * as repo from './repository.js';
 import { TargetRefused, type TargetGuard } from './targets.js';
 
@@ -53,6 +56,8 @@ export interface WebhookServiceDeps {
   store: Pick<Store, 'db'>;
   keys: KeyRing;
   accounts: Pick<AccountService, 'requireAccountAdministrator'>;
+  tokens: Pick<TokenService, 'get'>;
+  events: Pick<LifecycleEvents, 'tokenEvents'>;
   audit: Pick<AuditLog, 'record'>;
   guard: Pick<TargetGuard, 'check'>;
   now?: () => number;
@@ -163,9 +168,15 @@ export class WebhookService {
     return this.withAttempts(await repo.listDeliveries(this.deps.store.db, accountId, id, limit));
   }
 
-  /** The deliveries these lifecycle events produced, across the account's endpoints (for a token's Activity page). */
-  async deliveriesOfEvents(accountId: string, eventIds: string[]): Promise<Delivery[]> {
-    return this.withAttempts(await repo.deliveriesOfEvents(this.deps.store.db, accountId, eventIds));
+  /**
+   * A token's lifecycle events, newest first, each with the deliveries it produced (its Activity page): for the
+   * token managers, who see what was sent about their tokens and whether it arrived, not the endpoints' settings.
+   */
+  async tokenActivity(actor: Actor, accountId: string, tokenId: string): Promise<{ event: LifecycleEvent; dispatchedAt: number | null; deliveries: Delivery[] }[]> {
+    await this.deps.tokens.get(actor, accountId, tokenId); // a token manager's, of a token of this account (or 403/404)
+    const events = await this.deps.events.tokenEvents(accountId, tokenId);
+    const deliveries = await this.withAttempts(await repo.deliveriesOfEvents(this.deps.store.db, accountId, events.map((e) => e.event.id)));
+    return events.map((e) => ({ ...e, deliveries: deliveries.filter((d) => d.eventId === e.event.id) }));
   }
 
   /** Sends the delivery's event again as a new delivery (same Sidekey-Event-Id, a fresh 24 h of retries). */

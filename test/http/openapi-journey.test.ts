@@ -99,6 +99,7 @@ describe('the OpenAPI document over a whole journey', () => {
     await h.context.lifecycle.dispatcher.runOnce();
     const [delivery] = (await call('GET', `${webhookPath}/deliveries`, { headers: read })).json().items;
     await call('POST', `${webhookPath}/deliveries/${delivery.id}/redeliver`, { headers: write, body: {} });
+    await call('GET', `${tokenPath}/lifecycle-events`, { headers: read });
     await call('DELETE', webhookPath, { headers: write });
 
     // Verification: without the service key, then allowed, refused for the scope, over the rate limit.

@@ -35,6 +35,7 @@ export const ACCOUNT_ROUTES: RouteRow[] = [
   { method: 'GET', url: `${T}/credentials`, ok: 200 },
   { method: 'GET', url: `${T}/events`, ok: 200 },
   { method: 'GET', url: `${T}/usage`, ok: 200 },
+  { method: 'GET', url: `${T}/lifecycle-events`, ok: 200 },
   { method: 'GET', url: W, ok: 200, roles: ADMIN_ONLY },
   { method: 'POST', url: W, ok: 201, roles: ADMIN_ONLY, body: { url: MATRIX_WEBHOOK_URL, events: ['token.created'] } },
   { method: 'GET', url: `${W}/:webhookId`, ok: 200, roles: ADMIN_ONLY },

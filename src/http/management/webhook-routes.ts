@@ -6,7 +6,7 @@ import { BODY_ERRORS, errorResponses, SECURITY } from '../openapi.js';
 import { iso, isoOrNull } from './dto.js';
 import { NoFieldsBody } from './schemas.js';
 import { requireUser } from './session.js';
-import { CreateWebhookBody, DeliveryList, DeliverySchema, RotateSecretBody, UpdateWebhookBody, WebhookList, WebhookSchema, WebhookWithSecret, type DeliveryDto, type WebhookDto } from './webhook-schemas.js';
+import { CreateWebhookBody, DeliveryList, DeliverySchema, RotateSecretBody, TokenActivity, UpdateWebhookBody, WebhookList, WebhookSchema, WebhookWithSecret, type DeliveryDto, type WebhookDto } from './webhook-schemas.js';
 
 const read = { tags: ['webhooks'], security: SECURITY.signedIn };
 const write = { tags: ['webhooks'], security: SECURITY.signedInMutation };
@@ -14,6 +14,7 @@ const readErrors = errorResponses(400, 401, 403, 404, 503);
 const writeErrors = errorResponses(400, 401, 403, 404, 503, ...BODY_ERRORS);
 const AccountParams = Type.Object({ accountId: Type.String({ maxLength: 64 }) });
 const WebhookParams = Type.Object({ accountId: Type.String({ maxLength: 64 }), webhookId: Type.String({ maxLength: 64 }) });
+const TokenParams = Type.Object({ accountId: Type.String({ maxLength: 64 }), tokenId: Type.String({ maxLength: 64 }) });
 const DeliveryParams = Type.Object({ accountId: Type.String({ maxLength: 64 }), webhookId: Type.String({ maxLength: 64 }), deliveryId: Type.String({ maxLength: 64 }) });
 
 const toWebhookDto = (w: WebhookEndpoint): WebhookDto => ({ ...w, previousSecretExpiresAt: isoOrNull(w.previousSecretExpiresAt), createdAt: iso(w.createdAt), updatedAt: iso(w.updatedAt) });
@@ -57,4 +58,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookService
   app.post(`${W}/:webhookId/deliveries/:deliveryId/redeliver`, { schema: { ...write, operationId: 'redeliverWebhook', summary: "Send the delivery's event again (same Sidekey-Event-Id)", params: DeliveryParams, body: NoFieldsBody, response: { 201: DeliverySchema, ...writeErrors } } }, async (req, reply) =>
     reply.status(201).send(toDeliveryDto(await webhooks.redeliver(req.actor!, req.params.accountId, req.params.webhookId, req.params.deliveryId))),
   );
+  app.get('/accounts/:accountId/tokens/:tokenId/lifecycle-events', { schema: { tags: ['tokens'], security: SECURITY.signedIn, operationId: 'listTokenLifecycleEvents', summary: "The token's lifecycle events, newest first, with the webhook deliveries each produced", params: TokenParams, response: { 200: TokenActivity, ...readErrors } } }, async (req) => ({
+    items: (await webhooks.tokenActivity(req.actor!, req.params.accountId, req.params.tokenId)).map((a) => ({ event: a.event, dispatchedAt: isoOrNull(a.dispatchedAt), deliveries: a.deliveries.map(toDeliveryDto) })),
+  }));
 };

@@ -70,3 +70,17 @@ export const DeliverySchema = Type.Object({
 });
 export type DeliveryDto = Static<typeof DeliverySchema>;
 export const DeliveryList = Type.Object({ items: Type.Array(DeliverySchema) });
+
+export const TokenActivity = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      event: Type.Object(
+        { id: Type.String(), type: EventTypeSchema, occurredAt: IsoTime, accountId: Type.String(), token: Type.Object({ id: Type.String(), accountSid: Type.String(), name: Type.String() }), actor: Type.Record(Type.String(), Type.String()), data: Type.Record(Type.String(), Type.Unknown()) },
+        { description: 'the event as webhooks receive it (docs/lifecycle-events.md)' },
+      ),
+      dispatchedAt: Nullable(IsoTime),
+      deliveries: Type.Array(DeliverySchema),
+    }),
+  ),
+});
+export type TokenActivityDto = Static<typeof TokenActivity>;
