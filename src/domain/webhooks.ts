@@ -6,7 +6,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { type Cidr, cidrContains, parseCidr } from './cidr.js';
 import { randomBase62 } from './credentials.js';
 
-export const WEBHOOK_SECRET_PREFIX = 'whsec_';
+const WEBHOOK_SECRET_PREFIX = 'whsec_';
 export const SIGNATURE_HEADER = 'Sidekey-Signature';
 export const EVENT_ID_HEADER = 'Sidekey-Event-Id';
 export const EVENT_TYPE_HEADER = 'Sidekey-Event-Type';

@@ -6,7 +6,7 @@ import { MAX_SECRET_OVERLAP_SECONDS, WEBHOOK_URL_MAX } from '../../domain/webhoo
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([Type.Null(), schema]);
 const IsoTime = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
 
-export const EventTypeSchema = Type.Enum([...LIFECYCLE_EVENT_TYPES], { description: 'a lifecycle event type (docs/lifecycle-events.md)' });
+const EventTypeSchema = Type.Enum([...LIFECYCLE_EVENT_TYPES], { description: 'a lifecycle event type (docs/lifecycle-events.md)' });
 
 const fields = {
   url: Type.String({ minLength: 1, maxLength: WEBHOOK_URL_MAX, pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', description: 'http:// or https://; its host must resolve to public addresses only, unless the operator allows others (WEBHOOK_ALLOWED_PRIVATE_TARGETS)' }),
