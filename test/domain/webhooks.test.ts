@@ -28,7 +28,7 @@ describe('webhook targets', () => {
 });
 
 describe('signature', () => {
-  it('is t= and one v1= per secret: HMAC-SHA256 over `${t}.${body}`, keyed by the secret text', () => {
+  it('is t= and one v1= per secret: HMAC-SHA256 over the timestamp, a dot and the body, keyed by the secret text', () => {
     const body = '{"id":"lev_1","type":"token.created"}';
     const v1 = (secret: string) => createHmac('sha256', secret).update(`1700000000.${body}`).digest('hex');
     expect(signatureHeader(['whsec_new'], 1_700_000_000, body)).toBe(`t=1700000000,v1=${v1('whsec_new')}`);
