@@ -4,7 +4,7 @@ import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
 import type { Executor, Store } from '../store/database.js';
 import { newId } from '../domain/ids.js';
 import { randomOpaqueId } from '../domain/credentials.js';
-import { type Role, canManageTokens, isRole, ROLES } from '../domain/roles.js';
+import { type Role, canManageAccountSettings, canManageTokens, isRole, ROLES } from '../domain/roles.js';
 import { type Actor, operator } from '../domain/actor.js';
 import { SidekeyError, invalidInput, notFound, forbidden, conflict, type FieldError } from '../domain/errors.js';
 import { isEmail } from '../domain/token.js';
@@ -201,6 +201,17 @@ export class AccountService {
     const role = await accounts.findRole(this.deps.store.db, actor.userId, accountId);
     if (!role) throw notFound('Account');
     if (!canManageTokens(role)) throw forbidden('You need the Account Administrator or Implementation Specialist role to manage API access tokens.');
+  }
+
+  /** For account-wide settings (webhooks): an operator, or the account's Account Administrator; other members 403, strangers 404. */
+  async requireAccountAdministrator(actor: Actor, accountId: string): Promise<void> {
+    if (actor.kind === 'operator') {
+      if (!(await accounts.findAccount(this.deps.store.db, accountId))) throw notFound('Account');
+      return;
+    }
+    const role = await accounts.findRole(this.deps.store.db, actor.userId, accountId);
+    if (!role) throw notFound('Account');
+    if (!canManageAccountSettings(role)) throw forbidden('You need the Account Administrator role to manage webhooks.');
   }
 
   async listUsers(actor: Actor, accountId: string) {

@@ -21,6 +21,11 @@ export const AUDIT_ACTIONS = [
   'token.enable',
   'token.delete',
   'token.reveal',
+  'webhook.create',
+  'webhook.update',
+  'webhook.delete',
+  'webhook.rotate_secret',
+  'webhook.redeliver',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -44,8 +49,14 @@ export interface NewAuditEvent {
   details?: Record<string, unknown>;
 }
 
+/**
+ * Told of every event `record` writes, inside the same transaction and after the event's row: what it writes
+ * commits or rolls back with the change (the lifecycle outbox hangs here). A throw fails the change.
+ */
+export type AuditFollower = (trx: Executor, event: NewAuditEvent) => Promise<void>;
+
 export class AuditLog {
-  constructor(private readonly deps: { db: Database }) {}
+  constructor(private readonly deps: { db: Database; follower?: AuditFollower }) {}
 
   /** Writes one event inside `trx`, the transaction of the change it records. Operator and client address go into its details. */
   async record(trx: Executor, event: NewAuditEvent): Promise<void> {
@@ -60,6 +71,7 @@ export class AuditLog {
       at: event.at,
       details: JSON.stringify(details),
     });
+    await this.deps.follower?.(trx, event);
   }
 
   /** A token's events, newest first. */

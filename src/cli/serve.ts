@@ -8,6 +8,7 @@ import { redactUrl } from '../store/database.js';
 export async function serve(config: Config, options: { demo: boolean }) {
   const context = await createContext(config);
   const app = await buildApp(context);
+  context.lifecycle.start();
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     await app.close();

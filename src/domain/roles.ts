@@ -28,3 +28,8 @@ export function isRole(value: string): value is Role {
 export function canManageTokens(role: Role): boolean {
   return TOKEN_MANAGER_ROLES.includes(role);
 }
+
+/** Account-wide settings that reach outside Sidekey (webhook endpoints): the Account Administrator only. */
+export function canManageAccountSettings(role: Role): boolean {
+  return role === 'account_administrator';
+}

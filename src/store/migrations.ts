@@ -140,6 +140,72 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('change_log_created').on('change_log').column('created_at').execute();
     },
   },
+  '0007_lifecycle_events': {
+    // The lifecycle outbox (written in the audited change's transaction), the expiry notices already raised (their
+    // key makes each one happen once, whichever node gets there first), and webhook endpoints, deliveries and attempts.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('lifecycle_events')
+        .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('account_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('token_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('type', 'varchar(40)', (c) => c.notNull())
+        .addColumn('occurred_at', bigint, (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('dispatched_at', bigint)
+        .execute();
+      await db.schema.createIndex('lifecycle_events_pending').on('lifecycle_events').columns(['dispatched_at', 'id']).execute();
+      await db.schema.createIndex('lifecycle_events_token').on('lifecycle_events').columns(['token_id', 'occurred_at']).execute();
+      await db.schema
+        .createTable('lifecycle_notices')
+        .addColumn('token_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('expires_at', bigint, (c) => c.notNull())
+        .addColumn('days_before', 'integer', (c) => c.notNull())
+        .addColumn('event_id', 'varchar(40)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('lifecycle_notices_pk', ['token_id', 'expires_at', 'days_before'])
+        .execute();
+      await db.schema
+        .createTable('webhook_endpoints')
+        .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('account_id', 'varchar(40)', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('state', 'varchar(16)', (c) => c.notNull())
+        .addColumn('secret_ciphertext', 'text', (c) => c.notNull())
+        .addColumn('previous_secret_ciphertext', 'text')
+        .addColumn('previous_secret_expires_at', bigint)
+        .addColumn('created_at', bigint, (c) => c.notNull())
+        .addColumn('updated_at', bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhook_endpoints_account').on('webhook_endpoints').columns(['account_id', 'created_at']).execute();
+      await db.schema
+        .createTable('webhook_deliveries')
+        .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('account_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('endpoint_id', 'varchar(40)', (c) => c.notNull().references('webhook_endpoints.id').onDelete('cascade'))
+        .addColumn('event_id', 'varchar(40)', (c) => c.notNull().references('lifecycle_events.id'))
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', bigint)
+        .addColumn('claim_id', 'varchar(40)')
+        .addColumn('created_at', bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+      await db.schema.createIndex('webhook_deliveries_endpoint').on('webhook_deliveries').columns(['endpoint_id', 'created_at']).execute();
+      await db.schema.createIndex('webhook_deliveries_event').on('webhook_deliveries').column('event_id').execute();
+      await db.schema
+        .createTable('webhook_attempts')
+        .addColumn('delivery_id', 'varchar(40)', (c) => c.notNull().references('webhook_deliveries.id').onDelete('cascade'))
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('at', bigint, (c) => c.notNull())
+        .addColumn('status_code', 'integer')
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addPrimaryKeyConstraint('webhook_attempts_pk', ['delivery_id', 'attempt'])
+        .execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

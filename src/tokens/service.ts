@@ -13,6 +13,7 @@ import { generateAccountSid, generateAuthToken, hashSecret } from '../domain/cre
 import { conflict, invalidInput, notFound, type FieldError } from '../domain/errors.js';
 import { type TokenFilter, decodeCursor, encodeCursor } from '../domain/filters.js';
 import { type Token, type TokenKind, type TokenSettingsInput, LIMITS, duplicateName, planUpgrade, validateSettings } from '../domain/token.js';
+import { UPDATABLE_FIELDS } from '../domain/lifecycle-events.js';
 import { type KeyRing, open, seal } from '../secrets/keys.js';
 import type { AccountService } from '../accounts/service.js';
 import type { AuditAction, AuditLog } from '../audit/index.js';
@@ -347,12 +348,11 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-const EDITABLE = ['name', 'description', 'primaryContactUserId', 'developerEmails', 'scopes', 'expiresAt', 'notBefore', 'allowedCidrs', 'rateLimit'] as const;
 
 /** What an edit changed, field by field, for the audit trail ("track change history"). */
-export function diff(before: Pick<Token, (typeof EDITABLE)[number]>, after: Pick<Token, (typeof EDITABLE)[number]>): Record<string, { from: unknown; to: unknown }> {
+export function diff(before: Pick<Token, (typeof UPDATABLE_FIELDS)[number]>, after: Pick<Token, (typeof UPDATABLE_FIELDS)[number]>): Record<string, { from: unknown; to: unknown }> {
   const out: Record<string, { from: unknown; to: unknown }> = {};
-  for (const key of EDITABLE) {
+  for (const key of UPDATABLE_FIELDS) {
     if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) out[key] = { from: before[key], to: after[key] };
   }
   return out;

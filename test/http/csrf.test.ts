@@ -14,6 +14,7 @@ describeEachStore('CSRF protection', { apiAccess: false }, () => {
       account: await db.selectFrom('accounts').selectAll().where('id', '=', brand.accountId).executeTakeFirstOrThrow(),
       tokens: await db.selectFrom('tokens').selectAll().where('account_id', '=', brand.accountId).orderBy('id').execute(),
       events: await db.selectFrom('audit_events').select('id').where('account_id', '=', brand.accountId).orderBy('id').execute(),
+      webhooks: await db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', brand.accountId).orderBy('id').execute(),
       sessions: await db.selectFrom('sessions').select('id_hash').orderBy('id_hash').execute(),
     };
   }
@@ -33,10 +34,13 @@ describeEachStore('CSRF protection', { apiAccess: false }, () => {
     // Turn API access on outside HTTP, and make a token, so that every route would otherwise succeed.
     await context.tokens.enableApiAccess(brand.admin, brand.accountId);
     const { token } = await context.tokens.create(brand.admin, brand.accountId, { name: 'Protected', apiVersion: 11 });
+    const webhook = (await context.webhooks.create(brand.admin, brand.accountId, { url: 'https://93.184.215.14/hooks', events: ['token.created'] })).endpoint;
+    await context.lifecycle.dispatcher.runOnce();
+    const [delivery] = await context.webhooks.deliveries(brand.admin, brand.accountId, webhook.id);
     const before = await snapshot(context, brand);
     const failures: string[] = [];
     for (const row of MUTATIONS) {
-      const url = row.url.replace(':accountId', brand.accountId).replace(':tokenId', token.id);
+      const url = row.url.replace(':accountId', brand.accountId).replace(':tokenId', token.id).replace(':webhookId', webhook.id).replace(':deliveryId', delivery.id);
       for (const csrf of [false, '', 'wrong', admin.csrfToken.slice(0, -1), `${admin.csrfToken}x`, other.csrfToken] as const) {
         const response = await admin.request(row.method, url, row.body, { csrf });
         if (response.statusCode !== 403) failures.push(`${row.method} ${row.url} csrf=${JSON.stringify(csrf)}: ${response.statusCode}`);

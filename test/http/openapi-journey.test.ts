@@ -16,7 +16,7 @@ describe('the OpenAPI document over a whole journey', () => {
   let h: HttpHarness;
   let validator: OpenApiValidator;
   beforeAll(async () => {
-    h = await createHttpHarness('sqlite', { config: { verifyKey: VERIFY_KEY, forwardAuth: 'nginx' } });
+    h = await createHttpHarness('sqlite', { config: { verifyKey: VERIFY_KEY, forwardAuth: 'nginx', webhookAllowedPrivateTargets: ['loopback'] } });
     validator = new OpenApiValidator((await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as OpenApiDocument);
   });
   afterAll(() => h.close());
@@ -84,6 +84,23 @@ describe('the OpenAPI document over a whole journey', () => {
     // Legacy tokens, and deleting the copy.
     await call('POST', `${account}/legacy-tokens`, { headers: write, body: {} });
     await call('DELETE', `${account}/tokens/${copy.token.id}`, { headers: write });
+
+    // A webhook endpoint (one refused), its secret rotated, the deliveries its events produced, a redelivery.
+    const webhooks = `${account}/webhooks`;
+    await call('POST', webhooks, { headers: write, body: { url: 'ftp://example.com/', events: ['token.created'] } });
+    const webhook = (await call('POST', webhooks, { headers: write, body: { url: 'http://127.0.0.1:9/hooks', events: ['token.deleted', 'token.updated'], description: 'CRM' } })).json().webhook;
+    const webhookPath = `${webhooks}/${webhook.id}`;
+    await call('GET', webhooks, { headers: read });
+    await call('GET', webhookPath, { headers: read });
+    await call('PATCH', webhookPath, { headers: write, body: { description: 'CRM sync' } });
+    await call('POST', `${webhookPath}/rotate-secret`, { headers: write, body: { overlapSeconds: 60 } });
+    await call('POST', `${webhookPath}/rotate-secret`, { headers: write });
+    await call('PATCH', tokenPath, { headers: write, body: { description: 'Daily export' } });
+    await h.context.lifecycle.dispatcher.runOnce();
+    const [delivery] = (await call('GET', `${webhookPath}/deliveries`, { headers: read })).json().items;
+    await call('POST', `${webhookPath}/deliveries/${delivery.id}/redeliver`, { headers: write, body: {} });
+    await call('GET', `${tokenPath}/lifecycle-events`, { headers: read });
+    await call('DELETE', webhookPath, { headers: write });
 
     // Verification: without the service key, then allowed, refused for the scope, over the rate limit.
     const basic = `Basic ${Buffer.from(`${token.accountSid}:${reset.authToken}`).toString('base64')}`;

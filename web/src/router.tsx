@@ -13,6 +13,7 @@ import { LoginPage } from './pages/LoginPage.js';
 import { SetupPage } from './pages/SetupPage.js';
 
 const SettingsPage = lazy(() => import('./pages/settings/SettingsPage.js'));
+const WebhooksPage = lazy(() => import('./pages/webhooks/WebhooksPage.js'));
 const ApiGate = lazy(() => import('./pages/api/ApiGate.js'));
 const ApiPage = lazy(() => import('./pages/api/ApiPage.js'));
 const CreateTokenPage = lazy(() => import('./pages/create/CreateTokenPage.js'));
@@ -41,6 +42,7 @@ export const router = createBrowserRouter([
             children: [
               { index: true, element: <Navigate to="settings" replace /> },
               { path: 'settings', element: <SettingsPage /> },
+              { path: 'settings/webhooks', element: <WebhooksPage /> },
               {
                 path: 'settings/api',
                 element: <ApiGate />,

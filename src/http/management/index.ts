@@ -11,10 +11,13 @@ import { rejectUnsafeInput } from '../errors.js';
 import { sessionPlugin } from './session.js';
 import { sessionRoutes } from './session-routes.js';
 import { tokenRoutes } from './token-routes.js';
+import type { WebhookService } from '../../webhooks/index.js';
+import { webhookRoutes } from './webhook-routes.js';
 
 export interface ManagementDeps {
   accounts: Pick<AccountService, 'session' | 'login' | 'logout' | 'me' | 'completeSetup' | 'listUsers'>;
   tokens: TokenService;
+  webhooks: WebhookService;
   catalog: Catalog;
   sessionTtlSeconds: number;
 }
@@ -24,4 +27,5 @@ export async function managementApi(api: FastifyInstance, deps: ManagementDeps):
   api.addHook('preValidation', rejectUnsafeInput);
   await api.register(sessionRoutes, { accounts: deps.accounts, sessionTtlSeconds: deps.sessionTtlSeconds });
   await api.register(tokenRoutes, { tokens: deps.tokens, accounts: deps.accounts, catalog: deps.catalog });
+  await api.register(webhookRoutes, { webhooks: deps.webhooks });
 }

@@ -188,3 +188,6 @@ export type AccountUserDto = Static<typeof AccountUser>;
 export type CatalogDto = Static<typeof CatalogSchema>;
 export type ErrorEnvelopeDto = Static<typeof ErrorEnvelope>;
 export type RoleDto = Static<typeof RoleSchema>;
+
+/** Webhook endpoints, deliveries and a token's lifecycle events (defined in webhook-schemas.ts), for the web UI's imports. */
+export type { DeliveryDto, TokenActivityDto, WebhookDto } from './webhook-schemas.js';

@@ -7,6 +7,7 @@ export const routes = {
   login: (next?: string) => (next && next !== '/' ? `/login?next=${encodeURIComponent(next)}` : '/login'),
   settings: (accountId: string) => `${account(accountId)}/settings`,
   apiPage: (accountId: string) => `${account(accountId)}/settings/api`,
+  webhooks: (accountId: string) => `${account(accountId)}/settings/webhooks`,
   createToken: (accountId: string) => `${account(accountId)}/settings/api/tokens/new`,
   token: (accountId: string, tokenId: string, section: TokenSection = 'overview') =>
     `${account(accountId)}/settings/api/tokens/${encodeURIComponent(tokenId)}/${section}`,

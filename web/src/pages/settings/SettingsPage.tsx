@@ -44,6 +44,13 @@ export default function SettingsPage() {
               </Text>
             )}
           </SettingsSection>
+          {account.role === 'account_administrator' && (
+            <SettingsSection title="Notifications">
+              <Anchor component={Link} to={routes.webhooks(account.id)} fw={500}>
+                Notifications &amp; webhooks
+              </Anchor>
+            </SettingsSection>
+          )}
         </SettingsColumn>
       </SimpleGrid>
     </Stack>
