@@ -39,7 +39,8 @@ export function createdOnRange(filter: CreatedOnFilter, nowMs: number): { fromMs
  * may lengthen a name ('İ' becomes 'i' + U+0307), so the folded form has no length bound.
  */
 export function foldName(name: string): string {
-  return name.toLowerCase();
+  // A lone surrogate (a term cut inside an emoji) reaches the database as U+FFFD: here too, so both agree.
+  return name.replace(/[\uD800-\uDFFF]/gu, '\uFFFD').toLowerCase();
 }
 
 /** The reference meaning of a filter: the SQL in the store must agree with this (property-tested). */

@@ -117,12 +117,6 @@ export async function deleteToken(db: Executor, id: string, expectedRevision: nu
 }
 
 /**
- * Below this many characters (code points) a term holds no trigram, so neither index can narrow it: such a term
- * is read in list order from the cursor on, through the account's list index (which holds the folded names),
- * and stops at the page's end. Short terms usually match often; a rare one reads the whole account (README).
- */
-const TRIGRAM_LENGTH = 3;
-/**
  * How many rows, in list order, a name search reads from the list index before it asks the trigram index
  * instead. A term that fills the page within these rows is common, and the trigram index would hand back
  * thousands of candidates to sort; one that does not is rare here, and the trigram index finds its rows wherever
@@ -146,11 +140,33 @@ export async function listTokens(db: Executor, dialect: Dialect, accountId: stri
     const matching = newestFirst(withFilters(db.selectFrom(listed.as('tokens')), filter).select('id').where(contains)).limit(limit);
     return newestFirst(db.selectFrom('tokens').selectAll().where('id', 'in', matching)).execute();
   };
-  if ([...term].length < TRIGRAM_LENGTH) return (await scanned(undefined)).map(toStoredToken);
+  const narrowed = narrowedByIndex(dialect, term);
+  // A term no trigram index can narrow (too short) is read in list order until the page is full: short terms
+  // usually match often, and a rare one reads the account's list index to its end (README, "Searching").
+  if (!narrowed) return (await scanned(undefined)).map(toStoredToken);
   const nearest = await scanned(ORDERED_WINDOW);
   if (nearest.length === limit) return nearest.map(toStoredToken);
-  const found = await newestFirst(withFilters(inRange(db, accountId, filter, cursor, nowMs), filter).selectAll().where(narrowedByIndex(dialect, term)).where(contains)).limit(limit).execute();
+  const found = await newestFirst(withFilters(inRange(db, accountId, filter, cursor, nowMs), filter).selectAll().where(narrowed).where(contains)).limit(limit).execute();
   return found.map(toStoredToken);
+}
+
+/** Fewer characters (code points) than this hold no trigram. */
+const TRIGRAM_LENGTH = 3;
+
+/**
+ * A condition every row whose folded name contains `term` meets, which a trigram index answers; undefined when
+ * the term holds no trigram the index has.
+ * - SQLite: the FTS5 trigram table's phrase match on the whole term, keyed by the tokens rowid.
+ * - PostgreSQL: pg_trgm indexes the trigrams of each word (letters and digits) and pads word edges; the trigrams
+ *   of a word edge or a common word have posting lists as long as the table, and intersecting them costs more
+ *   than the search. So the index is asked for the term's longest word alone (the last of equals), with no edges:
+ *   LIKE '%word%'; the exact test decides the rest.
+ */
+function narrowedByIndex(dialect: Dialect, term: string) {
+  if (dialect === 'sqlite') return [...term].length >= TRIGRAM_LENGTH ? sql<boolean>`tokens.rowid in (select rowid from tokens_name_search where tokens_name_search match ${`"${term.replaceAll('"', '""')}"`})` : undefined;
+  let word = '';
+  for (const [run] of term.matchAll(/[\p{L}\p{N}]+/gu)) if ([...run].length >= Math.max(TRIGRAM_LENGTH, [...word].length)) word = run;
+  return word ? sql<boolean>`name_lower like ${`%${word}%`}` : undefined;
 }
 
 const newestFirst = <Q extends { orderBy(column: 'created_at' | 'id', direction: 'desc'): Q }>(query: Q) => query.orderBy('created_at', 'desc').orderBy('id', 'desc');
@@ -174,16 +190,6 @@ function withFilters<Q extends { where(column: 'state' | 'kind', op: '=' | 'in',
   if (filter.state) query = query.where('state', '=', filter.state);
   if (filter.kind) query = filter.kind === 'scoped' ? query.where('kind', '=', 'scoped') : query.where('kind', 'in', ['legacy_rw', 'legacy_ro']);
   return query;
-}
-
-/**
- * Rows whose folded name may contain `term` (at least 3 characters), found through the trigram index: every row
- * that does is among them. PostgreSQL: LIKE '%term%' with the wildcards escaped, which the pg_trgm GIN index
- * answers. SQLite: the FTS5 trigram table's phrase match, keyed by the tokens rowid.
- */
-function narrowedByIndex(dialect: Dialect, term: string) {
-  if (dialect === 'postgres') return sql<boolean>`name_lower like ${`%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`;
-  return sql<boolean>`tokens.rowid in (select rowid from tokens_name_search where tokens_name_search match ${`"${term.replaceAll('"', '""')}"`})`;
 }
 
 /** A token's usage counters from `fromDay` (YYYY-MM-DD, UTC) on; the verifier's usage recorder writes them. */
