@@ -187,6 +187,9 @@ function inRange(rows: SelectQueryBuilder<Schema, 'tokens', object>, accountId: 
     if (beforeMs !== undefined) query = query.where('created_at', '<', beforeMs);
   }
   if (cursor) {
+    // The first condition is implied by the second; it is the bound an index range starts from (neither database
+    // seeks on an OR), so a page deep in the list does not read every row before it.
+    query = query.where('created_at', '<=', cursor.createdAtMs);
     query = query.where((eb) => eb.or([eb('created_at', '<', cursor.createdAtMs), eb.and([eb('created_at', '=', cursor.createdAtMs), eb('id', '<', cursor.id)])]));
   }
   return query;
