@@ -152,8 +152,9 @@ export const migrations: Record<string, Migration> = {
     //   insert, rename and delete, and filled from the rows that exist now by a rebuild. A manual VACUUM may
     //   renumber the tokens rowids; after one, run `INSERT INTO tokens_name_search(tokens_name_search)
     //   VALUES ('rebuild')`.
-    // Building the index reads every token and holds the table against writes while it runs (PostgreSQL's
-    // CREATE INDEX lock; SQLite's write lock): DURATION_NOTE.
+    // Building the indexes reads every token and holds the table against writes while it runs (PostgreSQL's
+    // CREATE INDEX lock, SQLite's write lock; reads go on). Measured with 1,000,000 tokens (bench/groups/search.ts)
+    // on a shared 2-core machine at load average 20-26: SQLite 23-26 s, PostgreSQL 20-43 s. Plan for that pause.
     async up(db: Kysely<any>) {
       // The list's order per account holding what the filters test, so a search reads rows from the index alone and
       // fetches only the page's rows in full. It serves every query tokens_account_created served.
