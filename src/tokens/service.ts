@@ -143,7 +143,7 @@ export class TokenService {
     if (query.limit !== undefined && !Number.isInteger(query.limit)) throw invalidInput([{ field: 'limit', message: 'must be an integer from 1 to 200' }]);
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
     const filter: TokenFilter = { kind: query.kind, name: query.name?.trim() || undefined, createdOn: query.createdOn, state: query.state };
-    const page = await tokens.listTokens(this.deps.store.db, accountId, filter, cursor, limit + 1, this.now());
+    const page = await tokens.listTokens(this.deps.store.db, this.deps.store.dialect, accountId, filter, cursor, limit + 1, this.now());
     const items = page.slice(0, limit);
     const last = items[items.length - 1];
     return { items: items.map(tokens.publicToken), nextCursor: page.length > limit && last ? encodeCursor({ createdAtMs: last.createdAt, id: last.id }) : null };
