@@ -140,6 +140,16 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('change_log_created').on('change_log').column('created_at').execute();
     },
   },
+  '0006_user_management': {
+    // When each user last signed in (the Users page), and invite links: a setup link bound to one user of one
+    // account, which sets that user's password once. A row without user_id is a first-run setup link.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('users').addColumn('last_sign_in_at', bigint).execute();
+      await db.schema.alterTable('setup_links').addColumn('user_id', 'varchar(40)', (c) => c.references('users.id').onDelete('cascade')).execute();
+      await db.schema.alterTable('setup_links').addColumn('account_id', 'varchar(40)', (c) => c.references('accounts.id').onDelete('cascade')).execute();
+      await db.schema.createIndex('setup_links_user').on('setup_links').columns(['user_id', 'account_id']).execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {
