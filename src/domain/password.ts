@@ -6,6 +6,9 @@ export const PASSWORD_MIN_LENGTH = 12;
 /** Argon2 hashes anything, but a bound keeps a hostile body from costing more than one ordinary sign-in. */
 export const PASSWORD_MAX_LENGTH = 1024;
 
+/** Not only white space: what the rule's last check says, as a JSON Schema pattern. */
+export const PASSWORD_PATTERN = '\\S';
+
 export const PASSWORD_HINT = `At least ${PASSWORD_MIN_LENGTH} characters. A few unrelated words make a strong one.`;
 
 /** What is wrong with `password` as a new password, as a field message ("must be …"), or undefined when it is fine. */

@@ -1,6 +1,7 @@
 /**
  * Every management route × every role × own/other account, plus anonymous. Only Account Administrator and
- * Implementation Specialist may use these routes on their own account; the other roles get 403 there; any
+ * Implementation Specialist may use these routes on their own account (managing users: the Account Administrator
+ * only); the other roles get 403 there; any
  * user of another account gets 404 (no existence leak); nobody signed in gets 401. A refused request
  * changes nothing. The route table must match what Fastify registered, so a new route needs a row here.
  */
@@ -26,18 +27,24 @@ describeEachDialect('authorisation matrix', (dialect) => {
   });
   afterAll(() => h.close());
 
-  /** Everything a request could change in an account: its flags and every token row. */
+  /** Everything a request could change in an account: its flags, every token row and every membership. */
   async function snapshot(accountId: string) {
     const account = await h.context.store.db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
     const tokens = await h.context.store.db.selectFrom('tokens').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
-    return { account, tokens };
+    const memberships = await h.context.store.db.selectFrom('memberships').selectAll().where('account_id', '=', accountId).orderBy('user_id').execute();
+    return { account, tokens, memberships };
   }
 
+  let targets = 0;
   async function urlFor(row: RouteRow, brand: Brand) {
     let url = row.url.replace(':accountId', brand.accountId);
     if (url.includes(':tokenId')) {
       const { token } = await h.context.tokens.create(brand.admin, brand.accountId, { name: 'Target', apiVersion: 11, scopes: ['listActions'] });
       url = url.replace(':tokenId', token.id);
+    }
+    if (url.includes(':userId')) {
+      const { userId } = await h.context.accounts.addUser({ accountId: brand.accountId, email: `target-${++targets}@brand.test`, role: 'custom', invite: true });
+      url = url.replace(':userId', userId);
     }
     return url;
   }
@@ -71,7 +78,7 @@ describeEachDialect('authorisation matrix', (dialect) => {
     for (const row of ROUTES) {
       for (const role of ROLES) {
         const session = sessions[role];
-        await check(`${role} on own account`, row, own, (url) => session.request(row.method, url, row.body), MANAGERS.includes(role) ? row.ok : 403);
+        await check(`${role} on own account`, row, own, (url) => session.request(row.method, url, row.body), (row.roles ?? MANAGERS).includes(role) ? row.ok : 403);
         await check(`${role} on another account`, row, other, (url) => session.request(row.method, url, row.body), 404);
       }
       await check('anonymous', row, own, (url) => h.app.inject({ method: row.method, url, ...(row.body ? { payload: row.body as object } : {}) }), 401);

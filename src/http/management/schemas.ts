@@ -5,7 +5,7 @@
 import { Type, type Static } from 'typebox';
 import { ERROR_CODES } from '../../domain/errors.js';
 import { LIMITS, NAME_PATTERN } from '../../domain/fields.js';
-import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../../domain/password.js';
+import { PASSWORD_HINT, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_PATTERN } from '../../domain/password.js';
 
 // Null first: ajv coerces types (query strings → integers), and with the string branch first it would turn null into "".
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([Type.Null(), schema]);
@@ -141,18 +141,19 @@ export const AccountUser = Type.Object({
   invitePending: Type.Boolean({ description: 'invited with a one-time link that has not been used yet: no password set' }),
 });
 export const AccountUserList = Type.Object({ items: Type.Array(AccountUser) });
-// The server's rule is domain/password.ts (it also counts characters as typed); the schema states its bounds.
-const NewPassword = Type.String({ minLength: 1, maxLength: PASSWORD_MAX_LENGTH * 4, description: `at least ${PASSWORD_MIN_LENGTH} characters` });
-const PersonName = Type.String({ maxLength: 200 });
-export const AddUserBody = Type.Object(
-  {
-    email: Type.String({ maxLength: 254 }),
-    name: Type.Optional(PersonName),
-    role: RoleSchema,
-    password: Type.Optional(NewPassword),
-    invite: Type.Optional(Type.Boolean({ description: 'no password: answer a one-time link (valid 7 days) with which the user sets their own' })),
-  },
-  { additionalProperties: false, description: 'Give `password` or `invite: true`; for an e-mail that already has a sign-in, neither is used' },
+/** The rule of domain/password.ts as JSON Schema states it (lengths in code points, as the rule counts them). */
+const NewPassword = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, pattern: PASSWORD_PATTERN, description: PASSWORD_HINT });
+const PersonName = Type.String({ maxLength: 200, pattern: '\\S', description: 'a display name, 1 to 200 characters' });
+const newMember = { email: Type.String({ maxLength: 254 }), name: Type.Optional(PersonName), role: RoleSchema };
+export const AddUserBody = Type.Union(
+  [
+    Type.Object({ ...newMember, password: NewPassword, invite: Type.Optional(Type.Literal(false)) }, { additionalProperties: false, description: 'with an initial password' }),
+    Type.Object(
+      { ...newMember, invite: Type.Literal(true, { description: 'no password: answer a one-time link (valid 7 days) with which the user sets their own' }) },
+      { additionalProperties: false, description: 'with a one-time invite link' },
+    ),
+  ],
+  { description: 'An initial password, or `invite: true`; for an e-mail that already has a sign-in, neither is used (they keep theirs)' },
 );
 export const AddedUser = Type.Object({
   user: AccountUser,
@@ -163,7 +164,7 @@ export const AddedUser = Type.Object({
 export const ChangeRoleBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });
 export const Me = Type.Object({ user: UserSummary, accounts: Type.Array(AccountMembership) });
 export const ProfileBody = Type.Object({ name: PersonName }, { additionalProperties: false });
-export const ChangePasswordBody = Type.Object({ currentPassword: Type.String({ maxLength: 1024 * 4 }), newPassword: NewPassword }, { additionalProperties: false });
+export const ChangePasswordBody = Type.Object({ currentPassword: Type.String({ maxLength: PASSWORD_MAX_LENGTH }), newPassword: NewPassword }, { additionalProperties: false });
 export const PasswordChanged = Type.Object({ otherSessionsEnded: Type.Integer({ description: "the user's other sessions, signed out by the change" }) });
 export const InviteTokenBody = Type.Object({ token: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
 export const InviteSummary = Type.Object({ email: Type.String(), name: Type.String(), accountName: Type.String() });
