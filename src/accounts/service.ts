@@ -301,7 +301,7 @@ export class AccountService {
       const link = await accounts.findInviteLink(trx, sha256(token), now);
       if (!link || !(await accounts.consumeInviteLink(trx, sha256(token), now))) throw inviteInvalid();
       const user = await accounts.findUser(trx, link.userId);
-      if (!user || user.password_hash !== '') throw inviteInvalid();
+      if (user?.password_hash !== '') throw inviteInvalid();
       await accounts.setPasswordHash(trx, link.userId, passwordHash);
       if (input.name?.trim()) await accounts.setUserName(trx, link.userId, input.name.trim());
       await accounts.deleteInviteLinks(trx, link.userId);
@@ -348,7 +348,7 @@ export class AccountService {
     const user = await accounts.findUserByEmail(db, emailKey);
     // Verify against a real hash even for unknown e-mails and pending invites, so timing does not tell them apart.
     const ok = await this.passwords.verify(user?.password_hash || (await this.dummyHash), password);
-    if (!user || !user.password_hash || !ok) return undefined;
+    if (!user?.password_hash || !ok) return undefined;
     await throttle.clear(db, pair.key);
     await throttle.release(db, address);
     return user;

@@ -23,7 +23,7 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export const isHttps = (request: FastifyRequest) => request.protocol === 'https';
 
-export function setSessionCookie(reply: FastifyReply, request: FastifyRequest, sessionId: string, maxAgeSeconds: number) {
+function setSessionCookie(reply: FastifyReply, request: FastifyRequest, sessionId: string, maxAgeSeconds: number) {
   reply.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, sameSite: 'strict', secure: isHttps(request), maxAge: maxAgeSeconds });
 }
 
