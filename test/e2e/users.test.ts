@@ -63,6 +63,7 @@ describe('users and passwords', () => {
     expect(inviteUrl).toMatch(/\/invite\?token=[A-Za-z0-9_-]{43}$/);
     await screenshot(page, 'users-invite-link');
     await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     await expect.poll(() => row(page, 'Ivy Invited').getByText('Invite pending').count()).toBe(1);
 
     // A user with an initial password.
@@ -70,11 +71,11 @@ describe('users and passwords', () => {
     await dialog.getByRole('textbox', { name: /^Email/ }).fill('pat@e2e.sidekey.test');
     await dialog.getByRole('textbox', { name: /^Name/ }).fill('Pat Password');
     await dialog.getByLabel('An initial password that you give them').check();
-    await dialog.getByLabel('Initial password').fill('short');
+    await dialog.getByRole('textbox', { name: /^Initial password/ }).fill('short');
     await dialog.getByRole('button', { name: 'Add user' }).click();
     // The shared rule speaks before the server is asked.
     await dialog.getByText('Initial password must be at least 12 characters').waitFor();
-    await dialog.getByLabel('Initial password').fill('pat has a long password');
+    await dialog.getByRole('textbox', { name: /^Initial password/ }).fill('pat has a long password');
     await dialog.getByRole('button', { name: 'Add user' }).click();
     await page.getByText('pat@e2e.sidekey.test can sign in now.').waitFor();
     await expect.poll(() => row(page, 'Pat Password').count()).toBe(1);
