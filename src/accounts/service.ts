@@ -68,6 +68,7 @@ export interface AddUserInput {
 /** What adding a user did: `existing` when the e-mail already had a sign-in (it only gained the membership). */
 export interface AddedUser {
   userId: string;
+  user: AccountUser;
   existing: boolean;
   invite?: { token: string; expiresAt: number };
 }
@@ -175,7 +176,8 @@ export class AccountService {
       }
       const how = existing ? 'existing' : invite ? 'invite' : 'password';
       await this.deps.audit.record(trx, { accountId: input.accountId, actor, action: 'account.user_add', at: now, details: { userId, email, role: input.role, how } });
-      return { userId, existing: Boolean(existing), ...(invite ? { invite } : {}) };
+      const user = (await accounts.findAccountUser(trx, input.accountId, userId))!;
+      return { userId, user, existing: Boolean(existing), ...(invite ? { invite } : {}) };
     });
   }
 

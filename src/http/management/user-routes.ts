@@ -52,10 +52,9 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (app,
     }));
     scoped.post('/accounts/:accountId/users', { schema: { ...write, operationId: 'addAccountUser', summary: 'Add a user with a role: an initial password, or a one-time invite link (Account Administrators)', params: AccountParams, body: AddUserBody, response: { 201: AddedUser, ...writeErrors } } }, async (req, reply) => {
       const added = await accounts.addUser({ ...req.body, accountId: req.params.accountId }, req.actor!);
-      const user = (await accounts.listUsers(req.actor!, req.params.accountId)).find((u) => u.id === added.userId)!;
       const base = publicUrl ?? `${req.protocol}://${req.host}`;
       return reply.status(201).send({
-        user: toAccountUserDto(user),
+        user: toAccountUserDto(added.user),
         existing: added.existing,
         inviteUrl: added.invite ? inviteUrl(base, added.invite.token) : null,
         inviteExpiresAt: added.invite ? iso(added.invite.expiresAt) : null,

@@ -38,7 +38,15 @@ function NameCard() {
   const serverError = isApiError(update.error) ? update.error.fieldMessage('name') : undefined;
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    update.mutate({ name: value.trim() }, { onSuccess: () => (setName(null), notifySuccess('Your name is saved.')) });
+    update.mutate(
+      { name: value.trim() },
+      {
+        onSuccess: () => {
+          setName(null);
+          notifySuccess('Your name is saved.');
+        },
+      },
+    );
   };
   return (
     <Card component="section" aria-labelledby="profile-name">

@@ -51,6 +51,10 @@ function UsersCard({ accountId }: { accountId: string }) {
   const [adding, setAdding] = useState(false);
   const [removing, setRemoving] = useState<AccountUserDto | null>(null);
   const refusal = changeRole.error ?? remove.error;
+  const clearRefusal = () => {
+    changeRole.reset();
+    remove.reset();
+  };
 
   if (users.isError) return <LoadError error={users.error} onRetry={() => void users.refetch()} />;
   if (!users.data) return <SectionLoader label="Loading users" />;
@@ -63,7 +67,7 @@ function UsersCard({ accountId }: { accountId: string }) {
         </Button>
       </Group>
       {refusal && (
-        <Alert color="red" variant="light" role="alert" withCloseButton closeButtonLabel="Dismiss" onClose={() => (changeRole.reset(), remove.reset())}>
+        <Alert color="red" variant="light" role="alert" withCloseButton closeButtonLabel="Dismiss" onClose={clearRefusal}>
           {isApiError(refusal) ? refusal.message : String(refusal)}
         </Alert>
       )}
@@ -123,7 +127,10 @@ function UsersCard({ accountId }: { accountId: string }) {
                     )}
                   </Table.Td>
                   <Table.Td>
-                    <Button variant="subtle" color="red" size="xs" onClick={() => (changeRole.reset(), remove.reset(), setRemoving(user))} aria-label={`Remove ${user.name}`}>
+                    <Button variant="subtle" color="red" size="xs" onClick={() => {
+                        clearRefusal();
+                        setRemoving(user);
+                      }} aria-label={`Remove ${user.name}`}>
                       Remove
                     </Button>
                   </Table.Td>
