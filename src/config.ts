@@ -163,3 +163,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 
 /** The staleness bound when SIDEKEY_MAX_STALENESS_MS is unset. */
 export const DEFAULT_MAX_STALENESS_MS = 1_500;
+
+/** The base of printed links: PUBLIC_URL, or the address this node listens on (`port`: the one it got, for port 0). */
+export function publicBaseUrl(config: Pick<Config, 'publicUrl' | 'host' | 'port'>, port = config.port): string {
+  return config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+}

@@ -10,6 +10,11 @@ import { insertEvent, selectTokenEvents } from './repository.js';
 export const AUDIT_ACTIONS = [
   'account.create',
   'account.user_add',
+  'account.user_role_change',
+  'account.user_remove',
+  'account.invite_accept',
+  'user.profile_update',
+  'user.password_change',
   'account.api_access_enable',
   'account.legacy_tokens_enable',
   'token.create',

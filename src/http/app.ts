@@ -126,7 +126,7 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
     async (api) => {
       // Counted by route template: raw URLs carry ids, and one series per token would grow without end.
       api.addHook('onResponse', async (request, reply) => metrics.recordManagementRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode));
-      await managementApi(api, { accounts, tokens, webhooks, catalog, sessionTtlSeconds: config.sessionTtlSeconds });
+      await managementApi(api, { accounts, tokens, webhooks, catalog, sessionTtlSeconds: config.sessionTtlSeconds, publicUrl: config.publicUrl });
     },
     { prefix: '/api/v1' },
   );

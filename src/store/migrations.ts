@@ -186,8 +186,18 @@ export const migrations: Record<string, Migration> = {
         insert into tokens_name_search (tokens_name_search, rowid, name_lower) values ('delete', old.rowid, old.name_lower);
       end`.execute(db);
       await sql`insert into tokens_name_search (tokens_name_search) values ('rebuild')`.execute(db);
-      },
     },
+  },
+  '0006_user_management': {
+    // When each user last signed in (the Users page), and invite links: a setup link bound to one user of one
+    // account, which sets that user's password once. A row without user_id is a first-run setup link.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('users').addColumn('last_sign_in_at', bigint).execute();
+      await db.schema.alterTable('setup_links').addColumn('user_id', 'varchar(40)', (c) => c.references('users.id').onDelete('cascade')).execute();
+      await db.schema.alterTable('setup_links').addColumn('account_id', 'varchar(40)', (c) => c.references('accounts.id').onDelete('cascade')).execute();
+      await db.schema.createIndex('setup_links_user').on('setup_links').columns(['user_id', 'account_id']).execute();
+    },
+  },
   '0007_lifecycle_events': {
     // The lifecycle outbox (written in the audited change's transaction), the expiry notices already raised (their
     // key makes each one happen once, whichever node gets there first), and webhook endpoints, deliveries and attempts.

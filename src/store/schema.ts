@@ -17,8 +17,10 @@ export interface UsersTable {
   id: string;
   email: string;
   name: string;
+  /** Empty for an invited user who has not set a password yet: nothing signs in with it. */
   password_hash: string;
   created_at: number;
+  last_sign_in_at: number | null;
 }
 
 export interface MembershipsTable {
@@ -36,10 +38,13 @@ export interface SessionsTable {
   expires_at: number;
 }
 
+/** One-time links: first-run setup (no user) or an invite that sets one user's password (user and account). */
 export interface SetupLinksTable {
   token_hash: string;
   expires_at: number;
   used_at: number | null;
+  user_id: string | null;
+  account_id: string | null;
 }
 
 export interface TokensTable {

@@ -1,6 +1,7 @@
 /**
  * Every management route × every role × own/other account, plus anonymous. Only Account Administrator and
- * Implementation Specialist may use these routes on their own account; the other roles get 403 there; any
+ * Implementation Specialist may use these routes on their own account (managing users: the Account Administrator
+ * only); the other roles get 403 there; any
  * user of another account gets 404 (no existence leak); nobody signed in gets 401. A refused request
  * changes nothing. The route table must match what Fastify registered, so a new route needs a row here.
  */
@@ -26,21 +27,27 @@ describeEachDialect('authorisation matrix', (dialect) => {
   });
   afterAll(() => h.close());
 
-  /** Everything a request could change in an account: its flags, every token row, its webhooks and their deliveries. */
+  /** Everything a request could change in an account: its flags, every token row, every membership, its webhooks and their deliveries. */
   async function snapshot(accountId: string) {
     const db = h.context.store.db;
     const account = await db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
     const tokens = await db.selectFrom('tokens').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+    const memberships = await db.selectFrom('memberships').selectAll().where('account_id', '=', accountId).orderBy('user_id').execute();
     const webhooks = await db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
     const deliveries = await db.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
-    return { account, tokens, webhooks, deliveries };
+    return { account, tokens, memberships, webhooks, deliveries };
   }
 
+  let targets = 0;
   async function urlFor(row: RouteRow, brand: Brand) {
     let url = row.url.replace(':accountId', brand.accountId);
     if (url.includes(':tokenId')) {
       const { token } = await h.context.tokens.create(brand.admin, brand.accountId, { name: 'Target', apiVersion: 11, scopes: ['listActions'] });
       url = url.replace(':tokenId', token.id);
+    }
+    if (url.includes(':userId')) {
+      const { userId } = await h.context.accounts.addUser({ accountId: brand.accountId, email: `target-${++targets}@brand.test`, role: 'custom', invite: true });
+      url = url.replace(':userId', userId);
     }
     if (url.includes(':webhookId')) {
       const { endpoint } = await h.context.webhooks.create(brand.admin, brand.accountId, { url: MATRIX_WEBHOOK_URL, events: ['token.created'] });
