@@ -286,7 +286,7 @@ it('listening on localhost still binds every loopback address, and forward auth 
   const app = await buildApp(t.context, { logger: false });
   try {
     await app.listen({ port: 0, host: 'localhost' });
-    const addresses = app.addresses();
+    const addresses = app.addresses() as net.AddressInfo[];
     expect(addresses.length).toBeGreaterThan(0);
     for (const address of addresses) {
       const answer = await new Promise<number>((resolve, reject) => {
