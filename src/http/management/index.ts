@@ -13,7 +13,7 @@ import { sessionRoutes } from './session-routes.js';
 import { tokenRoutes } from './token-routes.js';
 
 export interface ManagementDeps {
-  accounts: Pick<AccountService, 'session' | 'login' | 'logout' | 'me' | 'completeSetup' | 'listUsers'>;
+  accounts: Pick<AccountService, 'session' | 'login' | 'logout' | 'me' | 'completeSetup' | 'setupLinkState' | 'listUsers'>;
   tokens: TokenService;
   catalog: Catalog;
   sessionTtlSeconds: number;

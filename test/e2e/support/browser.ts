@@ -70,21 +70,31 @@ export interface ExpectedFailure {
 }
 
 /**
- * Collects console errors and uncaught exceptions. Browsers also log every 4xx/5xx response as an error;
- * the only one a healthy session produces is the 401 from GET /api/v1/me that tells a signed-out page to
- * show the login form. A test that provokes a refusal on purpose names it in `expected`; anything else counts.
+ * Collects console errors, uncaught exceptions and failed requests: a response of 400 or more, or a request the
+ * network refused. A healthy page makes none, a first visit included (signed out, the session probe answers
+ * 200). A test that provokes a refusal on purpose names it in `expected`; anything else counts. A request
+ * cancelled because the page navigated away (net::ERR_ABORTED) is the browser's doing, not a failure.
  */
 export function recordConsoleProblems(page: Page, expected: ExpectedFailure[] = []): ConsoleProblem[] {
-  const allowed = [{ status: 401, url: /\/api\/v1\/me(\?|$)/ }, ...expected];
+  const isExpected = (status: number, url: string) => expected.some((a) => a.status === status && a.url.test(url));
   const problems: ConsoleProblem[] = [];
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
     const url = message.location().url;
     const status = Number(/status of (\d{3})/.exec(message.text())?.[1]);
-    if (allowed.some((a) => a.status === status && a.url.test(url))) return;
+    if (isExpected(status, url)) return;
     problems.push({ kind: 'console.error', text: message.text(), url });
   });
   page.on('pageerror', (error) => problems.push({ kind: 'pageerror', text: `${error.name}: ${error.message}` }));
+  page.on('response', (response) => {
+    if (response.status() >= 400 && !isExpected(response.status(), response.url())) {
+      problems.push({ kind: 'failed response', text: `${response.request().method()} ${response.status()}`, url: response.url() });
+    }
+  });
+  page.on('requestfailed', (request) => {
+    const reason = request.failure()?.errorText ?? 'failed';
+    if (reason !== 'net::ERR_ABORTED') problems.push({ kind: 'failed request', text: `${request.method()} ${reason}`, url: request.url() });
+  });
   return problems;
 }
 
