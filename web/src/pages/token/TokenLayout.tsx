@@ -64,7 +64,7 @@ export default function TokenLayout() {
       <TokenStatusAlerts token={data} />
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, md: 3 }}>
-          <Paper withBorder p={6} bg="white" component="nav" aria-label="Token sections">
+          <Paper withBorder p={6} bg="white" component="nav" aria-label="Token sections" className="token-sections">
             {SECTIONS.map(({ section, label }) => (
               <NavLink
                 key={section}
