@@ -8,6 +8,7 @@ import { type Role, canManageTokens, isRole, ROLES } from '../domain/roles.js';
 import { type Actor, operator } from '../domain/actor.js';
 import { SidekeyError, invalidInput, notFound, forbidden, conflict, type FieldError } from '../domain/errors.js';
 import { isEmail } from '../domain/token.js';
+import { isPublishedPassword } from '../domain/passwords.js';
 import type { AuditLog } from '../audit/index.js';
 import * as throttle from './throttle.js';
 import * as accounts from './repository.js';
@@ -47,6 +48,7 @@ export function validateNewUser(input: NewUserInput): FieldError[] {
   const errors: FieldError[] = [];
   if (!isEmail(input.email.trim())) errors.push({ field: 'email', message: 'must be a valid e-mail address' });
   if (input.password.length < MIN_PASSWORD_LENGTH) errors.push({ field: 'password', message: `must be at least ${MIN_PASSWORD_LENGTH} characters` });
+  else if (isPublishedPassword(input.password)) errors.push({ field: 'password', message: 'is an example printed in the documentation: choose your own' });
   if ((input.name ?? '').length > 200) errors.push({ field: 'name', message: 'must be at most 200 characters' });
   return errors;
 }

@@ -21,6 +21,7 @@ import { SetupFields } from '../../components/tokenForm/SetupFields.js';
 import { notifySuccess } from '../../lib/notify.js';
 import { routes } from '../../lib/routes.js';
 import { categoriesInVersion, latestVersion } from '../../lib/scopes.js';
+import { lacksScopes, NO_SCOPES_REASON } from '../../lib/validation.js';
 import { ReviewStep } from './ReviewStep.js';
 
 const STEPS = ['Setup', 'Contact Information', 'API Scopes', 'Review'] as const;
@@ -46,7 +47,7 @@ const STEP_OF_FIELD: Record<string, number> = {
 function checkStep(step: number, draft: TokenDraft): FieldErrors {
   if (step === 0 && !draft.name.trim()) return { name: 'is required' };
   if (step === 2) {
-    if (draft.scopes.length === 0) return { scopes: 'Select at least one scope: a token without scopes cannot call any endpoint.' };
+    if (lacksScopes(draft.scopes)) return { scopes: `Select at least one scope: ${NO_SCOPES_REASON}.` };
     const limit = Number(draft.rateLimit?.limit);
     if (draft.rateLimit && (!Number.isInteger(limit) || limit < 1)) return { 'rateLimit.limit': 'must be a whole number of at least 1' };
   }
