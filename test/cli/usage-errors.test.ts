@@ -4,7 +4,7 @@
  * failure (a database that does not answer, a port already taken).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,4 +104,16 @@ describe('what a command prints', () => {
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toMatch(/^Added numbers@labels\.test as Analyst \(user usr_/);
   }, SLOW);
+});
+
+describe("the README's CLI", () => {
+  it('writes every command as npx sidekey (the bin is not on PATH) and never shows a password to copy', async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const block = /## CLI[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+    const lines = block.split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(5);
+    for (const line of lines) expect(line).toMatch(/^npx sidekey /);
+    // A literal password in an example is a published password: only a prompt, stdin or a variable.
+    expect(readme).not.toMatch(/--password ['"][^'"$…]+['"]/);
+  });
 });
