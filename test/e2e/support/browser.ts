@@ -16,8 +16,17 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
 
 export interface Chromium {
   /** A fresh browser context on `baseUrl` with one page, its console problems recorded (see recordConsoleProblems). */
-  openPage(baseUrl: string, options?: { timeoutMs?: number; expectedFailures?: ExpectedFailure[] }): Promise<OpenPage>;
+  openPage(baseUrl: string, options?: { timeoutMs?: number; expectedFailures?: ExpectedFailure[]; device?: Device }): Promise<OpenPage>;
 }
+
+/** The screen a context emulates: the desktop default, or a phone. */
+export type Device = 'desktop' | 'phone';
+
+/** A 390×844 phone (an iPhone 12-14 sized screen) with touch, as mobile layouts are checked on. */
+const DEVICES = {
+  desktop: { viewport: { width: 1366, height: 900 } },
+  phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+} as const;
 
 export interface OpenPage {
   context: BrowserContext;
@@ -41,7 +50,7 @@ export function launchChromiumPerFile(): Chromium {
   return {
     async openPage(baseUrl, options = {}) {
       if (!browser) throw new Error('Chromium is not running: launchChromiumPerFile() opens pages only inside its tests and hooks');
-      const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1366, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
+      const context = await browser.newContext({ baseURL: baseUrl, ...DEVICES[options.device ?? 'desktop'], locale: 'en-GB', timezoneId: 'UTC' });
       // Copy buttons are part of the journey: let the page use the clipboard as a user's browser would.
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
       context.setDefaultTimeout(options.timeoutMs ?? 15_000);
