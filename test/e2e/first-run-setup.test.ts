@@ -30,7 +30,7 @@ describe('first-run setup', () => {
     await page.goto('/setup?token=not-the-printed-link');
     await page.getByRole('heading', { name: 'This setup link does not work' }).waitFor();
     expect(await page.getByRole('textbox').count()).toBe(0);
-    expect(await page.locator('body').innerText()).not.toContain('`');
+    expect(await page.locator('body').textContent()).not.toContain('`');
 
     await page.goto(server.setupLink!);
     await page.getByRole('heading', { name: 'Set up Sidekey' }).waitFor();

@@ -20,7 +20,7 @@ export interface Chromium {
 }
 
 /** The screen a context emulates: the desktop default, or a phone. */
-export type Device = 'desktop' | 'phone';
+type Device = 'desktop' | 'phone';
 
 /** A 390×844 phone (an iPhone 12-14 sized screen) with touch, as mobile layouts are checked on. */
 const DEVICES = {
