@@ -3,9 +3,9 @@
  * answers routes declare (each a reference to the one ErrorEnvelope schema), and the @fastify/swagger options
  * that turn the routes' TypeBox schemas into the document served at /api/openapi.json.
  */
-import { readFileSync } from 'node:fs';
 import type { SwaggerOptions } from '@fastify/swagger';
 import type { FastifySwaggerUiOptions } from '@fastify/swagger-ui';
+import { DOCS_LOGO_SVG, FAVICON_SVG } from './brand.js';
 import { Type } from 'typebox';
 import { FORWARD_AUTH_STYLES } from '../domain/forward-auth.js';
 import { ERROR_ENVELOPE_ID } from './management/schemas.js';
@@ -71,18 +71,15 @@ const DESCRIPTION = `Self-hostable API access tokens: create, edit, duplicate, r
 
 **Gateway.** With UPSTREAM_URL set, the catalog's own paths (for the built-in catalog, /Advertisers/…) are verified like /v1/auth and proxied: they are the protected API's operations, not this document's.`;
 
-// web/public holds the product's icons; from src/http and dist/http alike it is two folders up.
-const publicAsset = (name: string) => readFileSync(new URL(`../../web/public/${name}`, import.meta.url));
-
 /** /api/docs in Sidekey's colours, name and icons rather than the stock Swagger UI branding. */
 export function swaggerUiOptions(): FastifySwaggerUiOptions {
   return {
     routePrefix: '/api/docs',
     uiConfig: { persistAuthorization: true },
-    logo: { type: 'image/svg+xml', content: publicAsset('sidekey-logo.svg'), href: '/api/docs' },
+    logo: { type: 'image/svg+xml', content: DOCS_LOGO_SVG, href: '/api/docs' },
     theme: {
       title: 'Sidekey API',
-      favicon: [{ filename: 'favicon.svg', rel: 'icon', type: 'image/svg+xml', sizes: 'any', content: publicAsset('favicon.svg') }],
+      favicon: [{ filename: 'favicon.svg', rel: 'icon', type: 'image/svg+xml', sizes: 'any', content: FAVICON_SVG }],
       css: [{ filename: 'sidekey.css', content: '.swagger-ui .topbar { background-color: #312e81; } .swagger-ui .topbar-wrapper img { height: 32px; }' }],
     },
   };

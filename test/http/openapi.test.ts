@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createHttpHarness, type HttpHarness } from '../support/http.js';
 import { describeEachDialect } from '../support/databases.js';
+import { ROOT } from '../support/processes.js';
 
 describeEachDialect('OpenAPI document and docs', (dialect) => {
   let h: HttpHarness;
@@ -91,5 +94,9 @@ describeEachDialect('OpenAPI document and docs', (dialect) => {
     expect(response.body).not.toMatch(/favicon-32x32\.png/);
     const logo = Buffer.from(/img\.src = 'data:image\/svg\+xml;base64,([^']+)'/.exec(initializer.body)?.[1] ?? '', 'base64').toString('utf8');
     expect(logo).toContain('Sidekey API');
+    const favicon = await h.app.inject({ method: 'GET', url: '/api/docs/static/theme/favicon.svg' });
+    expect(favicon.statusCode).toBe(200);
+    // The same icon as the web UI's.
+    expect(favicon.body.trim()).toBe(readFileSync(join(ROOT, 'web', 'public', 'favicon.svg'), 'utf8').trim());
   });
 });
