@@ -1,7 +1,7 @@
 /** The signed-in frame: top navigation bar (product, account switcher, profile menu) and the page below it. */
 import { AppShell, Avatar, Box, Button, Container, Group, Menu, Text, UnstyledButton, VisuallyHidden } from '@mantine/core';
 import { Suspense } from 'react';
-import { Link, Outlet, ScrollRestoration, useLocation, useMatch, useNavigate } from 'react-router';
+import { Link, Outlet, useLocation, useMatch, useNavigate } from 'react-router';
 import type { MeDto } from '../../../src/http/management/schemas.js';
 import { useSignOut } from '../api/mutations.js';
 import { useMe } from '../api/queries.js';
@@ -19,8 +19,6 @@ export function AppLayout() {
   const current = accounts.find((a) => a.id === match?.params.accountId) ?? defaultAccount(accounts);
   return (
     <AppShell header={{ height: 60 }} padding={0}>
-      {/* A new page opens at its top; Back returns to where it was. Keyed by path, so filter changes keep the place. */}
-      <ScrollRestoration getKey={(location) => location.pathname} />
       <AppShell.Header>
         <Container size="xl" h="100%">
           <Group h="100%" justify="space-between" wrap="nowrap">
