@@ -1,13 +1,67 @@
-/** The benchmark's plumbing: bulk seeding, list timings, cache warming, memory readings (child servers: test/support/servers.ts). */
+/**
+ * The benchmark's plumbing: a server's environment, a seeded account, bulk seeding, list timings, cache warming,
+ * memory readings (child servers: test/support/servers.ts and bench/servers/).
+ */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import pg from 'pg';
 import type { Context } from '../src/app/context.js';
-import type { Actor } from '../src/domain/actor.js';
-import { generateAccountSid, generateAuthToken, hashSecret } from '../src/domain/credentials.js';
+import { type Actor, operator } from '../src/domain/actor.js';
+import { generateAccountSid, generateAuthToken, hashSecret, randomBase62 } from '../src/domain/credentials.js';
 import { newId } from '../src/domain/ids.js';
 import { freshToken, toRow } from '../src/tokens/repository.js';
 import { sql } from 'kysely';
 
+/** The PostgreSQL the groups make scratch databases on (BENCH_PG_URL). */
+export const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const PASSWORD = 'bench password 0123456789';
+/** The production setting: the verification endpoints require the service key. */
+export const VERIFY_KEY = randomBytes(24).toString('base64url');
+
+/** What `sidekey serve` and createContext() are given: fresh keys, the verify key, a database. */
+export function sidekeyEnvironment(dataDir: string, databaseUrl?: string): Record<string, string> {
+  return {
+    DATA_DIR: dataDir,
+    SIDEKEY_VERIFY_KEY: VERIFY_KEY,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    SIDEKEY_MASTER_KEY: randomBytes(32).toString('base64'),
+    SIDEKEY_HASH_KEY: randomBytes(32).toString('base64'),
+    LOG_LEVEL: 'warn',
+  };
+}
+
+export interface SeededAccount {
+  accountId: string;
+  admin: Actor;
+  email: string;
+  accountSid: string;
+  authToken: string;
+}
+
+/** An account with API access, its administrator (PASSWORD), and one scoped token with room for the whole benchmark. */
+export async function seedAccount(context: Context, name: string): Promise<SeededAccount> {
+  const email = `bench-${randomBase62(8).toLowerCase()}@bench.test`;
+  const { accountId, userId } = await context.accounts.createAccountWithAdmin({ email, password: PASSWORD, accountName: name });
+  await context.tokens.enableApiAccess(operator('bench'), accountId);
+  const admin: Actor = { kind: 'user', userId };
+  const issued = await context.tokens.create(admin, accountId, { name: 'Bench token', scopes: ['listActions', 'getActionById'], rateLimit: { limit: 10_000_000, windowSeconds: 3600 } });
+  return { accountId, admin, email, accountSid: issued.token.accountSid, authToken: issued.authToken };
+}
+
+export async function postgresAvailable(url = PG_ADMIN_URL): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** The value at percentile `p` of ascending `sorted` (nearest rank). */
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 
 const NAMES = ['Shopify order sync', 'Looker reporting', 'Partner onboarding bot', 'Nightly export', 'Warehouse loader', 'Affiliate payouts', 'Campaign mirror', 'Fraud review', 'Click audit', 'Catalog feed'];

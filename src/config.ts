@@ -113,6 +113,22 @@ export const CONFIG = Type.Object({
   maxStalenessMs: integer({ env: 'SIDEKEY_MAX_STALENESS_MS', default: '1500', description: 'how long a node may answer from its cache without confirming it is current; past it, it reads each token or fails closed with 503' }, 200, 60_000),
   databaseTimeoutMs: integer({ env: 'DATABASE_TIMEOUT_MS', default: '1000', description: 'the deadline of one database call (connect or query)' }, 100, 60_000),
   usageFlushIntervalMs: integer({ env: 'USAGE_FLUSH_INTERVAL_MS', default: '5000', description: 'how often usage counters are written; a kill -9 loses at most this much of them' }, 100, 3_600_000),
+  expiryNoticeDays: list(
+    { env: 'LIFECYCLE_EXPIRY_NOTICE_DAYS', default: '30,7,1', description: 'how many days before a token expires `token.expiring` is raised, comma-separated (each once per token and expiry)' },
+    (item) => (/^\d+$/.test(item) && Number(item) >= 1 && Number(item) <= 365 ? undefined : `"${item}" is not a whole number of days from 1 to 365`),
+    Number,
+  ),
+  lifecycleScanIntervalMs: integer({ env: 'LIFECYCLE_SCAN_INTERVAL_MS', default: '60000', description: 'how often each node looks for tokens whose expiry notice or expiry is due' }, 1_000, 3_600_000),
+  webhookPollIntervalMs: integer({ env: 'WEBHOOK_POLL_INTERVAL_MS', default: '1000', description: 'how often each node hands new events to webhook endpoints and sends the deliveries due' }, 100, 60_000),
+  webhookTimeoutMs: integer({ env: 'WEBHOOK_TIMEOUT_MS', default: '10000', description: 'the deadline of one webhook attempt (resolve, connect, answer); past it the attempt failed and is retried' }, 100, 60_000),
+  webhookAllowedPrivateTargets: list(
+    { env: 'WEBHOOK_ALLOWED_PRIVATE_TARGETS', default: '', description: 'loopback, private or link-local webhook targets the operator allows, comma-separated: addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal`; every other non-public address is refused' },
+    (entry) => {
+      const ranges = proxyRanges(entry);
+      return typeof ranges === 'string' ? ranges : undefined;
+    },
+    asText,
+  ),
 });
 
 export type Config = StaticDecode<typeof CONFIG>;
@@ -155,3 +171,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
 
 /** The staleness bound when SIDEKEY_MAX_STALENESS_MS is unset. */
 export const DEFAULT_MAX_STALENESS_MS = 1_500;
+
+/** The base of printed links: PUBLIC_URL, or the address this node listens on (`port`: the one it got, for port 0). */
+export function publicBaseUrl(config: Pick<Config, 'publicUrl' | 'host' | 'port'>, port = config.port): string {
+  return config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+}

@@ -71,15 +71,73 @@ export async function listMemberships(db: Executor, userId: string) {
   return rows.map((r) => ({ id: r.id, name: r.name, role: r.role as Role }));
 }
 
-export async function listAccountUsers(db: Executor, accountId: string) {
-  const rows = await db
+/** A user of an account as the Users page shows them. `invitePending`: invited, no password set yet. */
+export interface AccountUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+  lastSignInAt: number | null;
+  invitePending: boolean;
+}
+
+function accountUsers(db: Executor, accountId: string) {
+  return db
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['users.id as id', 'users.email as email', 'users.name as name', 'memberships.role as role'])
-    .where('memberships.account_id', '=', accountId)
-    .orderBy('users.name')
-    .execute();
-  return rows.map((r) => ({ ...r, role: r.role as Role }));
+    .select(['users.id as id', 'users.email as email', 'users.name as name', 'memberships.role as role', 'users.last_sign_in_at as lastSignInAt', 'users.password_hash as passwordHash'])
+    .where('memberships.account_id', '=', accountId);
+}
+
+const toAccountUser = (r: { id: string; email: string; name: string; role: string; lastSignInAt: number | null; passwordHash: string }): AccountUser => ({
+  id: r.id,
+  email: r.email,
+  name: r.name,
+  role: r.role as Role,
+  lastSignInAt: r.lastSignInAt === null ? null : Number(r.lastSignInAt),
+  invitePending: r.passwordHash === '',
+});
+
+export async function listAccountUsers(db: Executor, accountId: string): Promise<AccountUser[]> {
+  const rows = await accountUsers(db, accountId).orderBy('users.name').orderBy('users.email').execute();
+  return rows.map(toAccountUser);
+}
+
+export async function findAccountUser(db: Executor, accountId: string, userId: string): Promise<AccountUser | undefined> {
+  const row = await accountUsers(db, accountId).where('users.id', '=', userId).executeTakeFirst();
+  return row && toAccountUser(row);
+}
+
+export async function countAdministrators(db: Executor, accountId: string): Promise<number> {
+  const row = await db
+    .selectFrom('memberships')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('account_id', '=', accountId)
+    .where('role', '=', 'account_administrator')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function setRole(db: Executor, accountId: string, userId: string, role: Role) {
+  await db.updateTable('memberships').set({ role }).where('account_id', '=', accountId).where('user_id', '=', userId).execute();
+}
+
+export async function deleteMembership(db: Executor, accountId: string, userId: string) {
+  await db.deleteFrom('memberships').where('account_id', '=', accountId).where('user_id', '=', userId).execute();
+}
+
+export async function setUserName(db: Executor, userId: string, name: string) {
+  await db.updateTable('users').set({ name }).where('id', '=', userId).execute();
+}
+
+export async function setLastSignIn(db: Executor, userId: string, at: number) {
+  await db.updateTable('users').set({ last_sign_in_at: at }).where('id', '=', userId).execute();
+}
+
+/** Ends every session of the user but `keepIdHash` (the one making the change); how many ended. */
+export async function deleteOtherSessions(db: Executor, userId: string, keepIdHash: string): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('user_id', '=', userId).where('id_hash', '!=', keepIdHash).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 export async function insertSession(db: Executor, s: { idHash: string; userId: string; csrfToken: string; createdAt: number; expiresAt: number }) {
@@ -108,16 +166,57 @@ export async function isSetupLinkUsable(db: Executor, tokenHash: string, nowMs: 
   return row !== undefined;
 }
 
-/** Marks the link used if it is still valid; true when this call won it (so a link works exactly once). */
+/**
+ * Marks the first-run link used if it is still valid; true when this call won it (so a link works exactly once).
+ * An invite link is never a setup link: it would otherwise create an administrator of a new account.
+ */
 export async function consumeSetupLink(db: Executor, tokenHash: string, nowMs: number): Promise<boolean> {
   const result = await db
     .updateTable('setup_links')
     .set({ used_at: nowMs })
     .where('token_hash', '=', tokenHash)
+    .where('user_id', 'is', null)
     .where('used_at', 'is', null)
     .where('expires_at', '>', nowMs)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+export async function insertInviteLink(db: Executor, link: { tokenHash: string; userId: string; accountId: string; expiresAt: number }) {
+  await db.insertInto('setup_links').values({ token_hash: link.tokenHash, user_id: link.userId, account_id: link.accountId, expires_at: link.expiresAt, used_at: null }).execute();
+}
+
+/** A still-valid invite link, with its user and account (the invite page shows whom it is for). */
+export async function findInviteLink(db: Executor, tokenHash: string, nowMs: number) {
+  return db
+    .selectFrom('setup_links')
+    .innerJoin('users', 'users.id', 'setup_links.user_id')
+    .innerJoin('accounts', 'accounts.id', 'setup_links.account_id')
+    .select(['users.id as userId', 'users.email as email', 'users.name as name', 'accounts.id as accountId', 'accounts.name as accountName'])
+    .where('setup_links.token_hash', '=', tokenHash)
+    .where('setup_links.used_at', 'is', null)
+    .where('setup_links.expires_at', '>', nowMs)
+    .executeTakeFirst();
+}
+
+/** Marks an invite link used if it is still valid; true when this call won it. */
+export async function consumeInviteLink(db: Executor, tokenHash: string, nowMs: number): Promise<boolean> {
+  const result = await db
+    .updateTable('setup_links')
+    .set({ used_at: nowMs })
+    .where('token_hash', '=', tokenHash)
+    .where('user_id', 'is not', null)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', nowMs)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Withdraws the user's invite links: to one account (they were removed from it), or all (they set a password). */
+export async function deleteInviteLinks(db: Executor, userId: string, accountId?: string) {
+  let query = db.deleteFrom('setup_links').where('user_id', '=', userId);
+  if (accountId) query = query.where('account_id', '=', accountId);
+  await query.execute();
 }
 
 export async function setPasswordHash(db: Executor, userId: string, passwordHash: string) {

@@ -15,7 +15,10 @@ import { type KeyRing, loadKeyRing } from '../secrets/keys.js';
 import { AccountService } from '../accounts/service.js';
 import { TokenService } from '../tokens/service.js';
 import { AuditLog } from '../audit/index.js';
+import { type DeliveryChannel, Dispatcher, ExpiryScheduler, LifecycleEvents, PeriodicRunner, outboxFollower } from '../events/index.js';
 import { ChangeFeed } from '../changes/feed.js';
+import { proxyTrust } from '../domain/client-address.js';
+import { DeliveryWorker, TargetGuard, WebhookChannel, WebhookService } from '../webhooks/index.js';
 import { ChangeLog } from '../changes/log.js';
 import { type VerificationOptions, type VerificationRuntime, startVerification } from '../verify/runtime.js';
 import type { Verifier } from '../verify/verifier.js';
@@ -32,8 +35,11 @@ export interface Services {
   /** The durable change log every write appends to, which the other nodes tail. */
   changeLog: ChangeLog;
   audit: AuditLog;
+  /** Lifecycle events: the outbox (written by every audited token change), the expiry scheduler and the dispatcher. */
+  lifecycle: Lifecycle;
   accounts: AccountService;
   tokens: TokenService;
+  webhooks: WebhookService;
   /** Closes what was opened, in reverse order; registered by each part that holds a resource. */
   onClose: (fn: () => Promise<void> | void) => void;
   close: () => Promise<void>;
@@ -45,6 +51,15 @@ export interface Context extends Services {
   usage: UsageRecorder;
   /** The node's view of the change log: its freshness, its tailer, and its readiness. */
   verification: VerificationRuntime;
+}
+
+export interface Lifecycle {
+  events: LifecycleEvents;
+  scheduler: ExpiryScheduler;
+  dispatcher: Dispatcher;
+  deliveries: DeliveryWorker;
+  /** Starts this node's timers (`serve` does; tests drive the parts themselves, under their own clock). */
+  start(): void;
 }
 
 export function loadCatalog(path: string): Catalog {
@@ -76,10 +91,27 @@ export async function openServices(config: Config, options: { migrate?: boolean;
   });
   const changes = new ChangeFeed();
   const changeLog = new ChangeLog(store.dialect);
-  const audit = new AuditLog({ db: store.db });
+  const audit = new AuditLog({ db: store.db, follower: outboxFollower });
   const accounts = new AccountService({ store, audit, sessionTtlSeconds: config.sessionTtlSeconds, now: options.now });
   const tokens = new TokenService({ store, catalog, keys, accounts, audit, changes, changeLog, sidPrefix: config.sidPrefix, revealMode: config.revealMode, now: options.now });
-  const closers: (() => Promise<void> | void)[] = [async () => store.close()];
+  const guard = new TargetGuard({ allows: proxyTrust(config.webhookAllowedPrivateTargets), timeoutMs: config.webhookTimeoutMs });
+  const events = new LifecycleEvents({ db: store.db });
+  const channels: DeliveryChannel[] = [new WebhookChannel({ now: options.now })];
+  const deliveries = new DeliveryWorker({ store, keys, guard, timeoutMs: config.webhookTimeoutMs, now: options.now });
+  const scheduler = new ExpiryScheduler({ store, thresholdsDays: config.expiryNoticeDays, now: options.now });
+  const dispatcher = new Dispatcher({ store, channels, now: options.now });
+  const eventsLog = pino({ level: config.logLevel, name: 'sidekey.events' });
+  const runner = new PeriodicRunner(
+    [
+      { name: 'expiry-scan', intervalMs: config.lifecycleScanIntervalMs, run: () => scheduler.runOnce() },
+      { name: 'dispatch', intervalMs: config.webhookPollIntervalMs, run: () => dispatcher.runOnce() },
+      { name: 'webhook-deliveries', intervalMs: config.webhookPollIntervalMs, run: () => deliveries.runOnce() },
+    ],
+    (task, err) => eventsLog.warn({ err, task }, 'a lifecycle task failed; it runs again on its next tick'),
+  );
+  const lifecycle: Lifecycle = { events, scheduler, dispatcher, deliveries, start: () => runner.start() };
+  const webhooks = new WebhookService({ store, keys, accounts, tokens, audit, events, guard, now: options.now });
+  const closers: (() => Promise<void> | void)[] = [async () => store.close(), () => runner.stop()];
   return {
     config,
     store,
@@ -89,8 +121,10 @@ export async function openServices(config: Config, options: { migrate?: boolean;
     changes,
     changeLog,
     audit,
+    lifecycle,
     accounts,
     tokens,
+    webhooks,
     onClose: (fn) => closers.push(fn),
     close: async () => {
       for (const fn of closers.reverse()) await fn();

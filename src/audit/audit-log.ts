@@ -10,6 +10,11 @@ import { insertEvent, selectTokenEvents } from './repository.js';
 export const AUDIT_ACTIONS = [
   'account.create',
   'account.user_add',
+  'account.user_role_change',
+  'account.user_remove',
+  'account.invite_accept',
+  'user.profile_update',
+  'user.password_change',
   'account.api_access_enable',
   'account.legacy_tokens_enable',
   'token.create',
@@ -21,6 +26,11 @@ export const AUDIT_ACTIONS = [
   'token.enable',
   'token.delete',
   'token.reveal',
+  'webhook.create',
+  'webhook.update',
+  'webhook.delete',
+  'webhook.rotate_secret',
+  'webhook.redeliver',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -44,8 +54,14 @@ export interface NewAuditEvent {
   details?: Record<string, unknown>;
 }
 
+/**
+ * Told of every event `record` writes, inside the same transaction and after the event's row: what it writes
+ * commits or rolls back with the change (the lifecycle outbox hangs here). A throw fails the change.
+ */
+export type AuditFollower = (trx: Executor, event: NewAuditEvent) => Promise<void>;
+
 export class AuditLog {
-  constructor(private readonly deps: { db: Database }) {}
+  constructor(private readonly deps: { db: Database; follower?: AuditFollower }) {}
 
   /** Writes one event inside `trx`, the transaction of the change it records. Operator and client address go into its details. */
   async record(trx: Executor, event: NewAuditEvent): Promise<void> {
@@ -60,6 +76,7 @@ export class AuditLog {
       at: event.at,
       details: JSON.stringify(details),
     });
+    await this.deps.follower?.(trx, event);
   }
 
   /** A token's events, newest first. */

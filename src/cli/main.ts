@@ -1,11 +1,12 @@
 /** `sidekey` — the command line, on the same services as the HTTP API and reading the same configuration. */
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigProblems, flagHelp, loadConfig } from '../config.js';
+import { ConfigProblems, flagHelp, loadConfig, publicBaseUrl } from '../config.js';
 import { openServices, type Services } from '../app/context.js';
 import { operator } from '../domain/actor.js';
 import { SidekeyError } from '../domain/errors.js';
 import { lacksScopes, NO_SCOPES_REASON } from '../domain/fields.js';
-import { ROLE_LABELS, ROLES } from '../domain/roles.js';
+import { inviteUrl } from '../domain/invites.js';
+import { ROLE_LABELS, ROLES, type Role } from '../domain/roles.js';
 import { migrateToLatest } from '../store/migrations.js';
 import { resolvePassword } from './password.js';
 import { runtimeProblem, unknownOptionProblem, UsageProblem } from './usage.js';
@@ -122,22 +123,88 @@ account
     }),
   );
 
-const user = program.command('user').description('Users');
+const user = program.command('user').description("Users of an account: list, add, change a role, remove, set a password");
+user
+  .command('list')
+  .description("List an account's users with their roles and last sign-in")
+  .requiredOption('--account <accountId>')
+  .option('--json', 'machine-readable output')
+  .action((o) =>
+    withServices(o, async ({ accounts }) => {
+      const users = await accounts.listUsers(cli, o.account);
+      const lastSignIn = (u: (typeof users)[number]) => (u.invitePending ? 'invite pending' : u.lastSignInAt === null ? 'never signed in' : `last sign-in ${new Date(u.lastSignInAt).toISOString()}`);
+      return { json: users, text: users.map((u) => `${u.id}  ${u.email}  ${ROLE_LABELS[u.role]}  ${lastSignIn(u)}`).join('\n') };
+    }),
+  );
+
 user
   .command('add')
-  .description('Add a user to an account with a role')
+  .description('Add a user to an account with a role: an initial password, or --invite for a one-time link (valid 7 days)')
   .requiredOption('--account <accountId>')
   .requiredOption('--email <email>')
+  .option('--invite', 'no password: print a one-time link with which the user sets their own')
   .option(...PASSWORD_STDIN)
   .option(...PASSWORD_ARGUMENT)
   .addOption(new Option('--role <role>').choices([...ROLES]).makeOptionMandatory())
   .option('--name <name>')
   .option('--json', 'machine-readable output')
   .action(async (o) => {
+    const password = o.invite ? undefined : await resolvePassword(o, { confirm: true });
+    await withServices(o, async ({ accounts, config }) => {
+      const result = await accounts.addUser({ accountId: o.account, email: o.email, password, invite: Boolean(o.invite), name: o.name, role: o.role }, cli);
+      const link = result.invite && inviteUrl(publicBaseUrl(config), result.invite.token);
+      const lines = [`Added ${o.email} as ${ROLE_LABELS[o.role as Role]} (user ${result.userId}).`];
+      if (result.existing) lines.push('They already had a sign-in: their password is unchanged.');
+      if (link) lines.push(`Send them this one-time link (valid until ${new Date(result.invite!.expiresAt).toISOString()}) to set their password:`, `  ${link}`);
+      return { json: { userId: result.userId, existing: result.existing, inviteUrl: link ?? null }, text: lines.join('\n') };
+    });
+  });
+
+/** A user named by id (usr_…) or e-mail. */
+async function userIdOf(accounts: Services['accounts'], idOrEmail: string): Promise<string> {
+  if (!idOrEmail.includes('@')) return idOrEmail;
+  const found = await accounts.findUserByEmail(idOrEmail);
+  if (!found) throw new SidekeyError('NOT_FOUND', `No user has the e-mail ${idOrEmail}.`);
+  return found.id;
+}
+
+user
+  .command('role <user>')
+  .description("Change a user's role in an account (user id or e-mail); the last Account Administrator keeps theirs")
+  .requiredOption('--account <accountId>')
+  .addOption(new Option('--role <role>').choices([...ROLES]).makeOptionMandatory())
+  .option('--json', 'machine-readable output')
+  .action((who, o) =>
+    withServices(o, async ({ accounts }) => {
+      const changed = await accounts.changeRole(cli, o.account, await userIdOf(accounts, who), o.role);
+      return { json: changed, text: `${changed.email} is now ${ROLE_LABELS[changed.role]}.` };
+    }),
+  );
+
+user
+  .command('remove <user>')
+  .description('Remove a user from an account (user id or e-mail); the last Account Administrator stays')
+  .requiredOption('--account <accountId>')
+  .option('--json', 'machine-readable output')
+  .action((who, o) =>
+    withServices(o, async ({ accounts }) => {
+      const userId = await userIdOf(accounts, who);
+      await accounts.removeUser(cli, o.account, userId);
+      return { json: { removed: userId }, text: `Removed ${who} from ${o.account}.` };
+    }),
+  );
+
+user
+  .command('password <email>')
+  .description("Set a user's password (a forgotten one, or instead of an invite); every session of theirs ends")
+  .option(...PASSWORD_STDIN)
+  .option(...PASSWORD_ARGUMENT)
+  .option('--json', 'machine-readable output')
+  .action(async (email, o) => {
     const password = await resolvePassword(o, { confirm: true });
     await withServices(o, async ({ accounts }) => {
-      const result = await accounts.addUser({ accountId: o.account, email: o.email, password, name: o.name, role: o.role }, cli);
-      return { json: result, text: `Added ${o.email} as ${ROLE_LABELS[o.role as keyof typeof ROLE_LABELS]} (user ${result.userId}).` };
+      const result = await accounts.resetPassword(email, password, cli);
+      return { json: result, text: `Set the password of ${email}; ${result.sessionsEnded} session(s) ended.` };
     });
   });
 

@@ -1,5 +1,5 @@
 /** `sidekey serve`: start everything, print how to get in, and shut down cleanly on SIGINT/SIGTERM. */
-import type { Config } from '../config.js';
+import { type Config, publicBaseUrl } from '../config.js';
 import { createContext } from '../app/context.js';
 import { seedDemo } from '../app/demo.js';
 import { buildApp } from '../http/app.js';
@@ -8,6 +8,7 @@ import { redactUrl } from '../store/database.js';
 export async function serve(config: Config, options: { demo: boolean }) {
   const context = await createContext(config);
   const app = await buildApp(context);
+  context.lifecycle.start();
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     await app.close();
@@ -19,7 +20,7 @@ export async function serve(config: Config, options: { demo: boolean }) {
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const base = config.publicUrl ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  const base = publicBaseUrl(config, port);
   const store = context.store.dialect === 'sqlite' ? `SQLite at ${context.store.location}` : `PostgreSQL at ${redactUrl(config.databaseUrl!)}`;
   const lines = [`Sidekey is listening on ${base}  (${store}; keys from ${context.keySource})`, `API docs: ${base}/api/docs`];
   lines.push(`Verify: POST ${base}/v1/verify  ·  forward auth: ${base}/v1/auth${config.verifyKey ? '  (X-Sidekey-Verify-Key required)' : ''}`);

@@ -18,11 +18,14 @@ export const ERROR_CODES = {
   SIGN_IN_FAILED: 401, // the e-mail or password is incorrect (never which)
   FORBIDDEN: 403, // the role may not do this
   CSRF_TOKEN_INVALID: 403, // a mutation without this session's X-CSRF-Token
+  CURRENT_PASSWORD_INCORRECT: 403, // a password change whose current password is wrong (Errors names currentPassword)
   NOT_FOUND: 404, // no such resource, or not one of yours
   SETUP_LINK_INVALID: 404, // the first-run link is unknown, expired or used
+  INVITE_LINK_INVALID: 404, // a user's invite link is unknown, expired, used or withdrawn
   ROUTE_NOT_FOUND: 404, // no such path or method
   REQUEST_TIMEOUT: 408,
   CONFLICT: 409, // the current state does not allow it (API access off, a concurrent change)
+  LAST_ACCOUNT_ADMINISTRATOR: 409, // the change would leave the account without an Account Administrator
   PAYLOAD_TOO_LARGE: 413, // over the body limit (domain/input.ts)
   URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415, // a body that is not application/json

@@ -32,10 +32,21 @@ export function createdOnRange(filter: CreatedOnFilter, nowMs: number): { fromMs
   }
 }
 
+/**
+ * How the name filter compares: a name contains a term when its folded form contains the term's folded form.
+ * The store keeps every name folded (tokens.name_lower, which the search index covers) and folds the term
+ * with this same function, so the SQL and the reference predicate below cannot drift apart. Lower-casing
+ * may lengthen a name ('İ' becomes 'i' + U+0307), so the folded form has no length bound.
+ */
+export function foldName(name: string): string {
+  // A lone surrogate (a term cut inside an emoji) reaches the database as U+FFFD: here too, so both agree.
+  return name.replace(/[\uD800-\uDFFF]/gu, '\uFFFD').toLowerCase();
+}
+
 /** The reference meaning of a filter: the SQL in the store must agree with this (property-tested). */
 export function matchesFilter(token: { name: string; state: TokenState; createdAtMs: number; kind?: string }, filter: TokenFilter, nowMs: number): boolean {
   if (filter.kind && token.kind !== undefined && (token.kind === 'scoped') !== (filter.kind === 'scoped')) return false;
-  if (filter.name && !token.name.toLowerCase().includes(filter.name.toLowerCase())) return false;
+  if (filter.name && !foldName(token.name).includes(foldName(filter.name))) return false;
   if (filter.state && token.state !== filter.state) return false;
   if (filter.createdOn) {
     const { fromMs, beforeMs } = createdOnRange(filter.createdOn, nowMs);

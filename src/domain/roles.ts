@@ -28,3 +28,13 @@ export function isRole(value: string): value is Role {
 export function canManageTokens(role: Role): boolean {
   return TOKEN_MANAGER_ROLES.includes(role);
 }
+
+/** Adding users, changing their roles and removing them: the Account Administrator only. */
+export function canManageUsers(role: Role): boolean {
+  return role === 'account_administrator';
+}
+
+/** Account-wide settings that reach outside Sidekey (webhook endpoints): the Account Administrator only. */
+export function canManageAccountSettings(role: Role): boolean {
+  return role === 'account_administrator';
+}

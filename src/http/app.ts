@@ -3,7 +3,7 @@
  * http/management/), OpenAPI docs, health, the verification entrances (/v1/verify, /v1/auth,
  * http/verification/), Prometheus metrics (/metrics, http/metrics.ts) and, when UPSTREAM_URL is set, the
  * gateway (http/gateway/). `sidekey serve` and the tests build it the same way; each entrance receives only
- * the services it uses.
+ * the services it uses. Forward auth and the gateway are served before Fastify's router (http/fast-path.ts).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,9 +23,11 @@ import { createMetrics } from '../metrics/index.js';
 import type { Store } from '../store/database.js';
 import type { TokenService } from '../tokens/service.js';
 import type { VerificationRuntime } from '../verify/runtime.js';
+import type { WebhookService } from '../webhooks/index.js';
 import type { Verifier } from '../verify/verifier.js';
 import { installClientAddress } from './client-address.js';
 import { answerClientError, answerFrameworkError, installErrorHandling, installJsonParser, requestIdOf, sendError } from './errors.js';
+import { serveFastPathsFirst } from './fast-path.js';
 import { gatewayRoutes } from './gateway/gateway.js';
 import { loggerOptions, requestLogging } from './logging.js';
 import { managementApi } from './management/index.js';
@@ -45,6 +47,7 @@ export interface AppParts {
   catalog: Catalog;
   accounts: AccountService;
   tokens: TokenService;
+  webhooks: WebhookService;
   verifier: Pick<Verifier, 'verify' | 'cache' | 'cacheLookups'>;
   verification: Pick<VerificationRuntime, 'readiness' | 'connections' | 'freshness' | 'tailer' | 'usage'>;
   store: Pick<Store, 'dialect' | 'poolState'>;
@@ -60,7 +63,7 @@ export interface AppOptions {
 }
 
 export async function buildApp(parts: AppParts, options: AppOptions = {}): Promise<FastifyInstance> {
-  const { config, catalog, accounts, tokens, verifier, verification, store } = parts;
+  const { config, catalog, accounts, tokens, webhooks, verifier, verification, store } = parts;
   const metrics = createMetrics({ verifier, store, freshness: verification.freshness, tailer: verification.tailer, usage: verification.usage, connections: () => verification.connections() });
   const { trustedProxies } = config;
   const trusts = proxyTrust(trustedProxies);
@@ -124,13 +127,15 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
     async (api) => {
       // Counted by route template: raw URLs carry ids, and one series per token would grow without end.
       api.addHook('onResponse', async (request, reply) => metrics.recordManagementRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode));
-      await managementApi(api, { accounts, tokens, catalog, sessionTtlSeconds: config.sessionTtlSeconds });
+      await managementApi(api, { accounts, tokens, webhooks, catalog, sessionTtlSeconds: config.sessionTtlSeconds, publicUrl: config.publicUrl });
     },
     { prefix: '/api/v1' },
   );
   const verifiers = { verify: metrics.instrument('verify', verifier), auth: metrics.instrument('auth', verifier) };
-  await app.register(verificationRoutes({ verifiers, realm: catalog.name, config }));
-  await app.register(gatewayRoutes({ verifier: metrics.instrument('gateway', verifier), catalog, upstreamUrl: config.upstreamUrl }));
+  const verificationEntrances = verificationRoutes({ verifiers, realm: catalog.name, config, trusts, log: app.log });
+  await app.register(verificationEntrances.plugin);
+  const gateway = gatewayRoutes({ verifier: metrics.instrument('gateway', verifier), catalog, upstreamUrl: config.upstreamUrl, trusts, log: app.log });
+  await app.register(gateway.plugin);
   for (const plugin of options.plugins ?? []) await app.register(plugin);
 
   const hasUi = existsSync(`${WEB_DIST}index.html`);
@@ -153,5 +158,6 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
     }
     return sendError(request, reply, 'ROUTE_NOT_FOUND', hasUi || isApi ? `No route ${request.method} ${request.url.split('?')[0]}` : 'The web UI is not built: run `npm run build:web`.');
   });
+  serveFastPathsFirst(app, [verificationEntrances.fastPath, gateway.fastPath]);
   return app;
 }

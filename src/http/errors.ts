@@ -4,6 +4,7 @@ import { type IncomingMessage, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode, SidekeyError, invalidInput, managementEnvelope, type FieldError } from '../domain/errors.js';
+import { type HttpAnswer, jsonAnswer } from './answer.js';
 import { type InputProblem, MAX_INPUT_DEPTH, MAX_REPORTED_PROBLEMS, inspectInput } from '../domain/input.js';
 
 function validationFields(error: FastifyError): FieldError[] {
@@ -75,6 +76,13 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, code: Er
   return reply.status(status).header('X-Request-Id', request.id).send(managementEnvelope(code, message, fields, request.id));
 }
 
+const INTERNAL_ERROR_MESSAGE = 'Something went wrong on our side. The error was logged with the request id.';
+
+/** The answer to a request that failed on our side (the error itself is logged, never sent). */
+export function internalErrorAnswer(requestId: string): HttpAnswer {
+  return jsonAnswer(ERROR_CODES.INTERNAL_ERROR, managementEnvelope('INTERNAL_ERROR', INTERNAL_ERROR_MESSAGE, [], requestId));
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof SidekeyError) {
@@ -89,7 +97,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       return sendError(request, reply, FASTIFY_CODES[error.code] ?? CODE_OF_STATUS[status] ?? 'BAD_REQUEST', error.message);
     }
     request.log.error({ err: error }, 'request failed');
-    return sendError(request, reply, 'INTERNAL_ERROR', 'Something went wrong on our side. The error was logged with the request id.');
+    return sendError(request, reply, 'INTERNAL_ERROR', INTERNAL_ERROR_MESSAGE);
   });
 }
 

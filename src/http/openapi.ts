@@ -14,7 +14,7 @@ import { SESSION_COOKIE } from './management/session.js';
 const ERROR_DESCRIPTIONS = {
   400: 'Invalid input: Errors names each field',
   401: 'Not signed in, or the credentials are missing or wrong',
-  403: 'Not allowed: the role, the CSRF token, or (verification) the token may not call this endpoint',
+  403: 'Not allowed: the role, the CSRF token, the current password (a password change), or (verification) the token may not call this endpoint',
   404: 'No such account or token, or not one of yours',
   409: 'The current state does not allow it (API access off, a concurrent change)',
   413: 'The body is over the size limit',

@@ -140,6 +140,130 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('change_log_created').on('change_log').column('created_at').execute();
     },
   },
+  '0005_token_name_search': {
+    // The token list's name filter ("name contains", src/domain/filters.ts) narrowed by a trigram index over
+    // tokens.name_lower, so a search in an account of a million tokens reads the few rows that can match instead
+    // of all of them (the query and when it uses which index: listTokens in src/tokens/repository.ts).
+    // - PostgreSQL: a GIN index with pg_trgm's operator class, which LIKE '%term%' uses. pg_trgm ships with
+    //   PostgreSQL (Debian: postgresql-contrib) and is a trusted extension: the role running the migrations needs
+    //   CREATE on the database, or a superuser runs `CREATE EXTENSION pg_trgm` in it once beforehand.
+    // - SQLite: an FTS5 table with the trigram tokenizer (case-sensitive: names arrive folded), whose content is
+    //   the tokens table itself (external content, keyed by the tokens rowid), kept in step by triggers on
+    //   insert, rename and delete, and filled from the rows that exist now by a rebuild. A manual VACUUM may
+    //   renumber the tokens rowids; after one, run `INSERT INTO tokens_name_search(tokens_name_search)
+    //   VALUES ('rebuild')`.
+    // Building the indexes reads every token and holds the table against writes while it runs (PostgreSQL's
+    // CREATE INDEX lock, SQLite's write lock; reads go on). Measured with 1,000,000 tokens (bench/groups/search.ts)
+    // on a shared 2-core machine at load average 20-26: SQLite 23-26 s, PostgreSQL 20-43 s. Plan for that pause.
+    async up(db: Kysely<any>) {
+      // The list's order per account holding what the filters test, so a search reads rows from the index alone and
+      // fetches only the page's rows in full. It serves every query tokens_account_created served.
+      await db.schema.createIndex('tokens_account_list').on('tokens').columns(['account_id', 'created_at desc', 'id desc', 'state', 'kind', 'name_lower']).execute();
+      await db.schema.dropIndex('tokens_account_created').execute();
+      if (db.getExecutor().adapter instanceof PostgresAdapter) {
+        try {
+          await sql`create extension if not exists pg_trgm`.execute(db);
+        } catch (error) {
+          throw new Error(
+            `migration 0005_token_name_search needs the PostgreSQL extension pg_trgm, and it could not be created (${(error as Error).message}). ` +
+              'Install it (Debian: the postgresql-contrib package) and either grant the role running the migrations CREATE on this database, or have a superuser run CREATE EXTENSION pg_trgm in it; then start again.',
+          );
+        }
+        // Without fastupdate every write goes into the index at once: token writes are few, and a search never
+        // has to read a list of pending, unindexed rows first.
+        await sql`create index tokens_name_trigram on tokens using gin (name_lower gin_trgm_ops) with (fastupdate = off)`.execute(db);
+        return;
+      }
+      await sql`create virtual table tokens_name_search using fts5(name_lower, content = 'tokens', tokenize = 'trigram case_sensitive 1')`.execute(db);
+      await sql`create trigger tokens_name_search_insert after insert on tokens begin
+        insert into tokens_name_search (rowid, name_lower) values (new.rowid, new.name_lower);
+      end`.execute(db);
+      await sql`create trigger tokens_name_search_rename after update of name_lower on tokens when old.name_lower is not new.name_lower begin
+        insert into tokens_name_search (tokens_name_search, rowid, name_lower) values ('delete', old.rowid, old.name_lower);
+        insert into tokens_name_search (rowid, name_lower) values (new.rowid, new.name_lower);
+      end`.execute(db);
+      await sql`create trigger tokens_name_search_delete after delete on tokens begin
+        insert into tokens_name_search (tokens_name_search, rowid, name_lower) values ('delete', old.rowid, old.name_lower);
+      end`.execute(db);
+      await sql`insert into tokens_name_search (tokens_name_search) values ('rebuild')`.execute(db);
+    },
+  },
+  '0006_user_management': {
+    // When each user last signed in (the Users page), and invite links: a setup link bound to one user of one
+    // account, which sets that user's password once. A row without user_id is a first-run setup link.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('users').addColumn('last_sign_in_at', bigint).execute();
+      await db.schema.alterTable('setup_links').addColumn('user_id', 'varchar(40)', (c) => c.references('users.id').onDelete('cascade')).execute();
+      await db.schema.alterTable('setup_links').addColumn('account_id', 'varchar(40)', (c) => c.references('accounts.id').onDelete('cascade')).execute();
+      await db.schema.createIndex('setup_links_user').on('setup_links').columns(['user_id', 'account_id']).execute();
+    },
+  },
+  '0007_lifecycle_events': {
+    // The lifecycle outbox (written in the audited change's transaction), the expiry notices already raised (their
+    // key makes each one happen once, whichever node gets there first), and webhook endpoints, deliveries and attempts.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('lifecycle_events')
+        .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('account_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('token_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('type', 'varchar(40)', (c) => c.notNull())
+        .addColumn('occurred_at', bigint, (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('dispatched_at', bigint)
+        .execute();
+      await db.schema.createIndex('lifecycle_events_pending').on('lifecycle_events').columns(['dispatched_at', 'id']).execute();
+      await db.schema.createIndex('lifecycle_events_token').on('lifecycle_events').columns(['token_id', 'occurred_at']).execute();
+      await db.schema
+        .createTable('lifecycle_notices')
+        .addColumn('token_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('expires_at', bigint, (c) => c.notNull())
+        .addColumn('days_before', 'integer', (c) => c.notNull())
+        .addColumn('event_id', 'varchar(40)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('lifecycle_notices_pk', ['token_id', 'expires_at', 'days_before'])
+        .execute();
+      await db.schema
+        .createTable('webhook_endpoints')
+        .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('account_id', 'varchar(40)', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('state', 'varchar(16)', (c) => c.notNull())
+        .addColumn('secret_ciphertext', 'text', (c) => c.notNull())
+        .addColumn('previous_secret_ciphertext', 'text')
+        .addColumn('previous_secret_expires_at', bigint)
+        .addColumn('created_at', bigint, (c) => c.notNull())
+        .addColumn('updated_at', bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhook_endpoints_account').on('webhook_endpoints').columns(['account_id', 'created_at']).execute();
+      await db.schema
+        .createTable('webhook_deliveries')
+        .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('account_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('endpoint_id', 'varchar(40)', (c) => c.notNull().references('webhook_endpoints.id').onDelete('cascade'))
+        .addColumn('event_id', 'varchar(40)', (c) => c.notNull().references('lifecycle_events.id'))
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', bigint)
+        .addColumn('claim_id', 'varchar(40)')
+        .addColumn('created_at', bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('webhook_deliveries_due').on('webhook_deliveries').columns(['status', 'next_attempt_at']).execute();
+      await db.schema.createIndex('webhook_deliveries_endpoint').on('webhook_deliveries').columns(['endpoint_id', 'created_at']).execute();
+      await db.schema.createIndex('webhook_deliveries_event').on('webhook_deliveries').column('event_id').execute();
+      await db.schema
+        .createTable('webhook_attempts')
+        .addColumn('delivery_id', 'varchar(40)', (c) => c.notNull().references('webhook_deliveries.id').onDelete('cascade'))
+        .addColumn('attempt', 'integer', (c) => c.notNull())
+        .addColumn('at', bigint, (c) => c.notNull())
+        .addColumn('status_code', 'integer')
+        .addColumn('duration_ms', 'integer', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addPrimaryKeyConstraint('webhook_attempts_pk', ['delivery_id', 'attempt'])
+        .execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

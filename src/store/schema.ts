@@ -17,8 +17,10 @@ export interface UsersTable {
   id: string;
   email: string;
   name: string;
+  /** Empty for an invited user who has not set a password yet: nothing signs in with it. */
   password_hash: string;
   created_at: number;
+  last_sign_in_at: number | null;
 }
 
 export interface MembershipsTable {
@@ -36,10 +38,13 @@ export interface SessionsTable {
   expires_at: number;
 }
 
+/** One-time links: first-run setup (no user) or an invite that sets one user's password (user and account). */
 export interface SetupLinksTable {
   token_hash: string;
   expires_at: number;
   used_at: number | null;
+  user_id: string | null;
+  account_id: string | null;
 }
 
 export interface TokensTable {
@@ -106,6 +111,62 @@ export interface ChangeLogTable {
   created_at: number;
 }
 
+/** The lifecycle outbox: one row per event (src/domain/lifecycle-events.ts), `payload` its JSON; undispatched while `dispatched_at` is null. */
+export interface LifecycleEventsTable {
+  id: string;
+  account_id: string;
+  token_id: string;
+  type: string;
+  occurred_at: number;
+  payload: string;
+  dispatched_at: number | null;
+}
+
+/** Expiry notices raised: one row per (token, expiry, threshold), so each is raised once on any number of nodes. */
+export interface LifecycleNoticesTable {
+  token_id: string;
+  expires_at: number;
+  days_before: number;
+  event_id: string;
+}
+
+export interface WebhookEndpointsTable {
+  id: string;
+  account_id: string;
+  url: string;
+  description: string;
+  /** JSON list of event types. */
+  events: string;
+  state: string;
+  secret_ciphertext: string;
+  previous_secret_ciphertext: string | null;
+  previous_secret_expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One event to one endpoint: pending (due at `next_attempt_at`, claimed by `claim_id` while in flight), delivered or failed. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  account_id: string;
+  endpoint_id: string;
+  event_id: string;
+  status: string;
+  attempts: number;
+  next_attempt_at: number | null;
+  claim_id: string | null;
+  created_at: number;
+}
+
+export interface WebhookAttemptsTable {
+  delivery_id: string;
+  attempt: number;
+  at: number;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   users: UsersTable;
@@ -117,6 +178,11 @@ export interface Schema {
   usage_daily: UsageDailyTable;
   sign_in_attempts: SignInAttemptsTable;
   change_log: ChangeLogTable;
+  lifecycle_events: LifecycleEventsTable;
+  lifecycle_notices: LifecycleNoticesTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type TokenRow = Selectable<TokensTable>;

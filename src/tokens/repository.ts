@@ -1,10 +1,10 @@
 /** Token rows ↔ domain tokens, and the queries of the token lifecycle (the verifier has its own: verify/repository.ts). */
-import { sql } from 'kysely';
-import type { Executor } from '../store/database.js';
-import type { NewTokenRow, TokenRow, TokenRowPatch } from '../store/schema.js';
+import { type SelectQueryBuilder, sql } from 'kysely';
+import type { Dialect, Executor } from '../store/database.js';
+import type { NewTokenRow, Schema, TokenRow, TokenRowPatch } from '../store/schema.js';
 import type { Token, TokenKind } from '../domain/token.js';
 import type { TokenState, TokenFilter, ListCursor } from '../domain/filters.js';
-import { createdOnRange } from '../domain/filters.js';
+import { createdOnRange, foldName } from '../domain/filters.js';
 
 /** A token row with what only the service may see: the secret's hash, its ciphertext, the grace secret. */
 export interface StoredToken extends Omit<Token, 'graceExpiresAt'> {
@@ -59,7 +59,7 @@ export function toRow(t: StoredToken): NewTokenRow {
     kind: t.kind,
     account_sid: t.accountSid,
     name: t.name,
-    name_lower: t.name.toLowerCase(),
+    name_lower: foldName(t.name),
     description: t.description,
     api_version: t.apiVersion,
     primary_contact_user_id: t.primaryContactUserId,
@@ -116,26 +116,90 @@ export async function deleteToken(db: Executor, id: string, expectedRevision: nu
   return Number(result.numDeletedRows) === 1;
 }
 
-/** One page of an account's tokens, newest first then id, filtered as domain/filters.ts defines. */
-export async function listTokens(db: Executor, accountId: string, filter: TokenFilter, cursor: ListCursor | undefined, limit: number, nowMs: number): Promise<StoredToken[]> {
-  let query = db.selectFrom('tokens').selectAll().where('account_id', '=', accountId);
-  if (filter.state) query = query.where('state', '=', filter.state);
-  if (filter.kind) query = filter.kind === 'scoped' ? query.where('kind', '=', 'scoped') : query.where('kind', 'in', ['legacy_rw', 'legacy_ro']);
-  if (filter.name) {
-    // Escape LIKE wildcards so a search for "50%" means the characters, not a pattern.
-    const needle = filter.name.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-    query = query.where(sql<boolean>`name_lower like ${`%${needle}%`} escape '\\'`);
+/**
+ * How many rows, in list order, a name search reads from the list index before it asks the trigram index
+ * instead. A term that fills the page within these rows is common, and the trigram index would hand back
+ * thousands of candidates to sort; one that does not is rare here, and the trigram index finds its rows wherever
+ * they are.
+ */
+const ORDERED_WINDOW = 2_000;
+
+/**
+ * One page of an account's tokens, newest first then id, filtered as domain/filters.ts defines. The name filter
+ * is decided by the exact "contains" on the folded name (instr/strpos); the indexes of migration
+ * 0005_token_name_search only choose which rows that test reads, so every plan returns exactly the same rows.
+ */
+export async function listTokens(db: Executor, dialect: Dialect, accountId: string, filter: TokenFilter, cursor: ListCursor | undefined, limit: number, nowMs: number): Promise<StoredToken[]> {
+  const term = filter.name === undefined ? '' : foldName(filter.name);
+  if (term === '') return (await newestFirst(withFilters(inRange(db.selectFrom('tokens'), accountId, filter, cursor, nowMs), filter).selectAll()).limit(limit).execute()).map(toStoredToken);
+  const contains = dialect === 'postgres' ? sql<boolean>`strpos(name_lower, ${term}) > 0` : sql<boolean>`instr(name_lower, ${term}) > 0`;
+  // Read from the list index alone (it holds what the filters test), then only the page's rows in full.
+  const scanned = (window: number | undefined) => {
+    let listed = newestFirst(inRange(db.selectFrom('tokens'), accountId, filter, cursor, nowMs).select(['id', 'created_at', 'state', 'kind', 'name_lower']));
+    if (window !== undefined) listed = listed.limit(window);
+    const matching = newestFirst(withFilters(db.selectFrom(listed.as('tokens')), filter).select('id').where(contains)).limit(limit);
+    return newestFirst(db.selectFrom('tokens').selectAll().where('id', 'in', matching)).execute();
+  };
+  const candidates = candidatesByIndex(db, dialect, term);
+  // A term no trigram index can narrow (too short) is read in list order until the page is full: short terms
+  // usually match often, and a rare one reads the account's list index to its end (README, "Name search").
+  if (!candidates) return (await scanned(undefined)).map(toStoredToken);
+  const nearest = await scanned(ORDERED_WINDOW);
+  if (nearest.length === limit) return nearest.map(toStoredToken);
+  const found = await newestFirst(withFilters(inRange(candidates, accountId, filter, cursor, nowMs), filter).selectAll().where(contains)).limit(limit).execute();
+  return found.map(toStoredToken);
+}
+
+/** Fewer characters (code points) than this hold no trigram. */
+const TRIGRAM_LENGTH = 3;
+
+/**
+ * The token rows a trigram index says may contain `term` (every row that does is among them), to filter and order
+ * like the tokens table; undefined when the term holds no trigram the index has.
+ * - SQLite: the FTS5 trigram table's phrase match on the whole term. The rows are looked up by the rowids it
+ *   returns (CROSS JOIN keeps that order of the loops: SQLite would otherwise walk the state index of the account
+ *   and test each row against the match, which for a rare term is most of the account).
+ * - PostgreSQL: pg_trgm indexes the trigrams of each word (letters and digits) and pads word edges; the trigrams
+ *   of a word edge or a common word have posting lists as long as the table, and intersecting them costs more
+ *   than the search. So the index is asked for the term's longest word alone (the last of equals), with no edges:
+ *   LIKE '%word%'; the exact test decides the rest. The planner weighs that against the list indexes.
+ */
+function candidatesByIndex(db: Executor, dialect: Dialect, term: string): SelectQueryBuilder<Schema, 'tokens', object> | undefined {
+  if (dialect === 'sqlite') {
+    if ([...term].length < TRIGRAM_LENGTH) return undefined;
+    const matches = sql<{ candidate: number }>`(select rowid as candidate from tokens_name_search where tokens_name_search match ${`"${term.replaceAll('"', '""')}"`})`;
+    // The joined query reads as one over tokens: the candidate column is all it adds, and nothing refers to it.
+    return db.selectFrom(matches.as('m')).crossJoin('tokens').where(sql<boolean>`tokens.rowid = m.candidate`) as unknown as SelectQueryBuilder<Schema, 'tokens', object>;
   }
+  let word = '';
+  for (const [run] of term.matchAll(/[\p{L}\p{N}]+/gu)) if ([...run].length >= Math.max(TRIGRAM_LENGTH, [...word].length)) word = run;
+  return word ? db.selectFrom('tokens').where(sql<boolean>`name_lower like ${`%${word}%`}`) : undefined;
+}
+
+const newestFirst = <Q extends { orderBy(column: 'created_at' | 'id', direction: 'desc'): Q }>(query: Q) => query.orderBy('created_at', 'desc').orderBy('id', 'desc');
+
+/** An account's rows in the list's range: the creation-date filter, and after the cursor. */
+function inRange(rows: SelectQueryBuilder<Schema, 'tokens', object>, accountId: string, filter: TokenFilter, cursor: ListCursor | undefined, nowMs: number) {
+  let query = rows.where('account_id', '=', accountId);
   if (filter.createdOn) {
     const { fromMs, beforeMs } = createdOnRange(filter.createdOn, nowMs);
     if (fromMs !== undefined) query = query.where('created_at', '>=', fromMs);
     if (beforeMs !== undefined) query = query.where('created_at', '<', beforeMs);
   }
   if (cursor) {
+    // The first condition is implied by the second; it is the bound an index range starts from (neither database
+    // seeks on an OR), so a page deep in the list does not read every row before it.
+    query = query.where('created_at', '<=', cursor.createdAtMs);
     query = query.where((eb) => eb.or([eb('created_at', '<', cursor.createdAtMs), eb.and([eb('created_at', '=', cursor.createdAtMs), eb('id', '<', cursor.id)])]));
   }
-  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
-  return rows.map(toStoredToken);
+  return query;
+}
+
+/** The state and kind filters, on any query over token rows. */
+function withFilters<Q extends { where(column: 'state' | 'kind', op: '=' | 'in', value: string | string[]): Q }>(query: Q, filter: TokenFilter): Q {
+  if (filter.state) query = query.where('state', '=', filter.state);
+  if (filter.kind) query = filter.kind === 'scoped' ? query.where('kind', '=', 'scoped') : query.where('kind', 'in', ['legacy_rw', 'legacy_ro']);
+  return query;
 }
 
 /** A token's usage counters from `fromDay` (YYYY-MM-DD, UTC) on; the verifier's usage recorder writes them. */

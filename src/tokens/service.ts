@@ -13,6 +13,7 @@ import { generateAccountSid, generateAuthToken, hashSecret } from '../domain/cre
 import { conflict, invalidInput, notFound, type FieldError } from '../domain/errors.js';
 import { type TokenFilter, decodeCursor, encodeCursor } from '../domain/filters.js';
 import { type Token, type TokenKind, type TokenSettingsInput, LIMITS, duplicateName, planUpgrade, validateSettings } from '../domain/token.js';
+import { UPDATABLE_FIELDS } from '../domain/lifecycle-events.js';
 import { type KeyRing, open, seal } from '../secrets/keys.js';
 import type { AccountService } from '../accounts/service.js';
 import type { AuditAction, AuditLog } from '../audit/index.js';
@@ -142,7 +143,7 @@ export class TokenService {
     if (query.limit !== undefined && !Number.isInteger(query.limit)) throw invalidInput([{ field: 'limit', message: 'must be an integer from 1 to 200' }]);
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
     const filter: TokenFilter = { kind: query.kind, name: query.name?.trim() || undefined, createdOn: query.createdOn, state: query.state };
-    const page = await tokens.listTokens(this.deps.store.db, accountId, filter, cursor, limit + 1, this.now());
+    const page = await tokens.listTokens(this.deps.store.db, this.deps.store.dialect, accountId, filter, cursor, limit + 1, this.now());
     const items = page.slice(0, limit);
     const last = items[items.length - 1];
     return { items: items.map(tokens.publicToken), nextCursor: page.length > limit && last ? encodeCursor({ createdAtMs: last.createdAt, id: last.id }) : null };
@@ -347,12 +348,11 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-const EDITABLE = ['name', 'description', 'primaryContactUserId', 'developerEmails', 'scopes', 'expiresAt', 'notBefore', 'allowedCidrs', 'rateLimit'] as const;
 
 /** What an edit changed, field by field, for the audit trail ("track change history"). */
-export function diff(before: Pick<Token, (typeof EDITABLE)[number]>, after: Pick<Token, (typeof EDITABLE)[number]>): Record<string, { from: unknown; to: unknown }> {
+export function diff(before: Pick<Token, (typeof UPDATABLE_FIELDS)[number]>, after: Pick<Token, (typeof UPDATABLE_FIELDS)[number]>): Record<string, { from: unknown; to: unknown }> {
   const out: Record<string, { from: unknown; to: unknown }> = {};
-  for (const key of EDITABLE) {
+  for (const key of UPDATABLE_FIELDS) {
     if (JSON.stringify(before[key]) !== JSON.stringify(after[key])) out[key] = { from: before[key], to: after[key] };
   }
   return out;

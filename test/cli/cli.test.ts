@@ -70,7 +70,7 @@ describeEachDialect('sidekey CLI', (dialect) => {
     });
   }, SLOW);
 
-  it('user add --json prints exactly {userId} (account create: {accountId}); a short password is refused with a clear message, a non-zero exit and nothing created', async () => {
+  it('user add --json prints exactly {userId, existing, inviteUrl} (account create: {accountId}); a short password is refused with a clear message, a non-zero exit and nothing created', async () => {
     const [added, short, shortAdmin, badRole, account] = await Promise.all([
       json(db, ['user', 'add', '--account', accountId, '--email', 'dev@brand.test', '--password', PASSWORD, '--role', 'implementation_specialist']),
       cli(db, ['user', 'add', '--account', accountId, '--email', 'short@brand.test', '--password', 'elevenchars', '--role', 'analyst', '--json']),
@@ -79,7 +79,7 @@ describeEachDialect('sidekey CLI', (dialect) => {
       json(db, ['account', 'create', '--name', 'Second brand']),
     ]);
     expect(Object.keys(account)).toEqual(['accountId']);
-    expect(Object.keys(added)).toEqual(['userId']);
+    expect(added).toEqual({ userId: expect.stringMatching(/^usr_/), existing: false, inviteUrl: null });
     for (const refused of [short, shortAdmin]) {
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toContain('password: must be at least 12 characters');

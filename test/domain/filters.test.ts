@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createdOnRange, decodeCursor, encodeCursor, matchesFilter } from '../../src/domain/filters.js';
+import { createdOnRange, decodeCursor, encodeCursor, foldName, matchesFilter } from '../../src/domain/filters.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 6, 15, 12, 0, 0, 0);
@@ -45,6 +45,17 @@ describe('matchesFilter', () => {
     expect(matchesFilter(t('a_b'), { name: '_' }, NOW)).toBe(true);
     expect(matchesFilter(t('ab'), { name: '_' }, NOW)).toBe(false);
     expect(matchesFilter(t('C:\\path'), { name: ':\\p' }, NOW)).toBe(true);
+  });
+
+  it('names and terms are folded by lower-casing alone, and a term cut inside an emoji matches as the database sees it', () => {
+    const t = (name: string) => ({ name, state: 'enabled' as const, createdAtMs: NOW });
+    expect(foldName('İstanbul ÉTÉ Σ')).toBe('i̇stanbul été σ');
+    expect(matchesFilter(t('Größe'), { name: 'GRÖSSE' }, NOW)).toBe(false); // no full case folding: ß stays ß
+    expect(matchesFilter(t('İzmir'), { name: 'i̇z' }, NOW)).toBe(true);
+    // The database receives a lone surrogate as U+FFFD, which no well-formed name contains.
+    expect(foldName('a\uD83D')).toBe('a\uFFFD');
+    expect(matchesFilter(t('deploy 😀 bot'), { name: '\uD83D' }, NOW)).toBe(false);
+    expect(matchesFilter(t('deploy 😀 bot'), { name: '😀 B' }, NOW)).toBe(true);
   });
 
   it('combines name, state and createdOn with AND; an empty filter matches everything', () => {

@@ -1,6 +1,7 @@
 /**
  * Every management route × every role × own/other account, plus anonymous. Only Account Administrator and
- * Implementation Specialist may use these routes on their own account; the other roles get 403 there; any
+ * Implementation Specialist may use these routes on their own account (managing users: the Account Administrator
+ * only); the other roles get 403 there; any
  * user of another account gets 404 (no existence leak); nobody signed in gets 401. A refused request
  * changes nothing. The route table must match what Fastify registered, so a new route needs a row here.
  */
@@ -9,7 +10,7 @@ import { ROLES, type Role } from '../../src/domain/roles.js';
 import { describeEachDialect } from '../support/databases.js';
 import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
 import { createHttpHarness, login, type HttpHarness, type Session } from '../support/http.js';
-import { ACCOUNT_ROUTES as ROUTES, type RouteRow } from '../support/routes.js';
+import { ACCOUNT_ROUTES as ROUTES, MATRIX_WEBHOOK_URL, type RouteRow } from '../support/routes.js';
 
 const MANAGERS: readonly Role[] = ['account_administrator', 'implementation_specialist'];
 
@@ -19,25 +20,44 @@ describeEachDialect('authorisation matrix', (dialect) => {
   let other: Brand;
   const sessions = {} as Record<Role, Session>;
   beforeAll(async () => {
-    h = await createHttpHarness(dialect);
+    h = await createHttpHarness(dialect, { config: { webhookAllowedPrivateTargets: ['loopback'] } });
     own = await createBrand(h.context, { name: 'Own brand' });
     other = await createBrand(h.context, { name: 'Other brand' });
     for (const role of ROLES) sessions[role] = await login(h.app, own.emails[role], TEST_PASSWORD);
   });
   afterAll(() => h.close());
 
-  /** Everything a request could change in an account: its flags and every token row. */
+  /** Everything a request could change in an account: its flags, every token row, every membership, its webhooks and their deliveries. */
   async function snapshot(accountId: string) {
-    const account = await h.context.store.db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
-    const tokens = await h.context.store.db.selectFrom('tokens').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
-    return { account, tokens };
+    const db = h.context.store.db;
+    const account = await db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+    const tokens = await db.selectFrom('tokens').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+    const memberships = await db.selectFrom('memberships').selectAll().where('account_id', '=', accountId).orderBy('user_id').execute();
+    const webhooks = await db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+    const deliveries = await db.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+    return { account, tokens, memberships, webhooks, deliveries };
   }
 
+  let targets = 0;
   async function urlFor(row: RouteRow, brand: Brand) {
     let url = row.url.replace(':accountId', brand.accountId);
     if (url.includes(':tokenId')) {
       const { token } = await h.context.tokens.create(brand.admin, brand.accountId, { name: 'Target', apiVersion: 11, scopes: ['listActions'] });
       url = url.replace(':tokenId', token.id);
+    }
+    if (url.includes(':userId')) {
+      const { userId } = await h.context.accounts.addUser({ accountId: brand.accountId, email: `target-${++targets}@brand.test`, role: 'custom', invite: true });
+      url = url.replace(':userId', userId);
+    }
+    if (url.includes(':webhookId')) {
+      const { endpoint } = await h.context.webhooks.create(brand.admin, brand.accountId, { url: MATRIX_WEBHOOK_URL, events: ['token.created'] });
+      url = url.replace(':webhookId', endpoint.id);
+      if (url.includes(':deliveryId')) {
+        await h.context.tokens.create(brand.admin, brand.accountId, { name: 'Delivered' });
+        await h.context.lifecycle.dispatcher.runOnce();
+        const [delivery] = await h.context.webhooks.deliveries(brand.admin, brand.accountId, endpoint.id);
+        url = url.replace(':deliveryId', delivery.id);
+      }
     }
     return url;
   }
@@ -71,7 +91,7 @@ describeEachDialect('authorisation matrix', (dialect) => {
     for (const row of ROUTES) {
       for (const role of ROLES) {
         const session = sessions[role];
-        await check(`${role} on own account`, row, own, (url) => session.request(row.method, url, row.body), MANAGERS.includes(role) ? row.ok : 403);
+        await check(`${role} on own account`, row, own, (url) => session.request(row.method, url, row.body), (row.roles ?? MANAGERS).includes(role) ? row.ok : 403);
         await check(`${role} on another account`, row, other, (url) => session.request(row.method, url, row.body), 404);
       }
       await check('anonymous', row, own, (url) => h.app.inject({ method: row.method, url, ...(row.body ? { payload: row.body as object } : {}) }), 401);
@@ -79,6 +99,21 @@ describeEachDialect('authorisation matrix', (dialect) => {
     expect(failures).toEqual([]);
     expect(checked).toBe(ROUTES.length * (ROLES.length * 2 + 1));
   }, 120_000);
+
+  it('a webhook or delivery id of another account is 404 even for an administrator of the account in the URL', async () => {
+    const { endpoint } = await h.context.webhooks.create(other.admin, other.accountId, { url: MATRIX_WEBHOOK_URL, events: ['token.created'] });
+    await h.context.tokens.create(other.admin, other.accountId, { name: 'Delivered elsewhere' });
+    await h.context.lifecycle.dispatcher.runOnce();
+    const [delivery] = await h.context.webhooks.deliveries(other.admin, other.accountId, endpoint.id);
+    const mine = (await h.context.webhooks.create(own.admin, own.accountId, { url: MATRIX_WEBHOOK_URL, events: ['token.created'] })).endpoint;
+    const admin = sessions.account_administrator;
+    for (const row of ROUTES.filter((r) => r.url.includes(':webhookId'))) {
+      const url = row.url.replace(':accountId', own.accountId).replace(':webhookId', row.url.includes(':deliveryId') ? mine.id : endpoint.id).replace(':deliveryId', delivery.id);
+      const response = await admin.request(row.method, url, row.body);
+      expect(response.statusCode, `${row.method} ${row.url}`).toBe(404);
+    }
+    expect(await h.context.webhooks.get(other.admin, other.accountId, endpoint.id)).toMatchObject({ description: '', state: 'enabled' });
+  });
 
   it('a token id of another account is 404 even for an administrator of the account in the URL', async () => {
     const { token } = await h.context.tokens.create(other.admin, other.accountId, { name: 'Elsewhere' });

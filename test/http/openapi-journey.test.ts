@@ -1,5 +1,6 @@
 /**
- * The OpenAPI document is exact for an ordinary journey: first-run setup, sign in, enable access, create, filter,
+ * The OpenAPI document is exact for an ordinary journey: first-run setup, sign in, enable access, users and
+ * invites, your own name and password, create, filter,
  * duplicate, reset, upgrade, disable, enable, edit, legacy tokens, delete, /v1/auth and /v1/verify, with the
  * refusals a client meets on the way. Every request and answer goes through a validator over the served document
  * (test/support/openapi-validator.ts); the test fails listing every mismatch, and the journey reaches every
@@ -16,7 +17,7 @@ describe('the OpenAPI document over a whole journey', () => {
   let h: HttpHarness;
   let validator: OpenApiValidator;
   beforeAll(async () => {
-    h = await createHttpHarness('sqlite', { config: { verifyKey: VERIFY_KEY, forwardAuth: 'nginx' } });
+    h = await createHttpHarness('sqlite', { config: { verifyKey: VERIFY_KEY, forwardAuth: 'nginx', webhookAllowedPrivateTargets: ['loopback'] } });
     validator = new OpenApiValidator((await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as OpenApiDocument);
   });
   afterAll(() => h.close());
@@ -64,6 +65,24 @@ describe('the OpenAPI document over a whole journey', () => {
     await call('POST', `${account}/api-access`, { headers: write, body: {} });
     await call('GET', `${account}/users`, { headers: read });
 
+    // Users: add one with a password and one with an invite (one bad request first), change a role, the last
+    // administrator refused, remove; the invite is checked and used; the administrator renames themselves and
+    // changes their password (a wrong current one first).
+    const me = (await call('GET', '/api/v1/me', { headers: read })).json().user.id as string;
+    await call('POST', `${account}/users`, { headers: write, body: { email: 'no-password@brand.test', role: 'analyst' } });
+    const grace = (await call('POST', `${account}/users`, { headers: write, body: { email: 'grace@brand.test', name: 'Grace', role: 'analyst', password: PASSWORD } })).json().user.id as string;
+    const invited = (await call('POST', `${account}/users`, { headers: write, body: { email: 'ivy@brand.test', role: 'finance', invite: true } })).json();
+    await call('PATCH', `${account}/users/${grace}`, { headers: write, body: { role: 'implementation_specialist' } });
+    await call('PATCH', `${account}/users/${me}`, { headers: write, body: { role: 'analyst' } });
+    await call('DELETE', `${account}/users/${grace}`, { headers: write });
+    const inviteToken = new URL(invited.inviteUrl).searchParams.get('token');
+    await call('POST', '/api/v1/invite/check', { body: { token: 'not-an-invite' } });
+    await call('POST', '/api/v1/invite/check', { body: { token: inviteToken } });
+    await call('POST', '/api/v1/invite', { body: { token: inviteToken, password: PASSWORD, name: 'Ivy' } });
+    await call('PATCH', '/api/v1/me', { headers: write, body: { name: 'Ada Lovelace' } });
+    await call('POST', '/api/v1/me/password', { headers: write, body: { currentPassword: 'not it', newPassword: `${PASSWORD}!` } });
+    await call('POST', '/api/v1/me/password', { headers: write, body: { currentPassword: PASSWORD, newPassword: PASSWORD } });
+
     // Create (one bad, one good), filter, get, duplicate, reset, upgrade, disable, enable, edit.
     await call('POST', `${account}/tokens`, { headers: write, body: { name: 'x'.repeat(101) } });
     const created = await call('POST', `${account}/tokens`, {
@@ -90,6 +109,23 @@ describe('the OpenAPI document over a whole journey', () => {
     await call('POST', `${account}/legacy-tokens`, { headers: write, body: {} });
     await call('DELETE', `${account}/tokens/${copy.token.id}`, { headers: write });
 
+    // A webhook endpoint (one refused), its secret rotated, the deliveries its events produced, a redelivery.
+    const webhooks = `${account}/webhooks`;
+    await call('POST', webhooks, { headers: write, body: { url: 'ftp://example.com/', events: ['token.created'] } });
+    const webhook = (await call('POST', webhooks, { headers: write, body: { url: 'http://127.0.0.1:9/hooks', events: ['token.deleted', 'token.updated'], description: 'CRM' } })).json().webhook;
+    const webhookPath = `${webhooks}/${webhook.id}`;
+    await call('GET', webhooks, { headers: read });
+    await call('GET', webhookPath, { headers: read });
+    await call('PATCH', webhookPath, { headers: write, body: { description: 'CRM sync' } });
+    await call('POST', `${webhookPath}/rotate-secret`, { headers: write, body: { overlapSeconds: 60 } });
+    await call('POST', `${webhookPath}/rotate-secret`, { headers: write });
+    await call('PATCH', tokenPath, { headers: write, body: { description: 'Daily export' } });
+    await h.context.lifecycle.dispatcher.runOnce();
+    const [delivery] = (await call('GET', `${webhookPath}/deliveries`, { headers: read })).json().items;
+    await call('POST', `${webhookPath}/deliveries/${delivery.id}/redeliver`, { headers: write, body: {} });
+    await call('GET', `${tokenPath}/lifecycle-events`, { headers: read });
+    await call('DELETE', webhookPath, { headers: write });
+
     // Verification: without the service key, then allowed, refused for the scope, over the rate limit.
     const basic = `Basic ${Buffer.from(`${token.accountSid}:${reset.authToken}`).toString('base64')}`;
     const target = scope.path.replace('{AccountSID}', token.accountSid);
@@ -113,6 +149,8 @@ describe('the OpenAPI document over a whole journey', () => {
     expect([...validator.statuses.get('forwardAuthGet')!].sort()).toEqual([200, 400, 401, 403, 429]);
     expect([...validator.statuses.get('createToken')!].sort()).toEqual([201, 400, 409]);
     expect([...validator.statuses.get('enableApiAccess')!].sort()).toEqual([200, 403]);
+    expect([...validator.statuses.get('changeAccountUserRole')!].sort()).toEqual([200, 409]);
+    expect([...validator.statuses.get('changePassword')!].sort()).toEqual([200, 403]);
   });
 
   it('the validator reports an undeclared body, an undeclared status, a missing security and a body off its schema', async () => {

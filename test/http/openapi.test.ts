@@ -5,6 +5,9 @@ import { createHttpHarness, type HttpHarness } from '../support/http.js';
 import { describeEachDialect } from '../support/databases.js';
 import { ROOT } from '../support/processes.js';
 
+/** The public POSTs: sign-in, first-run setup and accepting an invite open a session; checking an invite reads one link. */
+const PUBLIC_POSTS = ['/api/v1/session', '/api/v1/setup', '/api/v1/invite', '/api/v1/invite/check'];
+
 describeEachDialect('OpenAPI document and docs', (dialect) => {
   let h: HttpHarness;
   let doc: {
@@ -69,8 +72,8 @@ describeEachDialect('OpenAPI document and docs', (dialect) => {
     });
     for (const [path, ops] of Object.entries(doc.paths).filter(([p]) => p.startsWith('/api/v1/'))) {
       for (const [method, op] of Object.entries(ops).filter(([m]) => m !== 'get')) {
-        const opensSession = method === 'post' && ['/api/v1/session', '/api/v1/setup'].includes(path);
-        expect(op.security, `${method} ${path}`).toEqual(opensSession ? [] : [{ session: [], csrf: [] }]);
+        const isPublic = method === 'post' && PUBLIC_POSTS.includes(path);
+        expect(op.security, `${method} ${path}`).toEqual(isPublic ? [] : [{ session: [], csrf: [] }]);
       }
     }
     expect(doc.info.description).toContain('GET /api/v1/session/csrf');

@@ -152,7 +152,7 @@ describeEachStore('token API over HTTP', { apiAccess: false }, () => {
     expect(events[0].details.ip).toBe('127.0.0.1');
     const users = (await admin.get(`${base}/users`)).json().items;
     expect(users).toHaveLength(6);
-    expect(Object.keys(users[0]).sort()).toEqual(['email', 'id', 'name', 'role']);
+    expect(Object.keys(users[0]).sort()).toEqual(['email', 'id', 'invitePending', 'lastSignInAt', 'name', 'role']);
   });
 
   test('usage covers the last 30 UTC days with zeros included', async ({ brand, admin }) => {

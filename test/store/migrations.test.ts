@@ -1,8 +1,13 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Migrator, sql } from 'kysely';
+import pg from 'pg';
+import { generateAccountSid, randomBase62 } from '../../src/domain/credentials.js';
+import { newId } from '../../src/domain/ids.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { migrateToLatest, migrations } from '../../src/store/migrations.js';
-import { createTestDatabase, describeEachDialect, type TestDatabase } from '../support/databases.js';
+import { freshToken, listTokens, toRow } from '../../src/tokens/repository.js';
+import { createTestDatabase, DIALECTS, describeEachDialect, PG_ADMIN_URL, type TestDatabase } from '../support/databases.js';
+import { createScratchDatabase } from '../support/scratch-postgres.js';
 
 async function indexNames(store: Store): Promise<string[]> {
   if (store.dialect === 'sqlite') {
@@ -57,8 +62,11 @@ describeEachDialect('migrations', (dialect) => {
   });
 
   it('creates every table and the indexes the list, the audit trail and memberships need', async () => {
-    expect(await tableNames(store)).toEqual(expect.arrayContaining(['accounts', 'audit_events', 'memberships', 'sessions', 'setup_links', 'tokens', 'usage_daily', 'users', 'change_log']));
-    expect(await indexNames(store)).toEqual(expect.arrayContaining(['audit_events_account', 'audit_events_token', 'change_log_created', 'memberships_user', 'tokens_account_created', 'tokens_account_state_created']));
+    expect(await tableNames(store)).toEqual(expect.arrayContaining(['accounts', 'audit_events', 'memberships', 'sessions', 'setup_links', 'tokens', 'usage_daily', 'users', 'change_log', 'lifecycle_events', 'lifecycle_notices', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts']));
+    expect(await indexNames(store)).toEqual(expect.arrayContaining(['audit_events_account', 'audit_events_token', 'change_log_created', 'memberships_user', 'tokens_account_list', 'tokens_account_state_created', 'lifecycle_events_pending', 'lifecycle_events_token', 'webhook_deliveries_due']));
+    // The name search's trigram index: a GIN index on PostgreSQL, an FTS5 table on SQLite.
+    if (dialect === 'postgres') expect(await indexNames(store)).toContain('tokens_name_trigram');
+    else expect(await tableNames(store)).toContain('tokens_name_search');
   });
 
   it('keeps Account SIDs and user e-mails unique', async () => {
@@ -67,8 +75,64 @@ describeEachDialect('migrations', (dialect) => {
     await expect(store.db.insertInto('users').values({ id: 'usr_2', email: 'a@example.com', name: 'B', password_hash: 'x', created_at: now }).execute()).rejects.toThrow();
   });
 
+  it('tokens that existed before the name search migration are found by it afterwards', async () => {
+    const earlier = await createTestDatabase(dialect);
+    const before = await openStore({ dataDir: earlier.dataDir, databaseUrl: earlier.databaseUrl, migrate: false });
+    try {
+      const migrator = new Migrator({ db: before.db, provider: { getMigrations: async () => migrations } });
+      const { error } = await migrator.migrateTo('0004_change_log');
+      if (error) throw error;
+      const now = Date.now();
+      await before.db.insertInto('accounts').values({ id: 'acc_before', name: 'Before', api_access_enabled: 1, legacy_tokens_enabled: 0, created_at: now }).execute();
+      const names = ['Nightly export', 'Quarterly Ledger', 'Ledger mirror (Ω)', 'Partner bot'];
+      const rows = names.map((name, i) => toRow(freshToken({ id: newId('tok'), accountId: 'acc_before', kind: 'scoped', accountSid: generateAccountSid('IR'), name, apiVersion: 14, createdAt: now - i, secretHash: 'x' })));
+      await before.db.insertInto('tokens').values(rows).execute();
+      expect(await migrateToLatest(before.db)).toEqual(['0005_token_name_search']);
+      const found = async (name: string) => (await listTokens(before.db, before.dialect, 'acc_before', { name }, undefined, 51, now)).map((t) => t.name);
+      expect(await found('ledger')).toEqual(['Quarterly Ledger', 'Ledger mirror (Ω)']);
+      expect(await found('(ω)')).toEqual(['Ledger mirror (Ω)']);
+      expect(await found('export')).toEqual(['Nightly export']);
+    } finally {
+      await before.close();
+      await earlier.drop();
+    }
+  });
+
   it('migrations are forward-only: none defines a down step', () => {
     for (const [name, migration] of Object.entries(migrations)) expect(migration.down, name).toBeUndefined();
     expect(Object.keys(migrations)).toEqual(Object.keys(migrations).sort());
+  });
+});
+
+describe.runIf(DIALECTS.includes('postgres'))('migrations without the pg_trgm extension [postgres]', () => {
+  it('a role that may not create pg_trgm is told the migration needs that extension, and nothing of it is applied', async () => {
+    const role = `sidekey_test_${randomBase62(10).toLowerCase()}`;
+    const scratch = await createScratchDatabase(PG_ADMIN_URL, 'sidekey_test');
+    const admin = new pg.Client({ connectionString: scratch.url });
+    await admin.connect();
+    try {
+      // The role may create tables in the schema but not extensions in the database (that needs CREATE on it).
+      await admin.query(`create role ${role} login`);
+      await admin.query(`grant create on schema public to ${role}`);
+      const url = new URL(scratch.url);
+      url.username = role;
+      const limited = await openStore({ dataDir: '/nonexistent', databaseUrl: url.toString(), migrate: false });
+      try {
+        await expect(migrateToLatest(limited.db)).rejects.toThrow(/0005_token_name_search needs the PostgreSQL extension pg_trgm.*CREATE EXTENSION pg_trgm/);
+        // One transaction runs the pending migrations on PostgreSQL: the database stays as it was, ready for a retry.
+        const { rows } = await sql<{ name: string }>`select name from kysely_migration`.execute(limited.db);
+        expect(rows).toEqual([]);
+      } finally {
+        await limited.close();
+      }
+    } finally {
+      await admin.query(`drop owned by ${role}`).catch(() => {});
+      await admin.end();
+      await scratch.drop();
+      const cluster = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await cluster.connect();
+      await cluster.query(`drop role if exists ${role}`);
+      await cluster.end();
+    }
   });
 });

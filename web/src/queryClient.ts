@@ -7,9 +7,10 @@ import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
 import { isApiError, setCsrfToken } from './api/client.js';
 import { notifyError } from './lib/notify.js';
 import { routes } from './lib/routes.js';
+import { INVITE_PATH } from '../../src/domain/invites.js';
 import { router } from './router.js';
 
-const PUBLIC_PATHS = ['/login', '/setup'];
+const PUBLIC_PATHS = ['/login', '/setup', INVITE_PATH];
 
 function onSessionEnded(): void {
   const { pathname, search } = window.location;

@@ -11,8 +11,13 @@ import { NotFoundPanel } from './components/Feedback.js';
 import { RouteErrorPage } from './components/RouteErrorPage.js';
 import { LoginPage } from './pages/LoginPage.js';
 import { SetupPage } from './pages/SetupPage.js';
+import { InvitePage } from './pages/InvitePage.js';
+import { INVITE_PATH } from '../../src/domain/invites.js';
 
 const SettingsPage = lazy(() => import('./pages/settings/SettingsPage.js'));
+const WebhooksPage = lazy(() => import('./pages/webhooks/WebhooksPage.js'));
+const ProfilePage = lazy(() => import('./pages/settings/ProfilePage.js'));
+const UsersPage = lazy(() => import('./pages/settings/UsersPage.js'));
 const ApiGate = lazy(() => import('./pages/api/ApiGate.js'));
 const ApiPage = lazy(() => import('./pages/api/ApiPage.js'));
 const CreateTokenPage = lazy(() => import('./pages/create/CreateTokenPage.js'));
@@ -25,6 +30,7 @@ const TokenActivity = lazy(() => import('./pages/token/ActivitySection.js'));
 export const router = createBrowserRouter([
   { path: '/login', element: <LoginPage />, errorElement: <RouteErrorPage /> },
   { path: '/setup', element: <SetupPage />, errorElement: <RouteErrorPage /> },
+  { path: INVITE_PATH, element: <InvitePage />, errorElement: <RouteErrorPage /> },
   {
     element: <RequireSession />,
     errorElement: <RouteErrorPage />,
@@ -41,6 +47,9 @@ export const router = createBrowserRouter([
             children: [
               { index: true, element: <Navigate to="settings" replace /> },
               { path: 'settings', element: <SettingsPage /> },
+              { path: 'settings/webhooks', element: <WebhooksPage /> },
+              { path: 'settings/profile', element: <ProfilePage /> },
+              { path: 'settings/users', element: <UsersPage /> },
               {
                 path: 'settings/api',
                 element: <ApiGate />,

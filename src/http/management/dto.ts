@@ -1,7 +1,8 @@
 /** Domain values → wire shapes (times as ISO 8601 UTC). */
 import type { Token } from '../../domain/token.js';
 import type { AuditEvent } from '../../audit/index.js';
-import type { TokenDto, AuditEventDto } from './schemas.js';
+import type { AccountUser } from '../../accounts/service.js';
+import type { TokenDto, AuditEventDto, AccountUserDto } from './schemas.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -33,6 +34,10 @@ export function toTokenDto(t: Token, nowMs = Date.now()): TokenDto {
 
 export function toEventDto(e: AuditEvent): AuditEventDto {
   return { ...e, at: iso(e.at) };
+}
+
+export function toAccountUserDto(u: AccountUser): AccountUserDto {
+  return { ...u, lastSignInAt: isoOrNull(u.lastSignInAt) };
 }
 
 export { iso, isoOrNull };

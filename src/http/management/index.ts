@@ -1,6 +1,6 @@
 /**
  * The management API (mounted at /api/v1 by http/app.ts): sessions for the web UI, an account's API settings,
- * its tokens and their audit trail. Sessions are resolved only here: verification and gateway requests never
+ * its tokens and their audit trail, and its users. Sessions are resolved only here: verification and gateway requests never
  * pay for a session lookup.
  */
 import type { FastifyInstance } from 'fastify';
@@ -11,17 +11,24 @@ import { rejectUnsafeInput } from '../errors.js';
 import { sessionPlugin } from './session.js';
 import { sessionRoutes } from './session-routes.js';
 import { tokenRoutes } from './token-routes.js';
+import type { WebhookService } from '../../webhooks/index.js';
+import { webhookRoutes } from './webhook-routes.js';
+import { userRoutes } from './user-routes.js';
 
 export interface ManagementDeps {
-  accounts: Pick<AccountService, 'session' | 'login' | 'logout' | 'me' | 'completeSetup' | 'setupLinkState' | 'listUsers'>;
+  accounts: Pick<AccountService, 'session' | 'login' | 'logout' | 'me' | 'completeSetup' | 'setupLinkState' | 'listUsers' | 'addUser' | 'changeRole' | 'removeUser' | 'updateProfile' | 'changePassword' | 'inviteFor' | 'acceptInvite'>;
   tokens: TokenService;
+  webhooks: WebhookService;
   catalog: Catalog;
   sessionTtlSeconds: number;
+  publicUrl?: string;
 }
 
 export async function managementApi(api: FastifyInstance, deps: ManagementDeps): Promise<void> {
   await api.register(sessionPlugin, { accounts: deps.accounts });
   api.addHook('preValidation', rejectUnsafeInput);
   await api.register(sessionRoutes, { accounts: deps.accounts, sessionTtlSeconds: deps.sessionTtlSeconds });
-  await api.register(tokenRoutes, { tokens: deps.tokens, accounts: deps.accounts, catalog: deps.catalog });
+  await api.register(tokenRoutes, { tokens: deps.tokens, catalog: deps.catalog });
+  await api.register(webhookRoutes, { webhooks: deps.webhooks });
+  await api.register(userRoutes, { accounts: deps.accounts, sessionTtlSeconds: deps.sessionTtlSeconds, publicUrl: deps.publicUrl });
 }

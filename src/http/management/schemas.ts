@@ -5,6 +5,7 @@
 import { Type, type Static } from 'typebox';
 import { ERROR_CODES } from '../../domain/errors.js';
 import { LIMITS, NAME_PATTERN } from '../../domain/fields.js';
+import { PASSWORD_HINT, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, PASSWORD_PATTERN } from '../../domain/password.js';
 
 // Null first: ajv coerces types (query strings → integers), and with the string branch first it would turn null into "".
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([Type.Null(), schema]);
@@ -131,9 +132,43 @@ export const ApiSettings = Type.Object({ apiAccessEnabled: Type.Boolean(), legac
 
 export const UserSummary = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String() });
 export const AccountMembership = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema });
-export const AccountUser = Type.Object({ id: Type.String(), email: Type.String(), name: Type.String(), role: RoleSchema });
+export const AccountUser = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.String(),
+  role: RoleSchema,
+  lastSignInAt: Nullable(IsoTime),
+  invitePending: Type.Boolean({ description: 'invited with a one-time link that has not been used yet: no password set' }),
+});
 export const AccountUserList = Type.Object({ items: Type.Array(AccountUser) });
+/** The rule of domain/password.ts as JSON Schema states it (lengths in code points, as the rule counts them). */
+const NewPassword = Type.String({ minLength: PASSWORD_MIN_LENGTH, maxLength: PASSWORD_MAX_LENGTH, pattern: PASSWORD_PATTERN, description: PASSWORD_HINT });
+const PersonName = Type.String({ maxLength: 200, pattern: '\\S', description: 'a display name, 1 to 200 characters' });
+const newMember = { email: Type.String({ maxLength: 254 }), name: Type.Optional(PersonName), role: RoleSchema };
+export const AddUserBody = Type.Union(
+  [
+    Type.Object({ ...newMember, password: NewPassword, invite: Type.Optional(Type.Literal(false)) }, { additionalProperties: false, description: 'with an initial password' }),
+    Type.Object(
+      { ...newMember, invite: Type.Literal(true, { description: 'no password: answer a one-time link (valid 7 days) with which the user sets their own' }) },
+      { additionalProperties: false, description: 'with a one-time invite link' },
+    ),
+  ],
+  { description: 'An initial password, or `invite: true`; for an e-mail that already has a sign-in, neither is used (they keep theirs)' },
+);
+export const AddedUser = Type.Object({
+  user: AccountUser,
+  existing: Type.Boolean({ description: 'the e-mail already had a sign-in: the user only gained this membership' }),
+  inviteUrl: Nullable(Type.String({ description: 'the one-time invite link, shown once; null without `invite` or for an existing user' })),
+  inviteExpiresAt: Nullable(IsoTime),
+});
+export const ChangeRoleBody = Type.Object({ role: RoleSchema }, { additionalProperties: false });
 export const Me = Type.Object({ user: UserSummary, accounts: Type.Array(AccountMembership) });
+export const ProfileBody = Type.Object({ name: PersonName }, { additionalProperties: false });
+export const ChangePasswordBody = Type.Object({ currentPassword: Type.String({ maxLength: PASSWORD_MAX_LENGTH }), newPassword: NewPassword }, { additionalProperties: false });
+export const PasswordChanged = Type.Object({ otherSessionsEnded: Type.Integer({ description: "the user's other sessions, signed out by the change" }) });
+export const InviteTokenBody = Type.Object({ token: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
+export const InviteSummary = Type.Object({ email: Type.String(), name: Type.String(), accountName: Type.String() });
+export const AcceptInviteBody = Type.Object({ token: Type.String({ maxLength: 200 }), password: NewPassword, name: Type.Optional(PersonName) }, { additionalProperties: false });
 export const LoginBody = Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false });
 export const SessionResponse = Type.Object({ user: UserSummary, accounts: Type.Array(AccountMembership), csrfToken: Type.String() });
 /** The web UI's first question: a signed-out visitor is an answer (signedIn: false), not an error. */
@@ -202,6 +237,13 @@ export type SessionDto = Static<typeof SessionResponse>;
 export type SessionStateDto = Static<typeof SessionState>;
 export type SetupLinkStateDto = Static<typeof SetupLinkState>;
 export type AccountUserDto = Static<typeof AccountUser>;
+export type AddUserBodyDto = Static<typeof AddUserBody>;
+export type AddedUserDto = Static<typeof AddedUser>;
+export type PasswordChangedDto = Static<typeof PasswordChanged>;
+export type InviteSummaryDto = Static<typeof InviteSummary>;
 export type CatalogDto = Static<typeof CatalogSchema>;
 export type ErrorEnvelopeDto = Static<typeof ErrorEnvelope>;
 export type RoleDto = Static<typeof RoleSchema>;
+
+/** Webhook endpoints, deliveries and a token's lifecycle events (defined in webhook-schemas.ts), for the web UI's imports. */
+export type { DeliveryDto, TokenActivityDto, WebhookDto } from './webhook-schemas.js';

@@ -1,11 +1,12 @@
 /** Sign-in, sign-out, who am I, and the first-run setup link. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AccountService } from '../../accounts/service.js';
 import { SIGN_IN_BODY_LIMIT_BYTES } from '../../domain/input.js';
 import { BODY_ERRORS, errorResponses, SECURITY } from '../openapi.js';
 import { LoginBody, Me, SessionResponse, SessionState, SetupBody, SetupLinkQuery, SetupLinkState } from './schemas.js';
-import { clearSessionCookie, requireUser, setSessionCookie } from './session.js';
+import { clearSessionCookie, requireUser, signIn as signInAs } from './session.js';
 
 const tags = ['session'];
 /** A signed-in read: not signed in, or the database late (400: a query that is not safe input). */
@@ -17,11 +18,7 @@ export interface SessionRoutesDeps {
 }
 
 export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesDeps> = async (app, { accounts, sessionTtlSeconds }) => {
-  const signIn = async (request: Parameters<typeof setSessionCookie>[1], reply: Parameters<typeof setSessionCookie>[0], email: string, password: string) => {
-    const { sessionId, session } = await accounts.login(email, password, request.clientAddress ?? '');
-    setSessionCookie(reply, request, sessionId, sessionTtlSeconds);
-    return { ...(await accounts.me(session.userId)), csrfToken: session.csrfToken };
-  };
+  const signIn = (request: FastifyRequest, reply: FastifyReply, email: string, password: string) => signInAs(accounts, sessionTtlSeconds, request, reply, { email, password });
 
   app.post('/session', { bodyLimit: SIGN_IN_BODY_LIMIT_BYTES, schema: { tags, operationId: 'signIn', summary: 'Sign in: sets the session cookie and returns the CSRF token', security: SECURITY.public, body: LoginBody, response: { 200: SessionResponse, ...errorResponses(401, 429, 503, ...BODY_ERRORS) } } }, async (request, reply) =>
     signIn(request, reply, request.body.email, request.body.password),

@@ -23,8 +23,21 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export const isHttps = (request: FastifyRequest) => request.protocol === 'https';
 
-export function setSessionCookie(reply: FastifyReply, request: FastifyRequest, sessionId: string, maxAgeSeconds: number) {
+function setSessionCookie(reply: FastifyReply, request: FastifyRequest, sessionId: string, maxAgeSeconds: number) {
   reply.setCookie(SESSION_COOKIE, sessionId, { path: '/', httpOnly: true, sameSite: 'strict', secure: isHttps(request), maxAge: maxAgeSeconds });
+}
+
+/** Signs in (the sign-in form, or right after setup or an invite) and answers what the sign-in route answers. */
+export async function signIn(
+  accounts: Pick<AccountService, 'login' | 'me'>,
+  sessionTtlSeconds: number,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  credentials: { email: string; password: string },
+) {
+  const { sessionId, session } = await accounts.login(credentials.email, credentials.password, request.clientAddress ?? '');
+  setSessionCookie(reply, request, sessionId, sessionTtlSeconds);
+  return { ...(await accounts.me(session.userId)), csrfToken: session.csrfToken };
 }
 
 export function clearSessionCookie(reply: FastifyReply, request: FastifyRequest) {

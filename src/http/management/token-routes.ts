@@ -1,11 +1,9 @@
 /** The management API for an account's API settings and tokens. Routes translate HTTP to service calls, nothing more. */
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { AccountService } from '../../accounts/service.js';
 import { type Catalog, describeCatalog } from '../../domain/catalog.js';
 import type { TokenService } from '../../tokens/service.js';
 import {
-  AccountUserList,
   ApiSettings,
   AuditEventList,
   CatalogSchema,
@@ -39,11 +37,10 @@ const TokenParams = Type.Object({ accountId: Type.String({ maxLength: 64 }), tok
 
 export interface TokenRoutesDeps {
   tokens: TokenService;
-  accounts: Pick<AccountService, 'listUsers'>;
   catalog: Catalog;
 }
 
-export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesDeps> = async (app, { tokens, accounts, catalog }) => {
+export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesDeps> = async (app, { tokens, catalog }) => {
   const described = describeCatalog(catalog);
 
   app.get('/catalog', { schema: { tags: ['catalog'], operationId: 'getCatalog', summary: 'API versions and the scopes a token can be granted (public)', security: SECURITY.public, response: { 200: CatalogSchema, ...errorResponses(400, 503) } } }, async () => described);
@@ -63,9 +60,6 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesDeps> = async (ap
     scoped.post('/accounts/:accountId/legacy-tokens', { schema: { ...write, operationId: 'enableLegacyTokens', summary: 'Enable legacy tokens (creates the Read/Write and Read-Only pairs once)', params: AccountParams, body: NoFieldsBody, response: { 200: ApiSettings, ...writeOrConflictErrors } } }, async (req) =>
       tokens.enableLegacyTokens(req.actor!, req.params.accountId),
     );
-    scoped.get('/accounts/:accountId/users', { schema: { ...read, operationId: 'listAccountUsers', summary: "The account's users (primary-contact picker)", params: AccountParams, response: { 200: AccountUserList, ...readErrors } } }, async (req) => ({
-      items: await accounts.listUsers(req.actor!, req.params.accountId),
-    }));
 
     scoped.get('/accounts/:accountId/tokens', { schema: { ...read, operationId: 'listTokens', summary: 'List tokens: newest first, filtered, cursor-paginated', params: AccountParams, querystring: TokenListQuery, response: { 200: TokenList, ...readErrors } } }, async (req) => {
       const page = await tokens.list(req.actor!, req.params.accountId, req.query);

@@ -7,60 +7,50 @@
  * Both may require the service key SIDEKEY_VERIFY_KEY in X-Sidekey-Verify-Key (the production setting).
  * Their request logs are at "warn": thousands of lines a second would cost more than the verification itself.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
+import type { ProxyTrust } from '../../domain/client-address.js';
 import { constantTimeEqual } from '../../domain/credentials.js';
 import { toEnvelope } from '../../domain/errors.js';
 import { headerNamesOf, originalRequest } from '../../domain/forward-auth.js';
 import { methodOverrideHeader } from '../../domain/forwarding.js';
 import { MESSAGE_OF_CODE, TOKEN_KINDS, VERIFICATION_CODES, VERIFICATION_STATUSES, type VerifyAnswer } from '../../domain/verification-answers.js';
 import type { VerificationResult, Verifier } from '../../verify/verifier.js';
-import { firstHeaderValue } from '../client-address.js';
+import { type HttpAnswer, jsonAnswer, sendAnswer, writeAnswer } from '../answer.js';
+import { clientAddressOf, firstHeaderValue } from '../client-address.js';
+import { internalErrorAnswer, requestIdOf } from '../errors.js';
+import type { FastPath } from '../fast-path.js';
 import { BODY_ERRORS, errorResponses, verificationSecurity } from '../openapi.js';
-import { sendDenial, sendEnvelope, useSharedQuietLogger } from './answers.js';
+import { allowedAnswer, denialAnswer, envelopeAnswer, sharedQuietLogger, useSharedQuietLogger } from './answers.js';
 
 export const VERIFY_KEY_HEADER = 'x-sidekey-verify-key';
 /** Sent by nginx (see docs/protect-your-api.md): auth_request treats any status but 2xx/401/403 as an error. */
 export const AUTH_STYLE_HEADER = 'x-sidekey-auth-style';
 
 /**
- * The allowed answer of forward auth, written straight to the socket: an empty 200 with seven headers. This
- * is most of what the verification endpoints ever answer, and Fastify's reply pipeline (header bookkeeping,
- * onSend hooks of the app's cookie plugin, serialization) cost more than the verification itself. Nothing in
- * that pipeline applies to a bodiless proxy answer.
+ * The service key check, when one is configured: the refusal to send, or undefined when the key is right. It is
+ * compared in constant time; only its length can leak, which says nothing useful about a random key (hashing
+ * both sides first would cost more than the verification).
  */
-function sendAllowed(reply: FastifyReply, result: VerificationResult): void {
-  const token = result.token!;
-  const limit = result.rateLimit!;
-  reply.hijack();
-  reply.raw.writeHead(200, [
-    'x-sidekey-account-id', token.accountId,
-    'x-sidekey-token-id', token.id,
-    'x-sidekey-account-sid', token.accountSid,
-    'x-sidekey-api-version', String(result.apiVersion ?? token.apiVersion),
-    'x-ratelimit-limit', String(limit.limit),
-    'x-ratelimit-remaining', String(limit.remaining),
-    'x-ratelimit-reset', String(limit.reset),
-    'content-length', '0',
-  ]);
-  reply.raw.end();
+function verifyKeyCheck(expected: string | undefined): ((headers: IncomingHttpHeaders) => HttpAnswer | undefined) | undefined {
+  if (!expected) return undefined;
+  const refusal = jsonAnswer(401, { ...toEnvelope('This verification endpoint needs the service key in X-Sidekey-Verify-Key (SIDEKEY_VERIFY_KEY).', [{ field: 'X-Sidekey-Verify-Key', message: 'is missing or wrong' }]), Code: 'VERIFY_KEY_INVALID' }, { 'www-authenticate': 'SidekeyVerifyKey' });
+  return (headers) => {
+    const sent = firstHeaderValue(headers[VERIFY_KEY_HEADER]);
+    return sent !== undefined && constantTimeEqual(sent, expected) ? undefined : refusal;
+  };
 }
 
-/**
- * onRequest hook: the service key, when configured, compared in constant time. Only its length can leak, which
- * says nothing useful about a random key (hashing both sides first would cost more than the verification).
- */
+/** onRequest hook: the service key, when configured (see verifyKeyCheck). */
 export function requireVerifyKey(expected: string | undefined) {
-  if (!expected) return undefined;
+  const check = verifyKeyCheck(expected);
+  if (!check) return undefined;
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const sent = firstHeaderValue(request.headers[VERIFY_KEY_HEADER]);
-    if (sent !== undefined && constantTimeEqual(sent, expected)) return;
-    return reply
-      .status(401)
-      .header('WWW-Authenticate', 'SidekeyVerifyKey')
-      .send({ ...toEnvelope('This verification endpoint needs the service key in X-Sidekey-Verify-Key (SIDEKEY_VERIFY_KEY).', [{ field: 'X-Sidekey-Verify-Key', message: 'is missing or wrong' }]), Code: 'VERIFY_KEY_INVALID' });
+    const refusal = check(request.headers);
+    if (refusal) return sendAnswer(reply, refusal);
   };
 }
 
@@ -138,10 +128,21 @@ function toAnswer(result: VerificationResult): VerifyAnswer {
   return { ...result, token: (result.token as VerifyAnswer['token']) ?? null, rateLimit: result.rateLimit ?? null };
 }
 
-// ---- the plugin ---------------------------------------------------------------------------------------------
+// ---- forward auth -------------------------------------------------------------------------------------------
 
 const AUTH_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+const AUTH_METHOD_SET: ReadonlySet<string> = new Set(AUTH_METHODS);
 const AUTH_PREFIX = '/v1/auth';
+/** A path after /v1/auth/ made of these only is routed by Fastify to `/v1/auth/*` as it is (nothing to decode). */
+const PLAIN_PATH = /^[A-Za-z0-9\-._~!$&'()*+,=:@/]*(?:\?|$)/;
+
+/** What forward auth reads of a request: its method, raw target, headers and the client address. */
+interface AuthCall {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  clientAddress: string | undefined;
+}
 
 export interface VerificationRoutesDeps {
   /** The verifier behind each entrance (each may be wrapped to count its answers apart). */
@@ -149,14 +150,67 @@ export interface VerificationRoutesDeps {
   /** The realm of the Basic challenge on a 401: the catalog's name. */
   realm: string;
   config: Pick<Config, 'verifyKey' | 'forwardAuth'>;
+  /** TRUSTED_PROXIES, for the client address of a request the fast path serves. */
+  trusts: ProxyTrust;
+  /** The app's logger; these entrances log at "warn" and above only. */
+  log: FastifyBaseLogger;
 }
 
-export function verificationRoutes({ verifiers, realm, config }: VerificationRoutesDeps) {
+/** The verification entrances: the Fastify plugin with their routes, and the fast path of forward auth. */
+export function verificationRoutes({ verifiers, realm, config, trusts, log }: VerificationRoutesDeps): { plugin: (app: FastifyInstance) => Promise<void>; fastPath: FastPath } {
+  const checkVerifyKey = verifyKeyCheck(config.verifyKey);
   const verifyKeyHook = requireVerifyKey(config.verifyKey);
+  const quiet = sharedQuietLogger(log, 'verification');
+
+  /** The answer to a forward-auth call (the service key already checked): the one function both ways in use. */
+  const authAnswer = async ({ method, url, headers, clientAddress }: AuthCall): Promise<HttpAnswer> => {
+    const style = firstHeaderValue(headers[AUTH_STYLE_HEADER]) === 'nginx' ? 'nginx' : undefined;
+    const inPath = url.length > AUTH_PREFIX.length && url[AUTH_PREFIX.length] === '/';
+    const original = originalRequest(config.forwardAuth, { headers, method, pathAfterPrefix: inPath ? url.slice(AUTH_PREFIX.length) : undefined });
+    if (!original.ok) return envelopeAnswer(400, { ...toEnvelope(original.message, [{ field: original.field, message: original.message }]), Code: original.code }, style);
+    // The proxy passes the client's headers on to the API too: one that changes the method is refused here.
+    const override = methodOverrideHeader(Object.keys(headers));
+    if (override !== undefined) {
+      const message = `The request carries ${override}: the API would run another method than the one checked.`;
+      return envelopeAnswer(403, { ...toEnvelope(MESSAGE_OF_CODE.REQUEST_TARGET_REFUSED, [{ field: override, message }]), Code: 'REQUEST_TARGET_REFUSED' }, style);
+    }
+    const result = await verifiers.auth.verify({ authorization: headers.authorization, method: original.method, path: original.target, apiVersion: firstHeaderValue(headers['ir-version']), ip: clientAddress });
+    return result.valid ? allowedAnswer(result) : denialAnswer(result, realm, style);
+  };
+
+  /**
+   * Forward auth before Fastify: a call without a body (what every proxy sends: nginx drops it, the others send
+   * none) to /v1/auth, /v1/auth?… or a plain /v1/auth/… path. A call with a body or a Content-Type, or an
+   * Envoy path with escapes, goes to Fastify's routes, which answer it the same way.
+   */
+  const fastPath: FastPath = (req, res) => {
+    const url = req.url!;
+    if (!url.startsWith(AUTH_PREFIX)) return false;
+    const next = url.charCodeAt(AUTH_PREFIX.length);
+    if (!(Number.isNaN(next) || next === 0x3f /* ? */ || (next === 0x2f /* / */ && PLAIN_PATH.test(url.slice(AUTH_PREFIX.length + 1))))) return false;
+    const headers = req.headers;
+    if (!AUTH_METHOD_SET.has(req.method!) || headers['content-type'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
+    const contentLength = headers['content-length'];
+    if (contentLength !== undefined && contentLength !== '0') return false;
+    const requestId = requestIdOf(req);
+    const refusal = checkVerifyKey?.(headers);
+    if (refusal) {
+      writeAnswer(res, refusal, requestId);
+      return true;
+    }
+    authAnswer({ method: req.method!, url, headers, clientAddress: clientAddressOf(req, trusts) }).then(
+      (answer) => writeAnswer(res, answer, requestId),
+      (error: unknown) => {
+        quiet.error({ err: error, reqId: requestId }, 'request errored');
+        writeAnswer(res, internalErrorAnswer(requestId), requestId);
+      },
+    );
+    return true;
+  };
 
   const plugin = async (scope: FastifyInstance) => {
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
-    useSharedQuietLogger(scope, 'verification');
+    useSharedQuietLogger(scope, quiet);
     if (verifyKeyHook) app.addHook('onRequest', verifyKeyHook);
 
     app.post(
@@ -186,28 +240,8 @@ export function verificationRoutes({ verifiers, realm, config }: VerificationRou
         payload.resume();
         done(null, undefined);
       });
-      const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-        const headers = request.headers;
-        const style = firstHeaderValue(headers[AUTH_STYLE_HEADER]) === 'nginx' ? 'nginx' : undefined;
-        const inPath = request.url.length > AUTH_PREFIX.length && request.url[AUTH_PREFIX.length] === '/';
-        const original = originalRequest(config.forwardAuth, { headers, method: request.method, pathAfterPrefix: inPath ? request.url.slice(AUTH_PREFIX.length) : undefined });
-        if (!original.ok) return sendEnvelope(reply, 400, { ...toEnvelope(original.message, [{ field: original.field, message: original.message }]), Code: original.code }, style);
-        // The proxy passes the client's headers on to the API too: one that changes the method is refused here.
-        const override = methodOverrideHeader(Object.keys(headers));
-        if (override !== undefined) {
-          const message = `The request carries ${override}: the API would run another method than the one checked.`;
-          return sendEnvelope(reply, 403, { ...toEnvelope(MESSAGE_OF_CODE.REQUEST_TARGET_REFUSED, [{ field: override, message }]), Code: 'REQUEST_TARGET_REFUSED' }, style);
-        }
-        const result = await verifiers.auth.verify({
-          authorization: headers.authorization,
-          method: original.method,
-          path: original.target,
-          apiVersion: firstHeaderValue(headers['ir-version']),
-          ip: request.clientAddress,
-        });
-        if (!result.valid) return sendDenial(reply, result, realm, style);
-        return sendAllowed(reply, result);
-      };
+      const handler = async (request: FastifyRequest, reply: FastifyReply) =>
+        sendAnswer(reply, await authAnswer({ method: request.method, url: request.url, headers: request.headers, clientAddress: request.clientAddress }));
       const schema = {
         tags: ['verification'],
         summary: 'Forward auth (nginx auth_request, Traefik ForwardAuth, Caddy forward_auth, Envoy ext_authz)',
@@ -225,7 +259,10 @@ export function verificationRoutes({ verifiers, realm, config }: VerificationRou
       auth.route({ method: [...AUTH_METHODS], url: `${AUTH_PREFIX}/*`, schema: { ...schema, hide: true }, handler, helmet: false });
     });
   };
-  return async (app: FastifyInstance) => {
-    await app.register(plugin, { logLevel: 'warn' });
+  return {
+    plugin: async (app: FastifyInstance) => {
+      await app.register(plugin, { logLevel: 'warn' });
+    },
+    fastPath,
   };
 }

@@ -70,13 +70,15 @@ export interface ServerOptions {
   /** Names to show instead of the E2E ones, for screenshots that end up in the documentation. */
   /** Gateway mode: proxy the catalog's API paths to this upstream after verification. */
   upstreamUrl?: string;
+  /** Settings for this server (e.g. WEBHOOK_ALLOWED_PRIVATE_TARGETS), over the test environment. */
+  env?: NodeJS.ProcessEnv;
   names?: { account?: string; secondAccount?: string; admin?: { name: string; email: string }; analyst?: { name: string; email: string } };
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<E2eServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sidekey-e2e-'));
   // Always the embedded SQLite, and no Redis or upstream unless asked: a stray setting must not point a test at a real service.
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: undefined, REDIS_URL: undefined, UPSTREAM_URL: options.upstreamUrl };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: undefined, REDIS_URL: undefined, UPSTREAM_URL: options.upstreamUrl, ...options.env };
 
   const names = options.names ?? {};
   const admin = { email: names.admin?.email ?? 'admin@e2e.sidekey.test', password: E2E_PASSWORD };

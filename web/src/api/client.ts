@@ -52,8 +52,9 @@ async function ensureCsrfToken(): Promise<string> {
 
 const API_BASE = '/api/v1';
 const isMutation = (method: string) => method !== 'GET' && method !== 'HEAD';
-/** Sign-in and first-run setup create the session, so there is no CSRF token to send yet. */
-const opensSession = (method: string, path: string) => method === 'POST' && (path === '/session' || path === '/setup');
+/** Sign-in, first-run setup and invites are public (the first three create the session): no CSRF token to send yet. */
+const PUBLIC_POSTS = ['/session', '/setup', '/invite', '/invite/check'];
+const opensSession = (method: string, path: string) => method === 'POST' && PUBLIC_POSTS.includes(path);
 
 async function send<T>(method: string, path: string, body?: unknown, csrf?: string): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };

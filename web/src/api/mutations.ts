@@ -7,7 +7,11 @@ import { notifications } from '@mantine/notifications';
 import { type InfiniteData, type QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import type {
+  AddedUserDto,
+  AddUserBodyDto,
+  AccountUserDto,
   ApiSettingsDto,
+  PasswordChangedDto,
   CredentialsDto,
   MeDto,
   SessionDto,
@@ -110,6 +114,68 @@ export function useSignOut() {
       setCsrfToken(null);
       notifications.clean();
     },
+  });
+}
+
+export function useAcceptInvite() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { token: string; password: string; name?: string }) => api.post<SessionDto>('/invite', body),
+    onSuccess: (session) => startSession(queryClient, session),
+    meta: { inlineFieldErrors: true },
+  });
+}
+
+// ---- Your profile and password --------------------------------------------------------------------------
+
+export function useUpdateProfile() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { name: string }) => api.patch<MeDto>('/me', body),
+    onSuccess: (me) => {
+      queryClient.setQueryData(queryKeys.me, me);
+      void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] === 'accounts' && q.queryKey[2] === 'users' });
+    },
+    meta: { inlineFieldErrors: true },
+  });
+}
+
+/** A wrong current password (403) is shown on its field, not as a toast. */
+export function useChangePassword() {
+  return useMutation({
+    mutationFn: (body: { currentPassword: string; newPassword: string }) => api.post<PasswordChangedDto>('/me/password', body),
+    meta: { silentErrors: true },
+  });
+}
+
+// ---- An account's users ---------------------------------------------------------------------------------
+
+export function useAddUser(accountId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: AddUserBodyDto) => api.post<AddedUserDto>(`${accountApi(accountId)}/users`, body),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.users(accountId) }),
+    meta: { inlineFieldErrors: true },
+  });
+}
+
+/** Refusals (the last Account Administrator) are explained by the page, next to the user. */
+export function useChangeRole(accountId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ userId, role }: { userId: string; role: AccountUserDto['role'] }) => api.patch<AccountUserDto>(`${accountApi(accountId)}/users/${encodeURIComponent(userId)}`, { role }),
+    // An administrator may change their own role: their memberships (and so what they may see) follow.
+    onSettled: () => Promise.all([queryClient.invalidateQueries({ queryKey: queryKeys.users(accountId) }), queryClient.invalidateQueries({ queryKey: queryKeys.me })]),
+    meta: { silentErrors: true },
+  });
+}
+
+export function useRemoveUser(accountId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (userId: string) => api.delete(`${accountApi(accountId)}/users/${encodeURIComponent(userId)}`),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.users(accountId) }),
+    meta: { silentErrors: true },
   });
 }
 

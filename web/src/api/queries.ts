@@ -8,6 +8,7 @@ import type {
   ApiSettingsDto,
   AuditEventDto,
   CatalogDto,
+  InviteSummaryDto,
   MeDto,
   SessionStateDto,
   SetupLinkStateDto,
@@ -28,6 +29,7 @@ export const queryKeys = {
   account: (accountId: string) => ['accounts', accountId] as const,
   apiSettings: (accountId: string) => ['accounts', accountId, 'api-settings'] as const,
   users: (accountId: string) => ['accounts', accountId, 'users'] as const,
+  invite: (token: string) => ['invite', token] as const,
 };
 
 export const tokenKeys = {
@@ -76,6 +78,11 @@ export function useCatalog() {
 
 export function useApiSettings(accountId: string) {
   return useQuery({ queryKey: queryKeys.apiSettings(accountId), queryFn: () => api.get<ApiSettingsDto>(`${accountApi(accountId)}/api-settings`) });
+}
+
+/** Whom an invite link is for; 404 INVITE_LINK_INVALID when it is not (or no longer) valid. */
+export function useInvite(token: string) {
+  return useQuery({ queryKey: queryKeys.invite(token), queryFn: () => api.post<InviteSummaryDto>('/invite/check', { token }), enabled: token !== '', staleTime: Infinity });
 }
 
 export function useAccountUsers(accountId: string) {

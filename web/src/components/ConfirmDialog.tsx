@@ -17,7 +17,7 @@ interface ConfirmDialogProps {
 /** "Are you sure?" with the consequences spelled out; Cancel has focus first so Enter never destroys by accident. */
 export function ConfirmDialog({ opened, title, children, confirmLabel, danger, loading, confirmDisabled, onConfirm, onClose }: ConfirmDialogProps) {
   return (
-    <Modal opened={opened} onClose={loading ? () => undefined : onClose} title={title} size="md">
+    <Modal opened={opened} onClose={loading ? () => undefined : onClose} title={title} size="md" closeButtonProps={{ 'aria-label': 'Close' }}>
       <Stack gap="md">
         {children}
         <Group justify="flex-end" gap="sm">

@@ -6,7 +6,10 @@ const account = (accountId: string) => `/accounts/${encodeURIComponent(accountId
 export const routes = {
   login: (next?: string) => (next && next !== '/' ? `/login?next=${encodeURIComponent(next)}` : '/login'),
   settings: (accountId: string) => `${account(accountId)}/settings`,
+  profile: (accountId: string) => `${account(accountId)}/settings/profile`,
+  users: (accountId: string) => `${account(accountId)}/settings/users`,
   apiPage: (accountId: string) => `${account(accountId)}/settings/api`,
+  webhooks: (accountId: string) => `${account(accountId)}/settings/webhooks`,
   createToken: (accountId: string) => `${account(accountId)}/settings/api/tokens/new`,
   token: (accountId: string, tokenId: string, section: TokenSection = 'overview') =>
     `${account(accountId)}/settings/api/tokens/${encodeURIComponent(tokenId)}/${section}`,

@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import { useMe } from '../../api/queries.js';
 import { useCurrentAccount } from '../../auth/account.js';
 import { KeyIcon } from '../../components/icons.js';
-import { roleLabel } from '../../lib/access.js';
+import { mayManageUsers, roleLabel } from '../../lib/access.js';
 import { routes } from '../../lib/routes.js';
 
 export default function SettingsPage() {
@@ -23,6 +23,9 @@ export default function SettingsPage() {
           <SettingsSection title="Profile">
             <Detail label="Name" value={user?.name || '—'} />
             <Detail label="Email" value={user?.email ?? '—'} />
+            <Anchor component={Link} to={routes.profile(account.id)} fw={500} size="sm">
+              Edit name and password
+            </Anchor>
           </SettingsSection>
         </SettingsColumn>
         <SettingsColumn title="Account">
@@ -30,6 +33,13 @@ export default function SettingsPage() {
             <Detail label="Account" value={account.name} />
             <Detail label="Your role" value={roleLabel(account.role)} />
           </SettingsSection>
+          {mayManageUsers(account.role) && (
+            <SettingsSection title="Users">
+              <Anchor component={Link} to={routes.users(account.id)} fw={500} size="sm">
+                Users and roles
+              </Anchor>
+            </SettingsSection>
+          )}
           <SettingsSection title="Technical">
             {canManageTokens ? (
               <Anchor component={Link} to={routes.apiPage(account.id)} fw={500}>
@@ -44,6 +54,13 @@ export default function SettingsPage() {
               </Text>
             )}
           </SettingsSection>
+          {account.role === 'account_administrator' && (
+            <SettingsSection title="Notifications">
+              <Anchor component={Link} to={routes.webhooks(account.id)} fw={500}>
+                Notifications &amp; webhooks
+              </Anchor>
+            </SettingsSection>
+          )}
         </SettingsColumn>
       </SimpleGrid>
     </Stack>

@@ -1,4 +1,4 @@
-/** Activity: how the token has been used (30-day chart, last use) and who changed what (the audit trail). */
+/** Activity: how the token has been used (30-day chart, last use), who changed what (the audit trail), and what was sent about it. */
 import { Badge, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { TokenDto, UsageDto } from '../../../../src/http/management/schemas.js';
 import { useTokenUsage } from '../../api/queries.js';
@@ -6,6 +6,7 @@ import { LoadError, SectionLoader } from '../../components/Feedback.js';
 import { UsageChart } from '../../components/UsageChart.js';
 import { formatDateTime, formatRelative } from '../../lib/format.js';
 import { AuditTrail } from './AuditTrail.js';
+import { LifecycleEventsPanel } from './LifecycleEventsPanel.js';
 import { useTokenOfPage } from './TokenLayout.js';
 
 export default function ActivitySection() {
@@ -14,6 +15,7 @@ export default function ActivitySection() {
     <Stack gap="lg">
       <UsagePanel token={token} />
       <AuditTrail token={token} />
+      <LifecycleEventsPanel token={token} />
     </Stack>
   );
 }

@@ -1,0 +1,163 @@
+/**
+ * Lifecycle events: what happened to a token, as data that leaves Sidekey (webhooks; later e-mail). The names,
+ * the payload of each, how an audited change becomes one (`eventFromAudit`), which expiry notice is due for a
+ * token (`dueExpiryNotice`), and the webhook retry schedule (`nextAttemptAt`) — pure functions, no I/O.
+ *
+ * A payload is built field by field from names listed here, never by passing an audit event's details
+ * through: whatever a future mutation adds to its details (a hash, a ciphertext) cannot reach a receiver.
+ */
+
+export const LIFECYCLE_EVENT_TYPES = [
+  'token.created',
+  'token.updated',
+  'token.reset',
+  'token.disabled',
+  'token.enabled',
+  'token.deleted',
+  'token.upgraded',
+  'token.expiring',
+  'token.expired',
+] as const;
+export type LifecycleEventType = (typeof LIFECYCLE_EVENT_TYPES)[number];
+
+export const isLifecycleEventType = (value: string): value is LifecycleEventType => (LIFECYCLE_EVENT_TYPES as readonly string[]).includes(value);
+
+/** The token an event is about, as it was when the event happened. */
+export interface EventToken {
+  id: string;
+  accountSid: string;
+  name: string;
+}
+
+/** Who caused it: a user of the account, an operator at the shell (`via`), or Sidekey itself (time-based events). */
+export type EventActor = { kind: 'user'; userId: string } | { kind: 'operator'; via: string } | { kind: 'system' };
+
+/** The fields that may appear in `token.updated`'s `changes` (the editable settings; never a secret). */
+export const UPDATABLE_FIELDS = ['name', 'description', 'primaryContactUserId', 'developerEmails', 'scopes', 'expiresAt', 'notBefore', 'allowedCidrs', 'rateLimit'] as const;
+
+export interface EventData {
+  'token.created': { apiVersion: number | null; scopes: string[]; duplicateOf: string | null };
+  'token.updated': { changes: Partial<Record<(typeof UPDATABLE_FIELDS)[number], { from: unknown; to: unknown }>> };
+  /** `graceEndsAt`: until when the previous Auth Token still works (ISO time), or null when it stopped at once. */
+  'token.reset': { graceEndsAt: string | null };
+  'token.disabled': Record<string, never>;
+  'token.enabled': Record<string, never>;
+  'token.deleted': Record<string, never>;
+  'token.upgraded': { fromVersion: number; toVersion: number; droppedScopes: string[] };
+  'token.expiring': { expiresAt: string; daysBefore: number };
+  'token.expired': { expiresAt: string };
+}
+
+/** One event as every channel receives it (a webhook's body is exactly this, as JSON). */
+export type LifecycleEvent = {
+  [T in LifecycleEventType]: {
+    /** Unique per event and stable across retries and redeliveries: a receiver's idempotency key. */
+    id: string;
+    type: T;
+    /** When it happened, ISO 8601 UTC. */
+    occurredAt: string;
+    accountId: string;
+    token: EventToken;
+    actor: EventActor;
+    data: EventData[T];
+  };
+}[LifecycleEventType];
+
+/** An audited change as the audit trail records it (the fields `eventFromAudit` reads). */
+export interface AuditedChange {
+  action: string;
+  accountId: string;
+  tokenId: string | null;
+  at: number;
+  actor: { kind: 'user'; userId: string } | { kind: 'operator'; label: string };
+  details: Record<string, unknown>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const strings = (v: unknown) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
+
+/**
+ * The event an audited change raises, or null when it raises none (a reveal, an account setting, the source side
+ * of a duplicate). `token` is the token after the change (before it, for a delete).
+ */
+export function eventFromAudit(change: AuditedChange, token: EventToken, id: string): LifecycleEvent | null {
+  const base = { id, occurredAt: iso(change.at), accountId: change.accountId, token: { id: token.id, accountSid: token.accountSid, name: token.name }, actor: actorOf(change.actor) };
+  const d = change.details;
+  switch (change.action) {
+    case 'token.create':
+      return { ...base, type: 'token.created', data: { apiVersion: num(d.apiVersion), scopes: strings(d.scopes), duplicateOf: null } };
+    case 'token.duplicate':
+      // Written twice, once per token: the copy's event (with sourceTokenId) is the creation; the source's is none.
+      return typeof d.sourceTokenId === 'string' ? { ...base, type: 'token.created', data: { apiVersion: null, scopes: [], duplicateOf: d.sourceTokenId } } : null;
+    case 'token.update':
+      return { ...base, type: 'token.updated', data: { changes: pickChanges(d.changes) } };
+    case 'token.reset': {
+      const grace = num(d.graceSeconds) ?? 0;
+      return { ...base, type: 'token.reset', data: { graceEndsAt: grace > 0 ? iso(change.at + grace * 1000) : null } };
+    }
+    case 'token.disable':
+      return { ...base, type: 'token.disabled', data: {} };
+    case 'token.enable':
+      return { ...base, type: 'token.enabled', data: {} };
+    case 'token.delete':
+      return { ...base, type: 'token.deleted', data: {} };
+    case 'token.upgrade':
+      return { ...base, type: 'token.upgraded', data: { fromVersion: num(d.from) ?? 0, toVersion: num(d.to) ?? 0, droppedScopes: strings(d.droppedScopes) } };
+    default:
+      return null;
+  }
+}
+
+function actorOf(actor: AuditedChange['actor']): EventActor {
+  return actor.kind === 'user' ? { kind: 'user', userId: actor.userId } : { kind: 'operator', via: actor.label };
+}
+
+/** Settings held as epoch milliseconds, which a payload shows as ISO times like every other time in it. */
+const TIME_FIELDS: ReadonlySet<string> = new Set(['expiresAt', 'notBefore']);
+const isoOrNull = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? iso(v) : null);
+
+function pickChanges(changes: unknown): EventData['token.updated']['changes'] {
+  const out: EventData['token.updated']['changes'] = {};
+  if (!changes || typeof changes !== 'object') return out;
+  for (const field of UPDATABLE_FIELDS) {
+    const change = (changes as Record<string, unknown>)[field] as { from?: unknown; to?: unknown } | undefined;
+    if (change && typeof change === 'object') out[field] = TIME_FIELDS.has(field) ? { from: isoOrNull(change.from), to: isoOrNull(change.to) } : { from: change.from ?? null, to: change.to ?? null };
+  }
+  return out;
+}
+
+export const DAY_MS = 86_400_000;
+
+/**
+ * The time-based notice due for a token that expires at `expiresAt`: `expired` (daysBefore 0) once it has, else the
+ * nearest threshold already reached (a token created 5 days before it expires gets the 7-day notice, not the 30-day
+ * one as well), else none. Each (token, expiresAt, daysBefore) is sent once: changing the expiry starts afresh.
+ */
+export function dueExpiryNotice(expiresAt: number, nowMs: number, thresholdsDays: readonly number[]): { daysBefore: number } | null {
+  if (nowMs >= expiresAt) return { daysBefore: 0 };
+  const reached = thresholdsDays.filter((days) => nowMs >= expiresAt - days * DAY_MS);
+  return reached.length > 0 ? { daysBefore: Math.min(...reached) } : null;
+}
+
+/** The event a due notice raises. */
+export function expiryEvent(token: EventToken & { accountId: string; expiresAt: number }, daysBefore: number, nowMs: number, id: string): LifecycleEvent {
+  const base = { id, occurredAt: iso(nowMs), accountId: token.accountId, token: { id: token.id, accountSid: token.accountSid, name: token.name }, actor: { kind: 'system' } as const };
+  return daysBefore === 0
+    ? { ...base, type: 'token.expired', data: { expiresAt: iso(token.expiresAt) } }
+    : { ...base, type: 'token.expiring', data: { expiresAt: iso(token.expiresAt), daysBefore } };
+}
+
+/** Webhook retries: the first wait, its growth cap, and how long an event is tried before the delivery gives up. */
+export const RETRY = { firstDelayMs: 30_000, maxDelayMs: 3_600_000, windowMs: DAY_MS } as const;
+
+/**
+ * When to try a failed delivery again, or null to give up. The wait doubles from 30 s up to an hour, each one
+ * drawn between half and all of that (jitter, so receivers coming back are not hit by every sender at once);
+ * no attempt starts more than 24 h after the delivery was created. `random` is in [0, 1).
+ */
+export function nextAttemptAt(createdAt: number, attemptsMade: number, nowMs: number, random: number): number | null {
+  const ceiling = Math.min(RETRY.firstDelayMs * 2 ** Math.max(0, attemptsMade - 1), RETRY.maxDelayMs);
+  const at = nowMs + Math.round(ceiling * (0.5 + random / 2));
+  return at <= createdAt + RETRY.windowMs ? at : null;
+}

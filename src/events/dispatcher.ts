@@ -1,0 +1,40 @@
+/**
+ * Hands outbox events to the delivery channels. A batch is claimed, given to every channel and marked dispatched
+ * in one transaction, so each event reaches each channel exactly once: a channel records what it will deliver
+ * (a webhook delivery row) in that transaction and delivers it later, on its own schedule. Two nodes never take
+ * the same events (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one write transaction at a time).
+ */
+import type { LifecycleEvent } from '../domain/lifecycle-events.js';
+import type { Executor, Store } from '../store/database.js';
+import { claimUndispatched, hasUndispatched, markDispatched } from './repository.js';
+
+/** Something that delivers events (webhooks; later e-mail): it accepts an event inside the dispatch transaction. */
+export interface DeliveryChannel {
+  accept(trx: Executor, event: LifecycleEvent): Promise<void>;
+}
+
+export interface DispatcherDeps {
+  store: Pick<Store, 'db' | 'dialect'>;
+  channels: readonly DeliveryChannel[];
+  now?: () => number;
+  batchSize?: number;
+}
+
+export class Dispatcher {
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  /** Dispatches one batch; returns how many events it handed on. */
+  async runOnce(): Promise<number> {
+    const { db, dialect } = this.deps.store;
+    if (!(await hasUndispatched(db))) return 0;
+    return db.transaction().execute(async (trx) => {
+      const rows = await claimUndispatched(trx, dialect, this.deps.batchSize ?? 100);
+      for (const row of rows) {
+        const event = JSON.parse(row.payload) as LifecycleEvent;
+        for (const channel of this.deps.channels) await channel.accept(trx, event);
+      }
+      await markDispatched(trx, rows.map((r) => r.id), this.deps.now?.() ?? Date.now());
+      return rows.length;
+    });
+  }
+}

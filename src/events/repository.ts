@@ -1,0 +1,71 @@
+/** The lifecycle_events outbox and lifecycle_notices queries, and the token fields an event names. */
+import type { Dialect, Executor } from '../store/database.js';
+import type { LifecycleEventsTable } from '../store/schema.js';
+
+export async function insertEvent(db: Executor, row: LifecycleEventsTable): Promise<void> {
+  await db.insertInto('lifecycle_events').values(row).execute();
+}
+
+/** The name and SID an event carries, read in the change's transaction (after its write). */
+export async function findTokenSummary(db: Executor, tokenId: string) {
+  return db.selectFrom('tokens').select(['id', 'account_id as accountId', 'account_sid as accountSid', 'name', 'expires_at as expiresAt']).where('id', '=', tokenId).executeTakeFirst();
+}
+
+/**
+ * Tokens that expire before `horizon` and whose expiry has not yet been marked as passed, soonest first. A token
+ * keeps coming back while it is inside a notice window; once `expired` is raised for its expiry, it stops.
+ */
+export async function findExpiryCandidates(db: Executor, horizon: number, limit: number) {
+  return db
+    .selectFrom('tokens')
+    .select(['id', 'account_id as accountId', 'account_sid as accountSid', 'name', 'expires_at as expiresAt'])
+    .where('expires_at', 'is not', null)
+    .where('expires_at', '<=', horizon)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('lifecycle_notices').select('lifecycle_notices.token_id').whereRef('lifecycle_notices.token_id', '=', 'tokens.id').whereRef('lifecycle_notices.expires_at', '=', 'tokens.expires_at').where('lifecycle_notices.days_before', '=', 0))),
+    )
+    .orderBy('expires_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** The notices already raised for these tokens. */
+export async function findNoticesOf(db: Executor, tokenIds: string[]) {
+  if (tokenIds.length === 0) return [];
+  return db.selectFrom('lifecycle_notices').selectAll().where('token_id', 'in', tokenIds).execute();
+}
+
+/** Claims one notice; false when it was raised before (by this node or any other): the key is the "exactly once". */
+export async function claimNotice(db: Executor, notice: { tokenId: string; expiresAt: number; daysBefore: number; eventId: string }): Promise<boolean> {
+  const result = await db
+    .insertInto('lifecycle_notices')
+    .values({ token_id: notice.tokenId, expires_at: notice.expiresAt, days_before: notice.daysBefore, event_id: notice.eventId })
+    .onConflict((oc) => oc.columns(['token_id', 'expires_at', 'days_before']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/**
+ * The oldest undispatched events, locked for this transaction. On PostgreSQL another node's claim skips the rows
+ * this one holds (FOR UPDATE SKIP LOCKED); on SQLite the write transaction (BEGIN IMMEDIATE) is the only one.
+ */
+export async function claimUndispatched(db: Executor, dialect: Dialect, limit: number) {
+  let query = db.selectFrom('lifecycle_events').selectAll().where('dispatched_at', 'is', null).orderBy('id').limit(limit);
+  if (dialect === 'postgres') query = query.forUpdate().skipLocked();
+  return query.execute();
+}
+
+/** Whether any event waits for dispatch: a read, so an idle dispatcher never takes a write lock. */
+export async function hasUndispatched(db: Executor): Promise<boolean> {
+  return (await db.selectFrom('lifecycle_events').select('id').where('dispatched_at', 'is', null).limit(1).executeTakeFirst()) !== undefined;
+}
+
+export async function markDispatched(db: Executor, ids: string[], at: number): Promise<void> {
+  if (ids.length > 0) await db.updateTable('lifecycle_events').set({ dispatched_at: at }).where('id', 'in', ids).execute();
+}
+
+/** A token's events, newest first. */
+export async function selectTokenEvents(db: Executor, accountId: string, tokenId: string, limit: number) {
+  return db.selectFrom('lifecycle_events').selectAll().where('account_id', '=', accountId).where('token_id', '=', tokenId).orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}

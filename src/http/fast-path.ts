@@ -1,0 +1,38 @@
+/**
+ * The fast paths: GET /v1/auth (and its other methods) and the gateway are served by node:http's request
+ * listener itself, before Fastify's router, reply pipeline and hooks — which cost more than the verification.
+ * Every other request, and every one a fast path declines, goes to Fastify untouched (not a byte of its body
+ * read), where the same routes still exist: they serve what the fast paths decline, `app.inject`, and the
+ * OpenAPI document.
+ *
+ * A fast path is a function of the raw request: it either takes the request — and then answers it exactly once,
+ * with the answer the route's own function computes (http/answer.ts), so the answer is the one Fastify would
+ * send — or returns false before it has read or written anything. It takes only requests that Fastify would
+ * route to that same handler with nothing of its own to say first (no framing, content-type or URL error).
+ *
+ * Fastify's listener is replaced on the server Fastify made, so Fastify still binds it (and, for `localhost`,
+ * the secondary addresses, which are served by Fastify alone).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+
+/** Answers the request and returns true, or returns false having touched nothing of it. */
+export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/** `fastPaths` are tried in order; an entrance that is not configured (no gateway without UPSTREAM_URL) is undefined. */
+export function serveFastPathsFirst(app: FastifyInstance, fastPaths: readonly (FastPath | undefined)[]): void {
+  const fastify = app.routing;
+  const server = app.server;
+  if (!server.listeners('request').includes(fastify)) throw new Error("Fastify's request listener is not app.routing: the fast paths cannot be put in front of it.");
+  // While the app closes, Fastify answers every new request itself (503, Connection: close).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  const paths = fastPaths.filter((path): path is FastPath => path !== undefined);
+  server.removeListener('request', fastify);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!closing) for (const path of paths) if (path(req, res)) return;
+    fastify(req, res);
+  });
+}
