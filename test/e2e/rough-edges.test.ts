@@ -153,6 +153,10 @@ describe('the wizard and the token pages', () => {
     await dialog.getByRole('button', { name: 'I have copied it' }).click();
     await dialog.waitFor({ state: 'detached' });
     await page.waitForURL(/\/tokens\/[^/]+\/credentials$/);
+    await page.getByRole('heading', { name: 'Rough edges', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'API Credentials', level: 2 }).waitFor();
+    // Until its closing transition ends, a dialog is still in the page (and in axe-core's view).
+    await page.locator('[role="dialog"]').waitFor({ state: 'detached' });
     expect(await breadcrumb(page)).toEqual(['Settings', 'Technical', 'API', 'Rough edges']);
     // The red outline Reset Token button is readable (axe: color-contrast), like the rest of the page.
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
