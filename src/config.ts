@@ -147,6 +147,14 @@ export function flagHelp(env: string): string {
   return `${variable.description} (${env}${variable.default ? `, default ${variable.default}` : ''})`;
 }
 
+/** Start-up refused: every problem, each naming its variable (the CLI prints them, naming its flags instead). */
+export class ConfigProblems extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Configuration problems:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigProblems';
+  }
+}
+
 /** The configuration from an environment: every problem at once, or a Config every service can rely on. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
   const texts: Record<string, string> = {};
@@ -157,7 +165,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const given = Value.Default(CONFIG, texts) as Record<string, string | undefined>;
   // Entry by entry: TypeBox stops collecting a value's errors at a bound, and every problem must be listed.
   const problems = Object.entries(ENTRIES).flatMap(([field, entry]) => (given[field] === undefined ? [] : Value.Errors(entry, given[field]).map((error) => error.message)));
-  if (problems.length > 0) throw new Error(`Configuration problems:\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0) throw new ConfigProblems(problems);
   return Value.Decode(CONFIG, given);
 }
 

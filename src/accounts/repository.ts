@@ -160,6 +160,12 @@ export async function insertSetupLink(db: Executor, link: { tokenHash: string; e
   await db.insertInto('setup_links').values({ token_hash: link.tokenHash, expires_at: link.expiresAt, used_at: null }).execute();
 }
 
+/** Whether the link exists, unused and unexpired (a read: only consumeSetupLink decides who may use it). */
+export async function isSetupLinkUsable(db: Executor, tokenHash: string, nowMs: number): Promise<boolean> {
+  const row = await db.selectFrom('setup_links').select('token_hash').where('token_hash', '=', tokenHash).where('used_at', 'is', null).where('expires_at', '>', nowMs).executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * Marks the first-run link used if it is still valid; true when this call won it (so a link works exactly once).
  * An invite link is never a setup link: it would otherwise create an administrator of a new account.

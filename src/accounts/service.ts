@@ -22,6 +22,12 @@ const SETUP_LINK_TTL_MS = 15 * 60_000;
 // OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane.
 const ARGON = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+/** "1 minute", "15 minutes": how long a throttled sign-in waits, in the words the sign-in form shows. */
+const waitInWords = (ms: number) => {
+  const minutes = Math.ceil(ms / 60_000);
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+};
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** How passwords are hashed and checked: argon2id, or a wrapper around it (tests count the checks). */
@@ -345,7 +351,7 @@ export class AccountService {
     if (!address?.granted) {
       if (address) await throttle.release(db, pair);
       const waitMs = Math.max(1000, (address ? address.retryAt : pair.retryAt) - now);
-      throw new SidekeyError('SIGN_IN_THROTTLED', `Too many failed sign-in attempts. Try again in ${Math.ceil(waitMs / 60_000)} minute(s).`, [], Math.ceil(waitMs / 1000));
+      throw new SidekeyError('SIGN_IN_THROTTLED', `Too many attempts. Try again in ${waitInWords(waitMs)}.`, [], Math.ceil(waitMs / 1000));
     }
     const user = await accounts.findUserByEmail(db, emailKey);
     // Verify against a real hash even for unknown e-mails and pending invites, so timing does not tell them apart.
@@ -459,13 +465,22 @@ export class AccountService {
     return { token, expiresAt };
   }
 
+  /**
+   * What the setup page should offer for this link, checked when it opens: the form (valid), a plain refusal
+   * (unknown, expired or used while no account exists), or sign-in (an account exists, so setup has happened).
+   */
+  async setupLinkState(token: string): Promise<'valid' | 'invalid' | 'already_set_up'> {
+    if (await accounts.isSetupLinkUsable(this.deps.store.db, sha256(token), this.now())) return 'valid';
+    return (await this.hasAnyAccount()) ? 'already_set_up' : 'invalid';
+  }
+
   async completeSetup(token: string, input: NewUserInput & { accountName: string }): Promise<{ userId: string; accountId: string }> {
     const errors = validateNewUser(input);
     if (!input.accountName?.trim()) errors.push({ field: 'accountName', message: 'is required' });
     if (errors.length) throw invalidInput(errors);
     // Consumed first, so two racing submissions cannot both create an administrator.
     if (!(await accounts.consumeSetupLink(this.deps.store.db, sha256(token), this.now()))) {
-      throw new SidekeyError('SETUP_LINK_INVALID', 'This setup link is invalid, expired or already used. Run `sidekey admin create` or restart the server for a new one.');
+      throw new SidekeyError('SETUP_LINK_INVALID', 'This setup link is invalid, expired or already used. Restart the server for a new link, or create the administrator with: npx sidekey admin create');
     }
     return this.createAccountWithAdmin(input, operator('setup-link'));
   }

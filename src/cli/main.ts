@@ -1,16 +1,23 @@
 /** `sidekey` — the command line, on the same services as the HTTP API and reading the same configuration. */
-import { Command, Option } from 'commander';
-import { flagHelp, loadConfig, publicBaseUrl } from '../config.js';
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigProblems, flagHelp, loadConfig, publicBaseUrl } from '../config.js';
 import { openServices, type Services } from '../app/context.js';
 import { operator } from '../domain/actor.js';
 import { SidekeyError } from '../domain/errors.js';
+import { lacksScopes, NO_SCOPES_REASON } from '../domain/fields.js';
 import { inviteUrl } from '../domain/invites.js';
 import { ROLE_LABELS, ROLES, type Role } from '../domain/roles.js';
 import { migrateToLatest } from '../store/migrations.js';
 import { resolvePassword } from './password.js';
+import { runtimeProblem, unknownOptionProblem, UsageProblem } from './usage.js';
 
 const program = new Command();
-program.name('sidekey').description('Self-hostable API access tokens (Account SID + Auth Token).').showHelpAfterError();
+// Usage errors are one line on stderr and exit 2 (commands made below inherit both settings).
+program
+  .name('sidekey')
+  .description('Self-hostable API access tokens (Account SID + Auth Token).')
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(`sidekey: ${text.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()}; see: npx sidekey --help\n`) });
 
 const cli = operator('cli');
 
@@ -42,7 +49,16 @@ program
   .action(async (options) => {
     // A flag stands in for its variable, and is checked with the rest of the configuration.
     const flags = { PORT: options.port, HOST: options.host, UPSTREAM_URL: options.upstream };
-    const config = loadConfig({ ...process.env, ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)) });
+    const given = Object.entries(flags).filter(([, value]) => value !== undefined);
+    let config: ReturnType<typeof loadConfig>;
+    try {
+      config = loadConfig({ ...process.env, ...Object.fromEntries(given) });
+    } catch (error) {
+      // A refused flag is named as the user typed it: "--port must be …", not "PORT must be …".
+      if (!(error instanceof ConfigProblems)) throw error;
+      const flagOf = Object.fromEntries(given.map(([env]) => [env, `--${{ PORT: 'port', HOST: 'host', UPSTREAM_URL: 'upstream' }[env]}`]));
+      throw new ConfigProblems(error.problems.map((problem) => problem.replace(/^(\w+) /, (whole, env: string) => (flagOf[env] ? `${flagOf[env]} ` : whole))));
+    }
     // Loaded only for `serve`: the HTTP stack is half of the start-up time of every other command.
     const { serve } = await import('./serve.js');
     await serve(config, { demo: Boolean(options.demo) });
@@ -215,8 +231,10 @@ withAccount(tokensCmd.command('create').description('Create a scoped token and p
   .option('--api-version <n>')
   .option('--scope <id...>', 'scope ids from the catalog (GET /api/v1/catalog)')
   .option('--developer-email <email...>')
-  .action((o) =>
-    withServices(o, async ({ tokens }) => {
+  .action((o) => {
+    // The wizard's rule: a token that can call nothing is refused before anything is created.
+    if (lacksScopes(o.scope ?? [])) throw new UsageProblem(`--scope is required: ${NO_SCOPES_REASON} (the scope ids are in GET /api/v1/catalog)`);
+    return withServices(o, async ({ tokens }) => {
       const issued = await tokens.create(cli, o.account, {
         name: o.name,
         description: o.description,
@@ -225,8 +243,8 @@ withAccount(tokensCmd.command('create').description('Create a scoped token and p
         developerEmails: o.developerEmail ?? [],
       });
       return { json: issued, text: `Created ${issued.token.id}\nAccount SID: ${issued.token.accountSid}\nAuth Token:  ${issued.authToken}` };
-    }),
-  );
+    });
+  });
 
 withAccount(tokensCmd.command('reset <tokenId>').description('Issue a new Auth Token; the old one stops working'))
   .option('--grace-seconds <n>', 'keep the old secret valid this long (max 7 days)', '0')
@@ -253,15 +271,30 @@ withAccount(tokensCmd.command('delete <tokenId>').description('Delete a token (i
   }),
 );
 
+/**
+ * Exit codes: 0 done, 1 a runtime failure (the database, the port), 2 a usage or input mistake, 4 not found,
+ * 5 a conflict. Every failure is one line (plus one per refused field) on stderr, naming the setting or option.
+ */
 try {
+  const mistyped = unknownOptionProblem(program, process.argv.slice(2));
+  if (mistyped) throw new UsageProblem(mistyped);
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof SidekeyError) {
+  if (error instanceof CommanderError) {
+    // Commander has printed its message (configureOutput); --help and --version end here with 0.
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (error instanceof UsageProblem) {
+    console.error(`sidekey: ${error.message}`);
+    process.exitCode = 2;
+  } else if (error instanceof ConfigProblems) {
+    console.error(`sidekey: ${error.problems.join('; ')}`);
+    process.exitCode = 2;
+  } else if (error instanceof SidekeyError && error.code !== 'DATABASE_UNAVAILABLE') {
     const fields = error.fields.map((f) => `\n  ${f.field}: ${f.message}`).join('');
     console.error(`sidekey: ${error.message}${fields}`);
     process.exitCode = error.status === 404 ? 4 : error.status === 409 ? 5 : 2;
   } else {
-    console.error(`sidekey: ${(error as Error).message}`);
+    console.error(`sidekey: ${runtimeProblem(error, process.env)}`);
     process.exitCode = 1;
   }
 }

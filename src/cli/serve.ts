@@ -31,7 +31,7 @@ export async function serve(config: Config, options: { demo: boolean }) {
     for (const l of demo.logins) lines.push(`  ${l.label.padEnd(30)} ${l.email.padEnd(48)} ${l.password}`);
   } else if (!(await context.accounts.hasAnyAccount())) {
     const link = await context.accounts.createSetupLink();
-    lines.push('', 'No account exists yet. Open this one-time link (valid 15 minutes) to create the first administrator:', `  ${base}/setup?token=${link.token}`, 'or run: npx sidekey admin create --email you@example.com --password "…" --account "Your brand"');
+    lines.push('', 'No account exists yet. Open this one-time link (valid 15 minutes) to create the first administrator:', `  ${base}/setup?token=${link.token}`, 'or run: npx sidekey admin create --email you@example.com --account "Your brand"   (it asks for the password)');
   }
   console.log(lines.join('\n'));
 }

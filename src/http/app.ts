@@ -33,7 +33,7 @@ import { loggerOptions, requestLogging } from './logging.js';
 import { managementApi } from './management/index.js';
 import { METRICS_PATH, metricsRoute } from './metrics.js';
 import { ErrorEnvelope, Liveness, ReadinessReport } from './management/schemas.js';
-import { SECURITY, swaggerOptions } from './openapi.js';
+import { SECURITY, swaggerOptions, swaggerUiOptions } from './openapi.js';
 import { verificationRoutes } from './verification/routes.js';
 
 /** Paths for machines, never a deep link into the web UI: unanswered (METRICS=off), they get the 404 envelope. */
@@ -110,7 +110,7 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
   app.addSchema(ErrorEnvelope);
   await app.register(swagger, swaggerOptions());
   // The UI keeps what is typed into Authorize (the CSRF token) across reloads of the page.
-  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { persistAuthorization: true } });
+  await app.register(swaggerUi, swaggerUiOptions());
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // Liveness: the process runs. Readiness: the database answers within its deadline and the change feed is
   // within the staleness bound (503 otherwise, so a load balancer stops sending traffic here).

@@ -4,6 +4,8 @@
  * that turn the routes' TypeBox schemas into the document served at /api/openapi.json.
  */
 import type { SwaggerOptions } from '@fastify/swagger';
+import type { FastifySwaggerUiOptions } from '@fastify/swagger-ui';
+import { DOCS_LOGO_SVG, FAVICON_SVG } from './brand.js';
 import { Type } from 'typebox';
 import { FORWARD_AUTH_STYLES } from '../domain/forward-auth.js';
 import { ERROR_ENVELOPE_ID } from './management/schemas.js';
@@ -68,6 +70,20 @@ const DESCRIPTION = `Self-hostable API access tokens: create, edit, duplicate, r
 **Verification.** POST /v1/verify answers 200 with the verdict for any well-formed question; /v1/auth answers a reverse proxy (styles: ${FORWARD_AUTH_STYLES.join(', ')}; SIDEKEY_FORWARD_AUTH) with 200 and identity headers, or a refusal. When SIDEKEY_VERIFY_KEY is set, both require it in \`${VERIFY_KEY_HEADER_NAME}\`.
 
 **Gateway.** With UPSTREAM_URL set, the catalog's own paths (for the built-in catalog, /Advertisers/…) are verified like /v1/auth and proxied: they are the protected API's operations, not this document's.`;
+
+/** /api/docs in Sidekey's colours, name and icons rather than the stock Swagger UI branding. */
+export function swaggerUiOptions(): FastifySwaggerUiOptions {
+  return {
+    routePrefix: '/api/docs',
+    uiConfig: { persistAuthorization: true },
+    logo: { type: 'image/svg+xml', content: DOCS_LOGO_SVG, href: '/api/docs' },
+    theme: {
+      title: 'Sidekey API',
+      favicon: [{ filename: 'favicon.svg', rel: 'icon', type: 'image/svg+xml', sizes: 'any', content: FAVICON_SVG }],
+      css: [{ filename: 'sidekey.css', content: '.swagger-ui .topbar { background-color: #312e81; } .swagger-ui .topbar-wrapper img { height: 32px; }' }],
+    },
+  };
+}
 
 /** The @fastify/swagger options: the document's frame, and shared schemas named by their $id. */
 export function swaggerOptions(): SwaggerOptions {

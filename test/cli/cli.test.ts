@@ -98,7 +98,7 @@ describeEachDialect('sidekey CLI', (dialect) => {
   }, SLOW);
 
   it('tokens create, list, reset, disable, enable and delete with --json', async () => {
-    const refused = await cli(db, ['tokens', 'create', '--account', accountId, '--name', 'Too early', '--json']);
+    const refused = await cli(db, ['tokens', 'create', '--account', accountId, '--name', 'Too early', '--scope', 'listActions', '--json']);
     expect(refused.code).toBe(5); // 409: API access is not enabled yet
     expect(refused.stderr).toContain('Enable API access first');
     expect(await json(db, ['account', 'enable-api', '--account', accountId])).toEqual({ apiAccessEnabled: true, legacyTokensEnabled: false });

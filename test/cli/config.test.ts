@@ -61,10 +61,10 @@ describe('configuration', () => {
     expect(() => loadConfig({ TRUSTED_PROXIES: '0.0.0.0/0' })).toThrow(/TRUSTED_PROXIES "0.0.0.0\/0" is every address/);
   });
 
-  it('`serve --port abc` is refused like PORT=abc, before anything starts', () => {
+  it('`serve --port abc` is refused like PORT=abc, before anything starts, naming the flag as typed', () => {
     const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', 'abc'], { encoding: 'utf8', env: { ...process.env, DATA_DIR: mkdtempSync(join(tmpdir(), 'sidekey-config-')) }, timeout: 30_000 });
-    expect(cli.status).toBe(1);
-    expect(cli.stderr).toContain('PORT must be a whole number from 0 to 65535, got "abc"');
+    expect(cli.status).toBe(2);
+    expect(cli.stderr).toBe('sidekey: --port must be a whole number from 0 to 65535, got "abc"\n');
   });
 
   it("the README's configuration table documents every setting with its default, and no setting that does not exist", () => {

@@ -26,6 +26,12 @@ describe('first-run setup', () => {
     const { context, page, problems } = await chromium.openPage(server.baseUrl, { expectedFailures: [{ status: 400, url: /\/api\/v1\/setup$/ }] });
     onTestFailed(() => screenshot(page, 'failed-first-run-setup').catch(() => undefined));
 
+    // A link that is not the printed one says so when it opens, in plain words, before any form is filled in.
+    await page.goto('/setup?token=not-the-printed-link');
+    await page.getByRole('heading', { name: 'This setup link does not work' }).waitFor();
+    expect(await page.getByRole('textbox').count()).toBe(0);
+    expect(await page.locator('body').textContent()).not.toContain('`');
+
     await page.goto(server.setupLink!);
     await page.getByRole('heading', { name: 'Set up Sidekey' }).waitFor();
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
@@ -44,6 +50,12 @@ describe('first-run setup', () => {
     await page.getByText('API access is off for this account').waitFor();
     await page.getByRole('button', { name: /User menu for Sam Setup/ }).waitFor();
     await screenshot(page, 'setup-done');
+
+    // Once used, the printed link no longer offers the form: setup is done, sign in instead.
+    await page.goto(server.setupLink!);
+    await page.getByRole('heading', { name: 'Sidekey is already set up' }).waitFor();
+    await page.getByRole('link', { name: 'Sign in' }).waitFor();
+    expect(await page.getByRole('textbox').count()).toBe(0);
 
     expect(problems).toEqual([]);
     await context.close();

@@ -36,6 +36,10 @@ describe('the OpenAPI document over a whole journey', () => {
     const catalog = (await call('GET', '/api/v1/catalog')).json();
     const scope = catalog.categories[0].scopes[0];
     const { token: setupToken } = await h.context.accounts.createSetupLink();
+    // Before any account exists, an unknown link is plainly invalid; the printed one is valid until used.
+    expect((await call('GET', '/api/v1/setup?token=not-a-setup-link')).json()).toEqual({ state: 'invalid' });
+    expect((await call('GET', `/api/v1/setup?token=${setupToken}`)).json()).toEqual({ state: 'valid' });
+    await call('GET', '/api/v1/session');
     await call('POST', '/api/v1/setup', { body: { token: 'not-a-setup-link', email: 'ada@brand.test', password: PASSWORD, accountName: 'Brand' } });
     const setup = await call('POST', '/api/v1/setup', { body: { token: setupToken, email: 'ada@brand.test', password: PASSWORD, name: 'Ada', accountName: 'Brand' } });
     const accountId = setup.json().accounts[0].id as string;
@@ -51,6 +55,7 @@ describe('the OpenAPI document over a whole journey', () => {
     const write = { cookie, 'x-csrf-token': csrf };
     await call('GET', '/api/v1/me', { headers: read });
     await call('GET', '/api/v1/me');
+    await call('GET', '/api/v1/session', { headers: read });
 
     // API access: off at first, so creating a token is a conflict; a mutation without the CSRF token is refused.
     const account = `/api/v1/accounts/${accountId}`;

@@ -41,6 +41,37 @@ describeEachStore('HTTP session', {}, () => {
     }
   });
 
+  test('GET /session answers a signed-out visitor with 200 { signedIn: false } (no failing request on a first visit), and the signed-in user with their accounts', async ({ brand, app }) => {
+    for (const cookies of [{}, { sidekey_session: 'forged-session-id' }] as Record<string, string>[]) {
+      const anonymous = await app.inject({ method: 'GET', url: '/api/v1/session', cookies });
+      expect(anonymous.statusCode).toBe(200);
+      expect(anonymous.json()).toEqual({ signedIn: false });
+    }
+    const session = await login(app, brand.emails.analyst, TEST_PASSWORD);
+    const probe = await session.get('/api/v1/session');
+    expect(probe.statusCode).toBe(200);
+    expect(probe.json()).toEqual({ signedIn: true, user: session.body.user, accounts: session.body.accounts });
+    expect(probe.body).not.toContain(session.csrfToken);
+    await session.delete('/api/v1/session');
+    expect((await session.get('/api/v1/session')).json()).toEqual({ signedIn: false });
+  });
+
+  test('the setup page checks its link when it opens: valid until used, then "already set up" once an account exists', async ({ context, app }) => {
+    const state = async (token: string) => {
+      const response = await app.inject({ method: 'GET', url: `/api/v1/setup?token=${encodeURIComponent(token)}` });
+      expect(response.statusCode).toBe(200);
+      return response.json().state as string;
+    };
+    const link = await context.accounts.createSetupLink();
+    expect(await state(link.token)).toBe('valid');
+    // Checking is not using: the link still works afterwards, and a guessed one is never valid.
+    expect(await state(link.token)).toBe('valid');
+    expect(await state('guessed-link')).toBe('already_set_up');
+    await context.accounts.completeSetup(link.token, { email: 'second-setup@brand.test', password: TEST_PASSWORD, accountName: 'Second' });
+    expect(await state(link.token)).toBe('already_set_up');
+    expect((await app.inject({ method: 'GET', url: '/api/v1/setup' })).statusCode).toBe(400);
+  });
+
   test('sign-out needs the CSRF token, ends the session and clears the cookie', async ({ brand, app }) => {
     const session = await login(app, brand.emails.account_administrator, TEST_PASSWORD);
     expect((await session.delete('/api/v1/session', { csrf: false })).statusCode).toBe(403);
@@ -78,7 +109,7 @@ describeEachStore('HTTP session', {}, () => {
     for (let i = 0; i < 5; i++) expect((await loginRequest(app, email, 'wrong password!', { remoteAddress: '198.51.100.1' })).statusCode).toBe(401);
     const locked = await loginRequest(app, email, TEST_PASSWORD, { remoteAddress: '198.51.100.1' });
     expect(locked.statusCode).toBe(429);
-    expect(locked.json()).toEqual({ ...ENVELOPE, Message: expect.stringContaining('Too many failed sign-in attempts'), Errors: [], Code: 'SIGN_IN_THROTTLED' });
+    expect(locked.json()).toEqual({ ...ENVELOPE, Message: 'Too many attempts. Try again in 15 minutes.', Errors: [], Code: 'SIGN_IN_THROTTLED' });
     expect(Number(locked.headers['retry-after'])).toBeGreaterThan(14 * 60);
     expect(sessionCookieOf(locked)).toBeUndefined();
     expect((await loginRequest(app, email, TEST_PASSWORD, { remoteAddress: '198.51.100.99' })).statusCode).toBe(200);

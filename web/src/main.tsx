@@ -17,8 +17,8 @@ import { cssVariablesResolver, theme } from './theme.js';
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="light">
-      {/* Bottom right: toasts never cover the page actions and menus at the top right. */}
-      <Notifications position="bottom-right" limit={4} />
+      {/* Top centre under the header (styles.css): clear of the menus at the top right and of the Update and Discard buttons at the bottom of forms. */}
+      <Notifications position="top-center" limit={4} />
       <QueryClientProvider client={queryClient}>
         <NewSecretProvider>
           <RouterProvider router={router} />

@@ -24,9 +24,8 @@ const isUnauthenticated = (error: unknown) => isApiError(error) && error.status 
 
 export const queryClient = new QueryClient({
   queryCache: new QueryCache({
-    onError: (error, query) => {
-      // GET /me answering 401 is the normal "not signed in" case; RequireSession redirects for it.
-      if (isUnauthenticated(error) && query.queryKey[0] !== 'me') onSessionEnded();
+    onError: (error) => {
+      if (isUnauthenticated(error)) onSessionEnded();
     },
   }),
   mutationCache: new MutationCache({

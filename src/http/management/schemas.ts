@@ -171,6 +171,21 @@ export const InviteSummary = Type.Object({ email: Type.String(), name: Type.Stri
 export const AcceptInviteBody = Type.Object({ token: Type.String({ maxLength: 200 }), password: NewPassword, name: Type.Optional(PersonName) }, { additionalProperties: false });
 export const LoginBody = Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false });
 export const SessionResponse = Type.Object({ user: UserSummary, accounts: Type.Array(AccountMembership), csrfToken: Type.String() });
+/** The web UI's first question: a signed-out visitor is an answer (signedIn: false), not an error. */
+export const SessionState = Type.Union(
+  [
+    Type.Object({ signedIn: Type.Literal(true), user: UserSummary, accounts: Type.Array(AccountMembership) }),
+    Type.Object({ signedIn: Type.Literal(false) }),
+  ],
+  { description: 'signedIn: true with the user and their accounts, or signedIn: false without a (live) session' },
+);
+/** What a first-run setup link can do: create the administrator, nothing (unknown, expired or used), or point to sign-in. */
+export const SetupLinkState = Type.Object({
+  state: Type.Union([Type.Literal('valid'), Type.Literal('invalid'), Type.Literal('already_set_up')], {
+    description: 'valid: the form may be used; invalid: unknown, expired or used, and no account exists; already_set_up: an account exists, sign in instead',
+  }),
+});
+export const SetupLinkQuery = Type.Object({ token: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
 export const SetupBody = Type.Object(
   { token: Type.String(), email: Type.String(), password: Type.String(), name: Type.Optional(Type.String()), accountName: Type.String() },
   { additionalProperties: false },
@@ -219,6 +234,8 @@ export type UsageDto = Static<typeof UsageSchema>;
 export type ApiSettingsDto = Static<typeof ApiSettings>;
 export type MeDto = Static<typeof Me>;
 export type SessionDto = Static<typeof SessionResponse>;
+export type SessionStateDto = Static<typeof SessionState>;
+export type SetupLinkStateDto = Static<typeof SetupLinkState>;
 export type AccountUserDto = Static<typeof AccountUser>;
 export type AddUserBodyDto = Static<typeof AddUserBody>;
 export type AddedUserDto = Static<typeof AddedUser>;

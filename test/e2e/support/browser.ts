@@ -16,8 +16,17 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
 
 export interface Chromium {
   /** A fresh browser context on `baseUrl` with one page, its console problems recorded (see recordConsoleProblems). */
-  openPage(baseUrl: string, options?: { timeoutMs?: number; expectedFailures?: ExpectedFailure[] }): Promise<OpenPage>;
+  openPage(baseUrl: string, options?: { timeoutMs?: number; expectedFailures?: ExpectedFailure[]; device?: Device }): Promise<OpenPage>;
 }
+
+/** The screen a context emulates: the desktop default, or a phone. */
+type Device = 'desktop' | 'phone';
+
+/** A 390×844 phone (an iPhone 12-14 sized screen) with touch, as mobile layouts are checked on. */
+const DEVICES = {
+  desktop: { viewport: { width: 1366, height: 900 } },
+  phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+} as const;
 
 export interface OpenPage {
   context: BrowserContext;
@@ -41,7 +50,7 @@ export function launchChromiumPerFile(): Chromium {
   return {
     async openPage(baseUrl, options = {}) {
       if (!browser) throw new Error('Chromium is not running: launchChromiumPerFile() opens pages only inside its tests and hooks');
-      const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1366, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
+      const context = await browser.newContext({ baseURL: baseUrl, ...DEVICES[options.device ?? 'desktop'], locale: 'en-GB', timezoneId: 'UTC' });
       // Copy buttons are part of the journey: let the page use the clipboard as a user's browser would.
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
       context.setDefaultTimeout(options.timeoutMs ?? 15_000);
@@ -70,21 +79,31 @@ export interface ExpectedFailure {
 }
 
 /**
- * Collects console errors and uncaught exceptions. Browsers also log every 4xx/5xx response as an error;
- * the only one a healthy session produces is the 401 from GET /api/v1/me that tells a signed-out page to
- * show the login form. A test that provokes a refusal on purpose names it in `expected`; anything else counts.
+ * Collects console errors, uncaught exceptions and failed requests: a response of 400 or more, or a request the
+ * network refused. A healthy page makes none, a first visit included (signed out, the session probe answers
+ * 200). A test that provokes a refusal on purpose names it in `expected`; anything else counts. A request
+ * cancelled because the page navigated away (net::ERR_ABORTED) is the browser's doing, not a failure.
  */
 export function recordConsoleProblems(page: Page, expected: ExpectedFailure[] = []): ConsoleProblem[] {
-  const allowed = [{ status: 401, url: /\/api\/v1\/me(\?|$)/ }, ...expected];
+  const isExpected = (status: number, url: string) => expected.some((a) => a.status === status && a.url.test(url));
   const problems: ConsoleProblem[] = [];
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
     const url = message.location().url;
     const status = Number(/status of (\d{3})/.exec(message.text())?.[1]);
-    if (allowed.some((a) => a.status === status && a.url.test(url))) return;
+    if (isExpected(status, url)) return;
     problems.push({ kind: 'console.error', text: message.text(), url });
   });
   page.on('pageerror', (error) => problems.push({ kind: 'pageerror', text: `${error.name}: ${error.message}` }));
+  page.on('response', (response) => {
+    if (response.status() >= 400 && !isExpected(response.status(), response.url())) {
+      problems.push({ kind: 'failed response', text: `${response.request().method()} ${response.status()}`, url: response.url() });
+    }
+  });
+  page.on('requestfailed', (request) => {
+    const reason = request.failure()?.errorText ?? 'failed';
+    if (reason !== 'net::ERR_ABORTED') problems.push({ kind: 'failed request', text: `${request.method()} ${reason}`, url: request.url() });
+  });
   return problems;
 }
 

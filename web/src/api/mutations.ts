@@ -75,7 +75,8 @@ export function useSignIn() {
   return useMutation({
     mutationFn: (credentials: { email: string; password: string }) => api.post<SessionDto>('/session', credentials),
     onSuccess: (session) => startSession(queryClient, session),
-    meta: { inlineFieldErrors: true },
+    // The form says what went wrong next to the fields (a wrong password, throttling, an unreachable server).
+    meta: { silentErrors: true },
   });
 }
 
@@ -84,7 +85,7 @@ export function useFirstRunSetup() {
   return useMutation({
     mutationFn: (body: { token: string; email: string; password: string; name?: string; accountName: string }) => api.post<SessionDto>('/setup', body),
     onSuccess: (session) => startSession(queryClient, session),
-    meta: { inlineFieldErrors: true },
+    meta: { silentErrors: true },
   });
 }
 

@@ -10,6 +10,8 @@ import type {
   CatalogDto,
   InviteSummaryDto,
   MeDto,
+  SessionStateDto,
+  SetupLinkStateDto,
   TokenDto,
   TokenListDto,
   TokenListQueryDto,
@@ -44,8 +46,29 @@ export const tokenKeys = {
 export const accountApi = (accountId: string) => `/accounts/${encodeURIComponent(accountId)}`;
 export const tokenApi = (accountId: string, tokenId: string) => `${accountApi(accountId)}/tokens/${encodeURIComponent(tokenId)}`;
 
+/**
+ * The signed-in user and their accounts, or null for a signed-out visitor. It asks GET /session, which answers
+ * both cases with 200: a first visit makes no failing request (and the browser logs no error).
+ */
 export function useMe() {
-  return useQuery({ queryKey: queryKeys.me, queryFn: () => api.get<MeDto>('/me'), staleTime: 60_000 });
+  return useQuery({
+    queryKey: queryKeys.me,
+    queryFn: async (): Promise<MeDto | null> => {
+      const state = await api.get<SessionStateDto>('/session');
+      return state.signedIn ? { user: state.user, accounts: state.accounts } : null;
+    },
+    staleTime: 60_000,
+  });
+}
+
+/** What the first-run link can still do, asked once when the setup page opens (a used link never turns valid). */
+export function useSetupLinkState(token: string) {
+  return useQuery({
+    queryKey: ['setup-link', token],
+    queryFn: () => api.get<SetupLinkStateDto>(`/setup${queryString({ token })}`),
+    enabled: token !== '',
+    staleTime: Infinity,
+  });
 }
 
 /** The catalog changes only with a deployment, so it is fetched once per page load. */

@@ -1,5 +1,4 @@
 import { Navigate, Outlet, useLocation } from 'react-router';
-import { isApiError } from '../api/client.js';
 import { useMe } from '../api/queries.js';
 import { FullPageLoader, LoadError } from '../components/Feedback.js';
 import { routes } from '../lib/routes.js';
@@ -9,11 +8,7 @@ export function RequireSession() {
   const me = useMe();
   const location = useLocation();
   if (me.isPending) return <FullPageLoader label="Loading your session" />;
-  if (me.isError) {
-    if (isApiError(me.error) && me.error.status === 401) {
-      return <Navigate to={routes.login(location.pathname + location.search)} replace />;
-    }
-    return <LoadError error={me.error} onRetry={() => void me.refetch()} />;
-  }
+  if (me.isError) return <LoadError error={me.error} onRetry={() => void me.refetch()} />;
+  if (me.data === null) return <Navigate to={routes.login(location.pathname + location.search)} replace />;
   return <Outlet />;
 }

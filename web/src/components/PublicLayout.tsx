@@ -15,7 +15,7 @@ export function PublicLayout({ title, subtitle, children }: { title: string; sub
             Sidekey
           </Text>
         </Group>
-        <Paper withBorder shadow="sm" p="xl">
+        <Paper withBorder shadow="sm" p={{ base: 'lg', sm: 'xl' }}>
           <Stack gap={4} mb="lg">
             <Title order={1} size="h3">
               {title}

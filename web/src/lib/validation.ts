@@ -4,7 +4,7 @@
  */
 
 // The server's own check, so the form and the API never disagree about an address.
-export { isEmail } from '../../../src/domain/fields.js';
+export { isEmail, lacksScopes, NO_SCOPES_REASON } from '../../../src/domain/fields.js';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const IPV6 = /^[0-9a-fA-F:.]{2,45}$/;

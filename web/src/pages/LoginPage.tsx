@@ -21,7 +21,8 @@ export function LoginPage() {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const error = signIn.error;
-  const formError = isApiError(error) && (error.status === 400 || error.status === 401) ? error : null;
+  // Every refusal shows here, in the server's words: a wrong password, throttling, an unreachable server.
+  const formError = isApiError(error) ? error : null;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -1,8 +1,8 @@
-import { Select, Stack, TagsInput } from '@mantine/core';
-import { useState } from 'react';
+import { Select, Stack } from '@mantine/core';
 import { useAccountUsers } from '../../api/queries.js';
 import { isEmail } from '../../lib/validation.js';
 import type { TokenDraft } from './draft.js';
+import { ValidatedTagsInput } from './ValidatedTagsInput.js';
 import { sentence, type FieldErrors } from '../../lib/fieldErrors.js';
 
 interface ContactFieldsProps {
@@ -17,14 +17,6 @@ const MAX_DEVELOPER_EMAILS = 20;
 /** Who answers for the token: a primary contact from the account's users and the developers' e-mail addresses. */
 export function ContactFields({ accountId, draft, onChange, errors }: ContactFieldsProps) {
   const users = useAccountUsers(accountId);
-  const [emailProblem, setEmailProblem] = useState<string | undefined>();
-
-  const setEmails = (values: string[]) => {
-    const cleaned = values.map((v) => v.trim().toLowerCase()).filter(Boolean);
-    const invalid = cleaned.filter((v) => !isEmail(v));
-    setEmailProblem(invalid.length ? `Not a valid e-mail address: ${invalid.join(', ')}` : undefined);
-    onChange({ developerEmails: [...new Set(cleaned.filter(isEmail))] });
-  };
 
   return (
     <Stack gap="md">
@@ -40,16 +32,20 @@ export function ContactFields({ accountId, draft, onChange, errors }: ContactFie
         nothingFoundMessage="No user matches"
         error={sentence('Primary Contact', errors.primaryContactUserId) ?? (users.isError ? 'Could not load the account’s users.' : undefined)}
       />
-      <TagsInput
+      {/* Recorded contacts only: nothing is sent to these addresses, so the form must not promise it. */}
+      <ValidatedTagsInput
         label="Developer e-mails"
-        description="Press Enter or type a comma after each address. They are told about changes to this token."
-        placeholder={draft.developerEmails.length ? '' : 'dev@example.com'}
+        description="The developers to ask about this token, kept with it as contacts. Press Enter or type a comma after each address."
+        placeholder={draft.developerEmails.length ? '' : 'Add an address, e.g. dev@example.com'}
         value={draft.developerEmails}
-        onChange={setEmails}
+        onChange={(developerEmails) => onChange({ developerEmails })}
+        normalize={(v) => v.trim().toLowerCase()}
+        isValid={isEmail}
+        invalidMessage={(invalid) => `Not a valid e-mail address: ${invalid.join(', ')}. Correct it, or delete it.`}
         splitChars={[',', ' ', ';']}
         maxTags={MAX_DEVELOPER_EMAILS}
         clearable
-        error={emailProblem ?? sentence('Developer e-mails', errors.developerEmails)}
+        error={sentence('Developer e-mails', errors.developerEmails)}
       />
     </Stack>
   );

@@ -1,9 +1,9 @@
-import { Group, NumberInput, Select, Stack, Switch, TagsInput, Text } from '@mantine/core';
+import { Group, NumberInput, Select, Stack, Switch, Text } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
 import dayjs from 'dayjs';
-import { useState } from 'react';
 import { looksLikeCidr } from '../../lib/validation.js';
 import { DEFAULT_RATE_LIMIT, type TokenDraft } from './draft.js';
+import { ValidatedTagsInput } from './ValidatedTagsInput.js';
 import { sentence, type FieldErrors } from '../../lib/fieldErrors.js';
 
 interface RestrictionsFieldsProps {
@@ -20,13 +20,6 @@ const WINDOWS = [
 
 /** Optional limits on where, until when and how often the token works. */
 export function RestrictionsFields({ draft, onChange, errors }: RestrictionsFieldsProps) {
-  const [cidrProblem, setCidrProblem] = useState<string | undefined>();
-  const setCidrs = (values: string[]) => {
-    const cleaned = values.map((v) => v.trim()).filter(Boolean);
-    const invalid = cleaned.filter((v) => !looksLikeCidr(v));
-    setCidrProblem(invalid.length ? `Not an IP address or CIDR range: ${invalid.join(', ')}` : undefined);
-    onChange({ allowedCidrs: [...new Set(cleaned.filter(looksLikeCidr))] });
-  };
   const windowOptions = draft.rateLimit && !WINDOWS.some((w) => w.value === String(draft.rateLimit?.windowSeconds))
     ? [...WINDOWS, { value: String(draft.rateLimit.windowSeconds), label: `per ${draft.rateLimit.windowSeconds} seconds` }]
     : WINDOWS;
@@ -44,15 +37,18 @@ export function RestrictionsFields({ draft, onChange, errors }: RestrictionsFiel
         error={sentence('Expiry', errors.expiresAt)}
         maw={320}
       />
-      <TagsInput
+      <ValidatedTagsInput
         label="IP allowlist"
-        description="Optional. Requests are accepted only from these addresses or CIDR ranges (IPv4 or IPv6). Leave empty to allow any."
-        placeholder={draft.allowedCidrs.length ? '' : '203.0.113.0/24'}
+        description="Optional. Requests are accepted only from these addresses or CIDR ranges, IPv4 or IPv6 (for example 203.0.113.0/24). Leave empty to allow any."
+        placeholder={draft.allowedCidrs.length ? '' : 'Any address (type one to restrict)'}
         value={draft.allowedCidrs}
-        onChange={setCidrs}
+        onChange={(allowedCidrs) => onChange({ allowedCidrs })}
+        normalize={(v) => v.trim()}
+        isValid={looksLikeCidr}
+        invalidMessage={(invalid) => `Not an IP address or CIDR range: ${invalid.join(', ')}. Correct it, or delete it.`}
         splitChars={[',', ' ', ';']}
         clearable
-        error={cidrProblem ?? sentence('IP allowlist', errors.allowedCidrs)}
+        error={sentence('IP allowlist', errors.allowedCidrs)}
       />
       <Stack gap="xs">
         <Switch

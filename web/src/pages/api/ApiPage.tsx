@@ -1,9 +1,10 @@
 /** Settings → Technical → API: the account's access tokens as cards, with filters, legacy tokens and security tips. */
-import { Anchor, Breadcrumbs, Button, Grid, Group, Stack, Text, Title } from '@mantine/core';
+import { Button, Grid, Group, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router';
 import { useEnableLegacyTokens } from '../../api/mutations.js';
 import { useApiSettings } from '../../api/queries.js';
 import { useCurrentAccount } from '../../auth/account.js';
+import { ApiBreadcrumbs } from '../../components/ApiBreadcrumbs.js';
 import { LoadError, SectionLoader } from '../../components/Feedback.js';
 import { PlusIcon } from '../../components/icons.js';
 import { SecurityTipsPanel } from '../../components/SecurityTipsPanel.js';
@@ -22,17 +23,7 @@ export default function ApiPage() {
 
   return (
     <Stack gap="lg">
-      <Breadcrumbs aria-label="Breadcrumb">
-        <Anchor component={Link} to={routes.settings(account.id)} size="sm">
-          Settings
-        </Anchor>
-        <Text size="sm" c="dimmed">
-          Technical
-        </Text>
-        <Text size="sm" aria-current="page">
-          API
-        </Text>
-      </Breadcrumbs>
+      <ApiBreadcrumbs accountId={account.id} />
       <Group justify="space-between" align="flex-end" wrap="wrap">
         <div style={{ flex: '1 1 420px', minWidth: 0 }}>
           <Title order={1}>API</Title>

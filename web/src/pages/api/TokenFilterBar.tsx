@@ -48,7 +48,7 @@ export function TokenFilterBar({ filters, setFilter, clearAll, active }: FilterS
           value={filters.createdOn ?? null}
           onChange={(value) => setFilter('createdOn', value)}
           clearable
-          w={190}
+          w={230}
         />
         <Select
           label="State"

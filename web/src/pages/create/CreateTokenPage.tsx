@@ -2,13 +2,14 @@
  * Create Access Token: the product's four steps (Setup, Contact Information, API Scopes, Review). Nothing is
  * sent until Create; then the new token's credentials page opens with the Auth Token shown once.
  */
-import { Alert, Anchor, Breadcrumbs, Button, Divider, Group, Paper, Stack, Stepper, Text, Title } from '@mantine/core';
+import { Alert, Button, Divider, Group, Paper, Stack, Stepper, Title } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { isApiError } from '../../api/client.js';
 import { useCreateToken } from '../../api/mutations.js';
 import { useCatalog, useMe } from '../../api/queries.js';
 import { useCurrentAccount } from '../../auth/account.js';
+import { ApiBreadcrumbs } from '../../components/ApiBreadcrumbs.js';
 import { LoadError, SectionLoader } from '../../components/Feedback.js';
 import { useShowNewSecret } from '../../components/NewSecretDialog.js';
 import { ContactFields } from '../../components/tokenForm/ContactFields.js';
@@ -20,9 +21,11 @@ import { SetupFields } from '../../components/tokenForm/SetupFields.js';
 import { notifySuccess } from '../../lib/notify.js';
 import { routes } from '../../lib/routes.js';
 import { categoriesInVersion, latestVersion } from '../../lib/scopes.js';
+import { lacksScopes, NO_SCOPES_REASON } from '../../lib/validation.js';
 import { ReviewStep } from './ReviewStep.js';
 
 const STEPS = ['Setup', 'Contact Information', 'API Scopes', 'Review'] as const;
+const STEP_PROBLEM_ID = 'wizard-step-problem';
 
 /** Which step shows a field the server may complain about, so a rejected Create returns the user to it. */
 const STEP_OF_FIELD: Record<string, number> = {
@@ -44,7 +47,7 @@ const STEP_OF_FIELD: Record<string, number> = {
 function checkStep(step: number, draft: TokenDraft): FieldErrors {
   if (step === 0 && !draft.name.trim()) return { name: 'is required' };
   if (step === 2) {
-    if (draft.scopes.length === 0) return { scopes: 'Select at least one scope: a token without scopes cannot call any endpoint.' };
+    if (lacksScopes(draft.scopes)) return { scopes: `Select at least one scope: ${NO_SCOPES_REASON}.` };
     const limit = Number(draft.rateLimit?.limit);
     if (draft.rateLimit && (!Number.isInteger(limit) || limit < 1)) return { 'rateLimit.limit': 'must be a whole number of at least 1' };
   }
@@ -90,6 +93,8 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
     const problems = checkStep(step, draft);
     setClientErrors(problems);
     if (Object.keys(problems).length === 0) setStep((s) => Math.min(s + 1, STEPS.length - 1));
+    // The user is at the Next button, which may be far below the field at fault: say it there, and move focus to it.
+    else requestAnimationFrame(() => document.getElementById(STEP_PROBLEM_ID)?.focus());
   };
 
   const submit = () =>
@@ -111,19 +116,10 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
   useEffect(() => document.getElementById('wizard-step-title')?.focus(), [step]);
 
   const rejected = isApiError(create.error) && create.error.status === 400 ? create.error : null;
+  const stepProblem = clientErrors.scopes ?? (Object.keys(clientErrors).length > 0 ? 'Fix the highlighted field above, then choose Next again.' : undefined);
   return (
     <Stack gap="lg" maw={960}>
-      <Breadcrumbs aria-label="Breadcrumb">
-        <Anchor component={Link} to={routes.settings(accountId)} size="sm">
-          Settings
-        </Anchor>
-        <Anchor component={Link} to={routes.apiPage(accountId)} size="sm">
-          API
-        </Anchor>
-        <Text size="sm" aria-current="page">
-          Create Access Token
-        </Text>
-      </Breadcrumbs>
+      <ApiBreadcrumbs accountId={accountId} current="Create Access Token" />
       <Title order={1}>Create Access Token</Title>
       <Paper withBorder p="xl" bg="white">
         <Stepper active={step} onStepClick={(s) => s < step && setStep(s)} allowNextStepsSelect={false} size="sm" mb="xl">
@@ -144,13 +140,19 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
           {step === 1 && <ContactFields accountId={accountId} draft={draft} onChange={change} errors={errors} />}
           {step === 2 && (
             <Stack gap="xl">
-              <ScopePicker catalog={catalog} version={draft.apiVersion} selected={draft.scopes} onChange={(scopes) => change({ scopes })} error={errors.scopes} />
+              {/* An empty selection is reported beside Next (stepProblem); the picker shows the server's verdict. */}
+              <ScopePicker catalog={catalog} version={draft.apiVersion} selected={draft.scopes} onChange={(scopes) => change({ scopes })} error={serverErrors.scopes} />
               <Divider label="Optional controls" labelPosition="left" />
               <RestrictionsFields draft={draft} onChange={change} errors={errors} />
             </Stack>
           )}
           {step === 3 && <ReviewStep accountId={accountId} catalog={catalog} draft={draft} onEdit={setStep} />}
         </Stack>
+        {stepProblem && (
+          <Alert id={STEP_PROBLEM_ID} tabIndex={-1} color="red" variant="light" role="alert" mt="xl" title="This step is not complete">
+            {stepProblem}
+          </Alert>
+        )}
         <Group justify="space-between" mt="xl">
           <Button variant="subtle" color="gray" component={Link} to={routes.apiPage(accountId)}>
             Cancel

@@ -1,11 +1,12 @@
 /** One token: header with its state and [More] menu, the product's left navigation, and the chosen section. */
-import { Alert, Anchor, Breadcrumbs, Grid, Group, NavLink, Paper, Stack, Text, Title } from '@mantine/core';
-import { Link, NavLink as RouterNavLink, Outlet, useLocation, useNavigate, useOutletContext, useParams } from 'react-router';
+import { Alert, Grid, Group, NavLink, Paper, Stack, Title } from '@mantine/core';
+import { NavLink as RouterNavLink, Outlet, useLocation, useNavigate, useOutletContext, useParams } from 'react-router';
 import type { TokenDto } from '../../../../src/http/management/schemas.js';
 import { isApiError } from '../../api/client.js';
 import { useCatalog, useToken } from '../../api/queries.js';
 import { useCurrentAccount } from '../../auth/account.js';
 import { StateBadge, VersionBadge } from '../../components/badges.js';
+import { ApiBreadcrumbs } from '../../components/ApiBreadcrumbs.js';
 import { LoadError, NotFoundPanel, SectionLoader } from '../../components/Feedback.js';
 import { AlertIcon } from '../../components/icons.js';
 import { TokenMoreMenu } from '../../components/tokenActions/TokenMoreMenu.js';
@@ -47,17 +48,7 @@ export default function TokenLayout() {
   const title = tokenTitle(data);
   return (
     <Stack gap="lg">
-      <Breadcrumbs aria-label="Breadcrumb">
-        <Anchor component={Link} to={routes.settings(account.id)} size="sm">
-          Settings
-        </Anchor>
-        <Anchor component={Link} to={routes.apiPage(account.id)} size="sm">
-          API
-        </Anchor>
-        <Text size="sm" aria-current="page" truncate maw={320}>
-          {title}
-        </Text>
-      </Breadcrumbs>
+      <ApiBreadcrumbs accountId={account.id} current={title} />
       <Group justify="space-between" wrap="nowrap" align="flex-start">
         <Stack gap={6} style={{ minWidth: 0 }}>
           <Title order={1} style={{ overflowWrap: 'anywhere' }}>
@@ -73,7 +64,7 @@ export default function TokenLayout() {
       <TokenStatusAlerts token={data} />
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, md: 3 }}>
-          <Paper withBorder p={6} bg="white" component="nav" aria-label="Token sections">
+          <Paper withBorder p={6} bg="white" component="nav" aria-label="Token sections" className="token-sections">
             {SECTIONS.map(({ section, label }) => (
               <NavLink
                 key={section}

@@ -18,7 +18,7 @@ import { routes } from '../../lib/routes.js';
 
 export default function WebhooksPage() {
   const { account } = useCurrentAccount();
-  if (account.role !== 'account_administrator') return <NoAccessPanel message="Only an Account Administrator can manage webhooks." />;
+  if (account.role !== 'account_administrator') return <NoAccessPanel message="Only an Account Administrator can manage webhooks." backTo={routes.settings(account.id)} />;
   return <Webhooks accountId={account.id} />;
 }
 
