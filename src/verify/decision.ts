@@ -36,13 +36,15 @@ export type SecretMatch = 'current' | 'previous' | 'none';
 
 /**
  * Which of the token's secrets `authToken` is. A repeat of the last accepted secret is recognised by a
- * constant-time comparison with the memo; anything else pays for the keyed hash, compared in constant time.
- * The previous secret counts only inside its grace window.
+ * constant-time comparison with the memo; anything else pays for the keyed hash, compared in constant time with
+ * the current secret's hash while the entry still has it (once the memo holds the current secret, that hash is
+ * dropped: a text that is not the memo is not the current secret). The previous secret counts only inside its
+ * grace window.
  */
 export function matchSecret(entry: CachedToken, authToken: string, hashKey: Buffer, now: number): SecretMatch {
   if (entry.acceptedAuthToken !== undefined && constantTimeEqual(entry.acceptedAuthToken, authToken)) return 'current';
   const hashed = hashSecret(authToken, hashKey, 'binary');
-  if (constantTimeEqual(hashed, entry.secretHash)) return 'current';
+  if (entry.secretHash !== undefined && constantTimeEqual(hashed, entry.secretHash)) return 'current';
   if (entry.previousSecretHash !== null && now < entry.previousSecretExpiresAt && constantTimeEqual(hashed, entry.previousSecretHash)) return 'previous';
   return 'none';
 }
