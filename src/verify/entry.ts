@@ -68,12 +68,29 @@ export interface AccountMark {
 }
 
 /**
+ * What the decision reads of a cached token (decision.ts): the identity, the grant's rules, the secrets. A
+ * `CachedToken` answers it from its compact parts.
+ */
+export interface TokenFacts extends TokenIdentity {
+  readonly scopeSet: ReadonlySet<string> | undefined;
+  readonly state: TokenState;
+  readonly expiresAt: number | null;
+  readonly notBefore: number | null;
+  readonly allowedCidrs: readonly Cidr[];
+  readonly apiAccessEnabled: boolean;
+  readonly secretHash: string | undefined;
+  readonly acceptedAuthToken: string | undefined;
+  readonly previousSecretHash: string | null;
+  readonly previousSecretExpiresAt: number;
+}
+
+/**
  * A cached token, kept small (a node may hold a million): identity strings, the shared grant, the secret, the
  * rare parts only when there are any, and the cache's bookkeeping. It is its own rate-limit bucket (`key` and
  * `tokenId` are its id, `limit`/`windowSeconds` its grant's rule); what it shares is read through getters, so
  * the decision reads one object.
  */
-export class CachedToken implements RateBucket, TokenIdentity {
+export class CachedToken implements RateBucket, TokenFacts {
   declare readonly negative: false;
   /**
    * HMAC-SHA256 of the current Auth Token under the server's hash key, as a 32-character latin1 string (a third
@@ -245,7 +262,7 @@ export class EntryFactory {
 }
 
 /** What answers report about a token: a fresh object, so nothing of the cache entry (hashes, memo) leaks out. */
-export function identityOf(entry: CachedToken): TokenIdentity {
+export function identityOf(entry: TokenIdentity): TokenIdentity {
   return { id: entry.id, accountId: entry.accountId, accountSid: entry.accountSid, name: entry.name, kind: entry.kind, apiVersion: entry.apiVersion, scopes: entry.scopes };
 }
 
@@ -258,9 +275,9 @@ export function negativeEntry(accountSid: string): NegativeEntry {
   return { negative: true, accountSid, staleAt: 0, touchedAt: 0 };
 }
 
-export function hasScope(entry: CachedToken, scopeId: string): boolean {
-  const { scopeSet, scopes } = entry.grant;
-  return scopeSet ? scopeSet.has(scopeId) : scopes.includes(scopeId);
+export function hasScope(entry: TokenFacts, scopeId: string): boolean {
+  const { scopeSet } = entry;
+  return scopeSet ? scopeSet.has(scopeId) : entry.scopes.includes(scopeId);
 }
 
 /** The bucket for a scope's own limit (impact.com: ReportExport 100/day), or undefined when it declares none. */
