@@ -269,7 +269,7 @@ export function identityOf(entry: TokenIdentity): TokenIdentity {
 const hexToLatin1 = (hex: string) => Buffer.from(hex, 'hex').toString('latin1');
 
 /** A flat copy of a string: a substring of a request would keep the whole request text alive in the cache. */
-export const detachedCopy = (value: string) => Buffer.from(value, 'latin1').toString('latin1');
+const detachedCopy = (value: string) => Buffer.from(value, 'latin1').toString('latin1');
 
 export function negativeEntry(accountSid: string): NegativeEntry {
   return { negative: true, accountSid, staleAt: 0, touchedAt: 0 };
