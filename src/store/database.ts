@@ -206,7 +206,18 @@ function guardedPool(pool: pg.Pool, onConnectionError: ((error: unknown) => void
 /** The query ran out of time (client-side read timeout, or the server's statement_timeout). */
 const isDeadline = (error: unknown) => (error instanceof Error && error.message === 'Query read timeout') || (error instanceof pg.DatabaseError && error.code === '57014');
 
-/** better-sqlite3 as Kysely sees it: transactions begin IMMEDIATE, and a lock not obtained in time is a 503. */
+/** How many prepared statements a SQLite store keeps, and the longest text it keeps one for. */
+const STATEMENT_CACHE = { entries: 200, maxLength: 2_000 };
+
+/**
+ * better-sqlite3 as Kysely sees it: transactions begin IMMEDIATE, and a lock not obtained in time is a 503.
+ * Kysely prepares every query it runs; the statements of short texts (the lookups a verification, a session or
+ * a page makes, over and over) are prepared once and kept, least recently used going first. Preparing costs
+ * tens of microseconds and some 15 KB of native memory that the garbage collector does not see, so a burst of
+ * cache misses would otherwise grow the process far beyond its heap. Long texts (multi-row writes, whose text
+ * varies with their row count) are prepared each time. An iteration (a stream) gets a statement of its own: a
+ * statement cannot run again while it is being iterated.
+ */
 function guardedSqlite(sqlite: BetterSqlite3.Database): SqliteDatabase {
   const busy = (run: () => unknown) => {
     try {
@@ -216,15 +227,34 @@ function guardedSqlite(sqlite: BetterSqlite3.Database): SqliteDatabase {
       throw code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' ? unavailable() : error;
     }
   };
+  const prepared = new Map<string, BetterSqlite3.Statement>();
+  const statementFor = (text: string): BetterSqlite3.Statement => {
+    const known = prepared.get(text);
+    if (known !== undefined) {
+      prepared.delete(text);
+      prepared.set(text, known);
+      return known;
+    }
+    const statement = busy(() => sqlite.prepare(text)) as BetterSqlite3.Statement;
+    if (text.length <= STATEMENT_CACHE.maxLength) {
+      prepared.set(text, statement);
+      if (prepared.size > STATEMENT_CACHE.entries) prepared.delete(prepared.keys().next().value as string);
+    }
+    return statement;
+  };
   return {
-    close: () => sqlite.close(),
-    prepare(text: string) {
-      const statement = busy(() => sqlite.prepare(text === 'begin' ? 'begin immediate' : text)) as BetterSqlite3.Statement;
+    close: () => {
+      prepared.clear();
+      sqlite.close();
+    },
+    prepare(given: string) {
+      const text = given === 'begin' ? 'begin immediate' : given;
+      const statement = statementFor(text);
       return {
         reader: statement.reader,
         all: (parameters) => busy(() => statement.all(...parameters)) as unknown[],
         run: (parameters) => busy(() => statement.run(...parameters)) as ReturnType<BetterSqlite3.Statement['run']>,
-        iterate: (parameters) => statement.iterate(...parameters),
+        iterate: (parameters) => sqlite.prepare(text).iterate(...parameters),
       };
     },
   };

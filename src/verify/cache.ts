@@ -1,11 +1,12 @@
 /**
  * The verifier's in-process cache, keyed by Account SID. Bounded (least recently used goes first), with
  * negative entries for unknown SIDs kept apart so guessed SIDs cannot push real tokens out, and a safety TTL.
- * Changes from the ChangeFeed drop entries: a token's own, an account's (through an accountId → SIDs index), or
+ * Changes from the ChangeFeed drop entries: a token's own, an account's (every entry of an account carries the
+ * account's mark, and a dropped mark makes all of them misses at once: no index of SIDs per account), or
  * everything. Whether the cache may be trusted at all is the verifier's question (the node's freshness).
  */
 import type { Change } from '../changes/feed.js';
-import type { CacheEntry, CachedToken, NegativeEntry } from './entry.js';
+import type { AccountMark, CacheEntry, CachedToken, NegativeEntry } from './entry.js';
 
 /** A Map used as an LRU list: insertion order is recency order, so a hit re-inserts its key at the end. */
 export class LruMap<V> {
@@ -78,7 +79,8 @@ const TOUCH_INTERVAL_MS = 1_000;
 export class TokenCache {
   private readonly tokens: LruMap<CachedToken>;
   private readonly unknown: LruMap<NegativeEntry>;
-  private readonly sidsByAccount = new Map<string, Set<string>>();
+  /** The current mark of each account with entries here (one object per account, shared by its entries). */
+  private readonly accounts = new Map<string, AccountMark>();
   /**
    * Entry times are kept relative to the first time this cache saw (ms since then): small integers live inside
    * the entry, while a full epoch timestamp would be a separately allocated number — for each of 100k+ entries.
@@ -95,7 +97,7 @@ export class TokenCache {
   generation = 0;
 
   constructor(private readonly options: TokenCacheOptions = DEFAULT_CACHE_OPTIONS) {
-    this.tokens = new LruMap<CachedToken>(options.maxEntries, (sid, entry) => this.unindex(entry.accountId, sid));
+    this.tokens = new LruMap<CachedToken>(options.maxEntries);
     this.unknown = new LruMap<NegativeEntry>(options.maxNegativeEntries);
   }
 
@@ -104,7 +106,8 @@ export class TokenCache {
   }
 
   /**
-   * The live entry for a SID, or undefined when it must be loaded (absent or past its TTL). Recency is
+   * The live entry for a SID, or undefined when it must be loaded (absent, past its TTL, or of an account that
+   * changed since it was stored). Recency is
    * refreshed at most once a second per entry: an exact LRU order costs a Map delete and insert on every hit.
    */
   get(accountSid: string, nowMs: number): CacheEntry | undefined {
@@ -112,7 +115,7 @@ export class TokenCache {
     const token = this.tokens.peek(accountSid);
     const entry = token ?? this.unknown.peek(accountSid);
     if (entry === undefined) return undefined;
-    if (now >= entry.staleAt) {
+    if (now >= entry.staleAt || (token !== undefined && token.account!.dropped)) {
       this.remove(accountSid);
       return undefined;
     }
@@ -137,16 +140,14 @@ export class TokenCache {
     entry.staleAt = now + this.options.ttlMs;
     entry.touchedAt = now;
     const { accountSid, accountId } = entry;
-    this.unknown.delete(accountSid);
-    const previous = this.tokens.delete(accountSid);
-    if (previous) this.unindex(previous.accountId, accountSid);
-    this.tokens.set(accountSid, entry);
-    let sids = this.sidsByAccount.get(accountId);
-    if (!sids) {
-      sids = new Set();
-      this.sidsByAccount.set(accountId, sids);
+    let mark = this.accounts.get(accountId);
+    if (mark === undefined) {
+      mark = { dropped: false };
+      this.accounts.set(accountId, mark);
     }
-    sids.add(accountSid);
+    entry.account = mark;
+    this.unknown.delete(accountSid);
+    this.tokens.set(accountSid, entry);
     return true;
   }
 
@@ -157,9 +158,13 @@ export class TokenCache {
       case 'token':
         this.remove(change.accountSid);
         return;
-      case 'account':
-        for (const sid of this.sidsByAccount.get(change.accountId) ?? []) this.remove(sid);
+      case 'account': {
+        // Its entries stay in the LRU order until they are read (then dropped) or evicted, but none is served again.
+        const mark = this.accounts.get(change.accountId);
+        if (mark) mark.dropped = true;
+        this.accounts.delete(change.accountId);
         return;
+      }
       case 'all':
         this.clear();
         return;
@@ -167,21 +172,14 @@ export class TokenCache {
   }
 
   private remove(accountSid: string): void {
-    const entry = this.tokens.delete(accountSid);
-    if (entry) this.unindex(entry.accountId, accountSid);
+    this.tokens.delete(accountSid);
     this.unknown.delete(accountSid);
-  }
-
-  private unindex(accountId: string, accountSid: string): void {
-    const sids = this.sidsByAccount.get(accountId);
-    if (!sids) return;
-    sids.delete(accountSid);
-    if (sids.size === 0) this.sidsByAccount.delete(accountId);
   }
 
   private clear(): void {
     this.tokens.clear();
     this.unknown.clear();
-    this.sidsByAccount.clear();
+    for (const mark of this.accounts.values()) mark.dropped = true;
+    this.accounts.clear();
   }
 }

@@ -10,7 +10,7 @@ import { type RequestTarget, excerpt } from '../domain/request-target.js';
 import { LETTER_CASE_DIFFERS, type RouteTable, compileRouteTables } from '../domain/routes.js';
 import { accountSidInSegments, accountSidRoots, parseVersionText } from '../domain/verification.js';
 import type { DenialCode } from '../domain/verification-answers.js';
-import { type CachedToken, hasScope } from './entry.js';
+import { type TokenFacts, hasScope } from './entry.js';
 
 /** The catalog, prepared once for matching. */
 export interface CatalogRules {
@@ -36,13 +36,15 @@ export type SecretMatch = 'current' | 'previous' | 'none';
 
 /**
  * Which of the token's secrets `authToken` is. A repeat of the last accepted secret is recognised by a
- * constant-time comparison with the memo; anything else pays for the keyed hash, compared in constant time.
- * The previous secret counts only inside its grace window.
+ * constant-time comparison with the memo; anything else pays for the keyed hash, compared in constant time with
+ * the current secret's hash while the entry still has it (once the memo holds the current secret, that hash is
+ * dropped: a text that is not the memo is not the current secret). The previous secret counts only inside its
+ * grace window.
  */
-export function matchSecret(entry: CachedToken, authToken: string, hashKey: Buffer, now: number): SecretMatch {
+export function matchSecret(entry: TokenFacts, authToken: string, hashKey: Buffer, now: number): SecretMatch {
   if (entry.acceptedAuthToken !== undefined && constantTimeEqual(entry.acceptedAuthToken, authToken)) return 'current';
   const hashed = hashSecret(authToken, hashKey, 'binary');
-  if (constantTimeEqual(hashed, entry.secretHash)) return 'current';
+  if (entry.secretHash !== undefined && constantTimeEqual(hashed, entry.secretHash)) return 'current';
   if (entry.previousSecretHash !== null && now < entry.previousSecretExpiresAt && constantTimeEqual(hashed, entry.previousSecretHash)) return 'previous';
   return 'none';
 }
@@ -66,7 +68,7 @@ const scopeMethod = (method: string) => {
  * verifier.
  * Every path rule reads the one parsed target: the SID, the endpoint and (through the scope) the rate bucket.
  */
-export function authorize(entry: CachedToken, request: RequestFacts, target: RequestTarget, rules: CatalogRules, now: number): Authorization {
+export function authorize(entry: TokenFacts, request: RequestFacts, target: RequestTarget, rules: CatalogRules, now: number): Authorization {
   const segments = target.segments;
   const pathSid = accountSidInSegments(segments, rules.accountRoots);
   if (pathSid !== undefined && pathSid !== entry.accountSid) return otherAccount();
@@ -110,7 +112,7 @@ function insufficientScope(apiVersion: number, scope: Scope | undefined, method:
   return { code: 'INSUFFICIENT_SCOPE', apiVersion, scope, detail: { field: 'scope', message } };
 }
 
-function ipAllowed(entry: CachedToken, ip: string | undefined): boolean {
+function ipAllowed(entry: TokenFacts, ip: string | undefined): boolean {
   if (!ip) return false;
   for (const cidr of entry.allowedCidrs) if (cidrContains(cidr, ip)) return true;
   return false;

@@ -17,7 +17,8 @@ export interface RateLimitOutcome extends RateLimitState {
 export interface RateLimitStore {
   /**
    * Counts one request against all `buckets` if each has room (`dryRun`: only reports, for answers that are
-   * refused before the limit, such as a 403). Synchronous when the counters are local.
+   * refused before the limit, such as a 403). Synchronous when the counters are local. `buckets` is read during
+   * the call only (a store that answers later keeps a copy): the caller may reuse the array for its next request.
    */
   consume(buckets: readonly RateBucket[], now: number, dryRun?: boolean): RateLimitOutcome | Promise<RateLimitOutcome>;
   close(): Promise<void>;
@@ -48,18 +49,21 @@ export function summarize(buckets: readonly RateBucket[], counts: readonly numbe
   };
 }
 
-/** A counter and the window it counts for: window number (time / window length) and length, small integers. */
-interface Window {
+/**
+ * The counters of every bucket with one window length. Windows are aligned to the epoch, so all of them start and
+ * end together: one window number for the lot, and a count per bucket key (a small integer, kept inside the map).
+ */
+interface Windows {
   index: number;
-  seconds: number;
-  count: number;
+  counts: Map<string, number>;
 }
 
 const SWEEP_INTERVAL_MS = 60_000;
 
 /** Counters in this process: exact for one node; with several nodes each counts only its own share. */
 export class MemoryRateLimitStore implements RateLimitStore {
-  private readonly windows = new Map<string, Window>();
+  /** By window length in seconds. */
+  private readonly byLength = new Map<number, Windows>();
   private readonly counts: number[] = [];
   private readonly sweeper: NodeJS.Timeout;
 
@@ -74,33 +78,38 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const counts = this.counts;
     counts.length = buckets.length;
     for (let i = 0; i < buckets.length; i++) {
-      const window = this.windowFor(buckets[i], now);
-      counts[i] = window.count;
-      if (window.count >= buckets[i].limit) allowed = false;
+      const bucket = buckets[i];
+      counts[i] = this.windowsFor(bucket.windowSeconds, now).counts.get(bucket.key) ?? 0;
+      if (counts[i] >= bucket.limit) allowed = false;
     }
     if (allowed && !dryRun) {
-      for (let i = 0; i < buckets.length; i++) counts[i] = ++this.windowFor(buckets[i], now).count;
+      for (let i = 0; i < buckets.length; i++) {
+        const { key, windowSeconds } = buckets[i];
+        const windows = this.windowsFor(windowSeconds, now).counts;
+        const count = (windows.get(key) ?? 0) + 1;
+        windows.set(key, count);
+        counts[i] = count;
+      }
     }
     return summarize(buckets, counts, allowed, now);
   }
 
-  private windowFor(bucket: RateBucket, now: number): Window {
-    const index = Math.floor(now / (bucket.windowSeconds * 1000));
-    let window = this.windows.get(bucket.key);
-    if (window === undefined) {
-      window = { index, seconds: bucket.windowSeconds, count: 0 };
-      this.windows.set(bucket.key, window);
-    } else if (window.index !== index || window.seconds !== bucket.windowSeconds) {
-      // A new window, or the rule's window length changed since: start over in place (no allocation).
-      window.index = index;
-      window.seconds = bucket.windowSeconds;
-      window.count = 0;
+  /** The counters of the window `now` falls in: a new window (or a clock moved back) starts them all over. */
+  private windowsFor(seconds: number, now: number): Windows {
+    const index = Math.floor(now / (seconds * 1000));
+    let windows = this.byLength.get(seconds);
+    if (windows === undefined) {
+      windows = { index, counts: new Map() };
+      this.byLength.set(seconds, windows);
+    } else if (windows.index !== index) {
+      windows.index = index;
+      windows.counts.clear();
     }
-    return window;
+    return windows;
   }
 
   sweep(now: number): void {
-    for (const [key, window] of this.windows) if (now >= (window.index + 1) * window.seconds * 1000) this.windows.delete(key);
+    for (const [seconds, windows] of this.byLength) if (now >= (windows.index + 1) * seconds * 1000) this.byLength.delete(seconds);
   }
 
   async close(): Promise<void> {

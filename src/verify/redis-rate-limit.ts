@@ -90,12 +90,13 @@ export class RedisRateLimitStore implements RateLimitStore {
     for (const bucket of buckets) args.push(`${this.options.keyPrefix}rl:{${bucket.tokenId}}:${bucket.key}:${windowStart(now, bucket.windowSeconds)}`);
     args.push(dryRun ? '1' : '0');
     for (const bucket of buckets) args.push(bucket.limit, windowStart(now, bucket.windowSeconds) + bucket.windowSeconds * 1000 - now + 1000);
-    return this.redis.sidekeyConsume(buckets.length, ...args).then(
-      ([allowed, ...counts]) => summarize(buckets, counts, allowed === 1, now),
+    const held = buckets.slice(); // the caller may reuse its array once this returns
+    return this.redis.sidekeyConsume(held.length, ...args).then(
+      ([allowed, ...counts]) => summarize(held, counts, allowed === 1, now),
       (error) => {
         this.localUntil = Date.now() + LOCAL_AFTER_FAILURE_MS;
         this.report(error);
-        return this.fallback.consume(buckets, now, dryRun);
+        return this.fallback.consume(held, now, dryRun);
       },
     );
   }

@@ -69,7 +69,7 @@ export interface VerificationRuntime {
 }
 
 /** The part of the configuration verification reads. */
-export type VerificationConfig = Pick<Config, 'logLevel' | 'usageFlushIntervalMs' | 'redisUrl' | 'maxStalenessMs' | 'sidPrefix' | 'databaseUrl'>;
+export type VerificationConfig = Pick<Config, 'logLevel' | 'usageFlushIntervalMs' | 'tokenCacheEntries' | 'redisUrl' | 'maxStalenessMs' | 'sidPrefix' | 'databaseUrl'>;
 
 export async function startVerification(input: {
   config: VerificationConfig;
@@ -122,7 +122,7 @@ export async function startVerification(input: {
     readDeadlineMs: Math.min(READ_DEADLINE_MS, store.timeoutMs),
     rateLimits,
     usage,
-    cache: options.cache,
+    cache: { maxEntries: config.tokenCacheEntries, ...options.cache },
     now,
   });
 

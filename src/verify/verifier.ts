@@ -16,7 +16,7 @@ import { type RequestTarget, type TargetRefusal, parseRequestTarget } from '../d
 import { type RateLimitState, type RequiredScope, type VerificationCode, type VerificationStatus, MESSAGE_OF_CODE, STATUS_OF_CODE } from '../domain/verification-answers.js';
 import type { ChangeFeed } from '../changes/feed.js';
 import type { Freshness } from '../changes/freshness.js';
-import { type CacheEntry, type CachedToken, EntryFactory, type RateBucket, type TokenIdentity, detachedCopy, identityOf, negativeEntry, scopeBucket } from './entry.js';
+import { type CacheEntry, type CachedToken, EntryFactory, type RateBucket, type TokenIdentity, identityOf, negativeEntry, scopeBucket } from './entry.js';
 import { DEFAULT_CACHE_OPTIONS, TokenCache, type TokenCacheOptions } from './cache.js';
 import { type Authorization, type CatalogRules, type RequestFacts, authorize, matchSecret, prepareCatalog } from './decision.js';
 import { type Credentials, isWellFormed, parseAuthorization } from './parser.js';
@@ -78,6 +78,7 @@ export interface VerifierOptions {
   now?: () => number;
 }
 
+const NO_BUCKET: RateBucket = Object.freeze({ key: '', tokenId: '', limit: 0, windowSeconds: 1 });
 const INVALID: VerificationResult = Object.freeze({ valid: false, code: 'INVALID_CREDENTIALS', status: 401, message: MESSAGE_OF_CODE.INVALID_CREDENTIALS });
 const UNAVAILABLE: VerificationResult = Object.freeze({ valid: false, code: 'VERIFIER_UNAVAILABLE', status: 503, message: MESSAGE_OF_CODE.VERIFIER_UNAVAILABLE, retryAfter: 1 });
 
@@ -89,6 +90,12 @@ export class Verifier {
   private readonly loader: TokenLoader;
   private readonly entries: EntryFactory;
   private readonly inflight = new Map<string, Promise<CacheEntry>>();
+  /**
+   * The buckets of a request (the token's, and a scope's own when it has one), in arrays reused by every request:
+   * the rate-limit store reads them during the call only, so neither a request nor an entry needs one of its own.
+   */
+  private readonly oneBucket: RateBucket[] = [NO_BUCKET];
+  private readonly twoBuckets: RateBucket[] = [NO_BUCKET, NO_BUCKET];
   private readonly unknownSids: UnknownSidBudget;
   private readonly now: () => number;
   private readonly unsubscribe: () => void;
@@ -164,7 +171,7 @@ export class Verifier {
       return INVALID;
     }
     // The memo is only ever the current secret: a reset drops the whole entry, memo included.
-    if (match === 'current' && entry.acceptedAuthToken === undefined) entry.acceptedAuthToken = detachedCopy(authToken);
+    if (match === 'current' && entry.acceptedAuthToken === undefined) entry.rememberSecret(authToken);
     const authorization = authorize(entry, request, target, this.rules, now);
     if (authorization.code === 'INVALID_CREDENTIALS') {
       this.deps.usage.count(entry.id, 'INVALID_CREDENTIALS', now);
@@ -180,7 +187,13 @@ export class Verifier {
 
   private bucketsFor(entry: CachedToken, scope: Scope | undefined): readonly RateBucket[] {
     const forScope = scope ? scopeBucket(entry, scope.id, scope.rateLimit) : undefined;
-    return forScope ? [entry, forScope] : entry.tokenBuckets;
+    if (forScope === undefined) {
+      this.oneBucket[0] = entry;
+      return this.oneBucket;
+    }
+    this.twoBuckets[0] = entry;
+    this.twoBuckets[1] = forScope;
+    return this.twoBuckets;
   }
 
   private answer(entry: CachedToken, authorization: Authorization, outcome: RateLimitOutcome, now: number): VerificationResult {

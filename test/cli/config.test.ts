@@ -91,6 +91,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ SIDEKEY_MAX_STALENESS_MS: 'soon', DATABASE_TIMEOUT_MS: '0', USAGE_FLUSH_INTERVAL_MS: '1.5' })).toThrow(/SIDEKEY_MAX_STALENESS_MS must be[\s\S]*DATABASE_TIMEOUT_MS must be[\s\S]*USAGE_FLUSH_INTERVAL_MS must be/);
   });
 
+  it('the token cache size: 200000 by default, set by TOKEN_CACHE_ENTRIES, and a bad value refused naming the setting', () => {
+    expect(loadConfig({}).tokenCacheEntries).toBe(200_000);
+    expect(loadConfig({ TOKEN_CACHE_ENTRIES: '1100000' }).tokenCacheEntries).toBe(1_100_000);
+    for (const bad of ['lots', '1e6', '-5', '99', '1_000_000', '100000001']) {
+      expect(() => loadConfig({ TOKEN_CACHE_ENTRIES: bad }), bad).toThrow(`TOKEN_CACHE_ENTRIES must be a whole number from 100 to 100000000, got "${bad}"`);
+    }
+  });
+
   it('a catalog that cannot be read or is invalid stops start-up with its path and the problem', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sidekey-config-'));
     expect(() => loadCatalog(join(dir, 'missing.json'))).toThrow(/Cannot read the scope catalog at .*missing\.json \(CATALOG_PATH\)/);
