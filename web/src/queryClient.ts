@@ -9,7 +9,8 @@ import { notifyError } from './lib/notify.js';
 import { routes } from './lib/routes.js';
 import { router } from './router.js';
 
-const PUBLIC_PATHS = ['/login', '/setup'];
+/** The pages a signed-out visitor uses; every other page needs the session. */
+export const PUBLIC_PATHS = ['/login', '/setup'];
 
 function onSessionEnded(): void {
   const { pathname, search } = window.location;

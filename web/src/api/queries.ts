@@ -2,7 +2,7 @@
  * Server state as TanStack Query hooks. Keys nest under the account so that one invalidation of
  * `tokenKeys.all(accountId)` refreshes every list, detail, audit trail and usage chart of that account.
  */
-import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, queryOptions, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import type {
   AccountUserDto,
   ApiSettingsDto,
@@ -42,8 +42,11 @@ export const tokenKeys = {
 export const accountApi = (accountId: string) => `/accounts/${encodeURIComponent(accountId)}`;
 export const tokenApi = (accountId: string, tokenId: string) => `${accountApi(accountId)}/tokens/${encodeURIComponent(tokenId)}`;
 
+/** The signed-in user and their accounts (also fetched by main.tsx before the first render of a signed-in page). */
+export const meQuery = queryOptions({ queryKey: queryKeys.me, queryFn: () => api.get<MeDto>('/me'), staleTime: 60_000 });
+
 export function useMe() {
-  return useQuery({ queryKey: queryKeys.me, queryFn: () => api.get<MeDto>('/me'), staleTime: 60_000 });
+  return useQuery(meQuery);
 }
 
 /** The catalog changes only with a deployment, so it is fetched once per page load. */

@@ -1,3 +1,5 @@
+// The date picker's styles load with the only form that has one, not with every page.
+import '@mantine/dates/styles.css';
 import { Group, NumberInput, Select, Stack, Switch, TagsInput, Text } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
 import dayjs from 'dayjs';
