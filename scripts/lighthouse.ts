@@ -30,6 +30,8 @@ type Metric = (typeof METRICS)[number];
 interface Run {
   scores: Record<Category, number>;
   metrics: Record<Metric, number>;
+  /** Lighthouse's measure of how fast this machine ran its CPU benchmark at the time (a busy machine scores low). */
+  benchmarkIndex: number;
 }
 
 interface PageScores {
@@ -140,7 +142,7 @@ async function readRun(reportPath: string): Promise<{ version: string; run: Run 
   if (report.runtimeError) throw new Error(`lighthouse: ${report.runtimeError.code} ${report.runtimeError.message}`);
   const scores = Object.fromEntries(CATEGORIES.map((c) => [c, Math.round(report.categories[c].score * 100)])) as Record<Category, number>;
   const metrics = Object.fromEntries(METRICS.map((m) => [m, report.audits[m].numericValue])) as Record<Metric, number>;
-  return { version: report.lighthouseVersion, run: { scores, metrics } };
+  return { version: report.lighthouseVersion, run: { scores, metrics, benchmarkIndex: report.environment.benchmarkIndex } };
 }
 
 const median = (values: number[]) => {
@@ -153,15 +155,16 @@ function medianRun(all: Run[]): Run {
   return {
     scores: Object.fromEntries(CATEGORIES.map((c) => [c, median(all.map((r) => r.scores[c]))])) as Record<Category, number>,
     metrics: Object.fromEntries(METRICS.map((m) => [m, median(all.map((r) => r.metrics[m]))])) as Record<Metric, number>,
+    benchmarkIndex: median(all.map((r) => r.benchmarkIndex)),
   };
 }
 
 function table(report: LighthouseReport): string {
-  const rows = [['page', 'perf', 'a11y', 'best pr.', 'FCP ms', 'LCP ms', 'TBT ms', 'CLS', 'SI ms', 'perf runs']];
+  const rows = [['page', 'perf', 'a11y', 'best pr.', 'FCP ms', 'LCP ms', 'TBT ms', 'CLS', 'SI ms', 'perf runs', 'CPU index']];
   for (const p of report.pages) {
     const { scores: s, metrics: m } = p.median;
     const ms = (v: number) => String(Math.round(v));
-    rows.push([p.page, String(s.performance), String(s.accessibility), String(s['best-practices']), ms(m['first-contentful-paint']), ms(m['largest-contentful-paint']), ms(m['total-blocking-time']), m['cumulative-layout-shift'].toFixed(3), ms(m['speed-index']), p.runs.map((r) => r.scores.performance).join(' ')]);
+    rows.push([p.page, String(s.performance), String(s.accessibility), String(s['best-practices']), ms(m['first-contentful-paint']), ms(m['largest-contentful-paint']), ms(m['total-blocking-time']), m['cumulative-layout-shift'].toFixed(3), ms(m['speed-index']), p.runs.map((r) => r.scores.performance).join(' '), String(Math.round(p.median.benchmarkIndex))]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const lines = rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
