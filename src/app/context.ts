@@ -57,6 +57,19 @@ export function loadCatalog(path: string): Catalog {
   return parseCatalog(raw);
 }
 
+type ServiceDeps = Pick<Services, 'config' | 'store' | 'catalog' | 'keys' | 'audit' | 'changes' | 'changeLog'>;
+
+/**
+ * The account and token services over one database, on the clock `now` (the wall clock when unset). The demo
+ * builds a second pair on a clock it sets to past moments, so its history is made by the same rules as live use.
+ */
+export function managementServices(deps: ServiceDeps, now?: () => number): Pick<Services, 'accounts' | 'tokens'> {
+  const { config, store, catalog, keys, audit, changes, changeLog } = deps;
+  const accounts = new AccountService({ store, audit, sessionTtlSeconds: config.sessionTtlSeconds, now });
+  const tokens = new TokenService({ store, catalog, keys, accounts, audit, changes, changeLog, sidPrefix: config.sidPrefix, revealMode: config.revealMode, now });
+  return { accounts, tokens };
+}
+
 /** The database and the management services, without the verification runtime. */
 export async function openServices(config: Config, options: { migrate?: boolean; now?: () => number } = {}): Promise<Services> {
   const catalog = loadCatalog(config.catalogPath);
@@ -77,8 +90,7 @@ export async function openServices(config: Config, options: { migrate?: boolean;
   const changes = new ChangeFeed();
   const changeLog = new ChangeLog(store.dialect);
   const audit = new AuditLog({ db: store.db });
-  const accounts = new AccountService({ store, audit, sessionTtlSeconds: config.sessionTtlSeconds, now: options.now });
-  const tokens = new TokenService({ store, catalog, keys, accounts, audit, changes, changeLog, sidPrefix: config.sidPrefix, revealMode: config.revealMode, now: options.now });
+  const { accounts, tokens } = managementServices({ config, store, catalog, keys, audit, changes, changeLog }, options.now);
   const closers: (() => Promise<void> | void)[] = [async () => store.close()];
   return {
     config,
