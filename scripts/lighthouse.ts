@@ -63,7 +63,7 @@ interface DemoServer {
 
 /** `serve --demo` on a free port; ready once it has printed its URL and the demo logins. */
 async function startDemoServer(dataDir: string): Promise<DemoServer> {
-  const env = { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+  const env = { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
   delete env.DATABASE_URL;
   delete env.REDIS_URL;
   delete env.UPSTREAM_URL;

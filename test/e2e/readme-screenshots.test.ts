@@ -36,10 +36,8 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'sidekey-readme-'));
   // The embedded SQLite, and no Redis or upstream: a stray setting must not point the demo at a real service.
   server = await startSidekey({ DATA_DIR: dataDir, HOST: '127.0.0.1', DATABASE_URL: undefined, REDIS_URL: undefined, UPSTREAM_URL: undefined }, ['--demo'], { deadlineMs: 120_000 });
-  // The logins are printed after the listening line: wait for the administrator's.
-  const deadline = Date.now() + 60_000;
-  let login: RegExpExecArray | null = null;
-  while (!(login = /^\s+Account Administrator\s+(\S+@\S+)\s+(\S+)$/m.exec(server.output())) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  // serve prints the demo's logins with its listening line, once the demo is seeded.
+  const login = /^\s+Account Administrator\s+(\S+@\S+)\s+(\S+)$/m.exec(server.output());
   if (!login) throw new Error(`serve --demo printed no logins:\n${server.output()}`);
   admin = { email: login[1], password: login[2] };
   const signInAnswer = await fetch(`${server.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(admin) });
