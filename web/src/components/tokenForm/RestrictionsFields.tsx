@@ -43,6 +43,7 @@ export function RestrictionsFields({ draft, onChange, errors }: RestrictionsFiel
         onChange={(value) => onChange({ expiresOn: value })}
         minDate={dayjs().add(1, 'day').format('YYYY-MM-DD')}
         clearable
+        clearButtonProps={{ 'aria-label': 'Remove the expiry date' }}
         error={sentence('Expiry', errors.expiresAt)}
         maw={320}
       />
@@ -54,6 +55,7 @@ export function RestrictionsFields({ draft, onChange, errors }: RestrictionsFiel
         onChange={setCidrs}
         splitChars={[',', ' ', ';']}
         clearable
+        clearButtonProps={{ 'aria-label': 'Remove all allowed addresses' }}
         error={cidrProblem ?? sentence('IP allowlist', errors.allowedCidrs)}
       />
       <Stack gap="xs">
