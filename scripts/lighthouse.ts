@@ -137,6 +137,21 @@ function runLighthouse(url: string, reportPath: string, headersPath: string | nu
   });
 }
 
+/**
+ * On a busy machine Lighthouse sometimes loses its trace (NO_NAVSTART, NO_FCP) and exits without scores: such a
+ * run is taken again, twice at most, and a third failure ends the measurement with Lighthouse's message.
+ */
+async function withRetry(attempt: () => Promise<void>): Promise<void> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (tries >= 3) throw error;
+      console.error(`lighthouse run failed, retrying: ${(error as Error).message.split('\n').find((line) => /Runtime error|\(NO_/.test(line)) ?? 'see above'}`);
+    }
+  }
+}
+
 async function readRun(reportPath: string): Promise<{ version: string; run: Run }> {
   const report = JSON.parse(await readFile(reportPath, 'utf8'));
   if (report.runtimeError) throw new Error(`lighthouse: ${report.runtimeError.code} ${report.runtimeError.message}`);
@@ -187,7 +202,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < runs; i++) {
         const reportPath = join(work, `report-${measured.length}-${i}.json`);
         // The sign-in page is measured signed out, as a newcomer first sees it.
-        await runLighthouse(`${server.baseUrl}${path}`, reportPath, page === 'sign-in' ? null : headersPath);
+        await withRetry(() => runLighthouse(`${server.baseUrl}${path}`, reportPath, page === 'sign-in' ? null : headersPath));
         const { version: v, run } = await readRun(reportPath);
         version = v;
         all.push(run);
