@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
@@ -7,14 +10,63 @@ const webRoot = fileURLToPath(new URL('.', import.meta.url));
 // session cookie stays first-party and the UI talks to the real management API.
 const apiTarget = process.env.SIDEKEY_API_URL ?? 'http://127.0.0.1:8080';
 
+/** Text worth compressing; below this size the saved bytes do not pay for a second file. */
+const COMPRESSIBLE = /\.(js|css|html|svg|json|txt)$/;
+const MIN_BYTES = 1024;
+
+/**
+ * Writes `name.br` (brotli, best quality) and `name.gz` (gzip -9) beside every compressible file of the build,
+ * each only where it is smaller, so the server (src/http/web-ui.ts) answers with bytes compressed once at build
+ * time rather than on every request.
+ */
+function precompress(): Plugin {
+  let outDir = '';
+  return {
+    name: 'sidekey-precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = join(config.root, config.build.outDir);
+    },
+    closeBundle() {
+      const walk = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
+      for (const file of walk(outDir)) {
+        if (!COMPRESSIBLE.test(file)) continue;
+        const bytes = readFileSync(file);
+        if (bytes.length < MIN_BYTES) continue;
+        const brotli = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } });
+        if (brotli.length < bytes.length) writeFileSync(`${file}.br`, brotli);
+        const gzip = gzipSync(bytes, { level: 9 });
+        if (gzip.length < bytes.length) writeFileSync(`${file}.gz`, gzip);
+      }
+    },
+  };
+}
+
+/**
+ * The libraries every page needs, each in a chunk of its own: they change less often than the app, so a
+ * release that touches only the app leaves them in the browser's cache. Only their scripts: a library's
+ * stylesheets stay with the code that imports them.
+ */
+const VENDOR_CHUNKS: [name: string, test: RegExp][] = [
+  ['react', /node_modules[\\/](react|react-dom|scheduler)[\\/].*\.[cm]?js$/],
+  ['router', /node_modules[\\/](react-router|cookie|set-cookie-parser)[\\/].*\.[cm]?js$/],
+  ['query', /node_modules[\\/]@tanstack[\\/].*\.[cm]?js$/],
+  // Mantine's core (provider, theme, styles API) and hooks; its components go with the pages that use them, so a
+  // page downloads only the components it renders.
+  ['mantine', /node_modules[\\/](@mantine[\\/](core[\\/]esm[\\/]core|hooks|store)|clsx)[\\/].*\.[cm]?js$/],
+];
+
 export default defineConfig({
   root: webRoot,
-  plugins: [react()],
+  plugins: [react(), precompress()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    // Mantine alone is ~400 kB minified; pages are split with React.lazy, the rest is one vendor chunk.
-    chunkSizeWarningLimit: 900,
+    rolldownOptions: {
+      output: {
+        codeSplitting: { groups: VENDOR_CHUNKS.map(([name, test]) => ({ name, test })) },
+      },
+    },
   },
   server: {
     proxy: {

@@ -72,6 +72,19 @@ export function loadCatalog(path: string): Catalog {
   return parseCatalog(raw);
 }
 
+type ServiceDeps = Pick<Services, 'config' | 'store' | 'catalog' | 'keys' | 'audit' | 'changes' | 'changeLog'>;
+
+/**
+ * The account and token services over one database, on the clock `now` (the wall clock when unset). The demo
+ * builds a second pair on a clock it sets to past moments, so its history is made by the same rules as live use.
+ */
+export function managementServices(deps: ServiceDeps, now?: () => number): Pick<Services, 'accounts' | 'tokens'> {
+  const { config, store, catalog, keys, audit, changes, changeLog } = deps;
+  const accounts = new AccountService({ store, audit, sessionTtlSeconds: config.sessionTtlSeconds, now });
+  const tokens = new TokenService({ store, catalog, keys, accounts, audit, changes, changeLog, sidPrefix: config.sidPrefix, revealMode: config.revealMode, now });
+  return { accounts, tokens };
+}
+
 /** The database and the management services, without the verification runtime. */
 export async function openServices(config: Config, options: { migrate?: boolean; now?: () => number } = {}): Promise<Services> {
   const catalog = loadCatalog(config.catalogPath);
@@ -92,8 +105,7 @@ export async function openServices(config: Config, options: { migrate?: boolean;
   const changes = new ChangeFeed();
   const changeLog = new ChangeLog(store.dialect);
   const audit = new AuditLog({ db: store.db, follower: outboxFollower });
-  const accounts = new AccountService({ store, audit, sessionTtlSeconds: config.sessionTtlSeconds, now: options.now });
-  const tokens = new TokenService({ store, catalog, keys, accounts, audit, changes, changeLog, sidPrefix: config.sidPrefix, revealMode: config.revealMode, now: options.now });
+  const { accounts, tokens } = managementServices({ config, store, catalog, keys, audit, changes, changeLog }, options.now);
   const guard = new TargetGuard({ allows: proxyTrust(config.webhookAllowedPrivateTargets), timeoutMs: config.webhookTimeoutMs });
   const events = new LifecycleEvents({ db: store.db });
   const channels: DeliveryChannel[] = [new WebhookChannel({ now: options.now })];

@@ -42,7 +42,7 @@ async function withServices(options: { json?: boolean }, action: (services: Serv
 program
   .command('serve')
   .description('Run the web UI, the management API and the verification API')
-  .option('--demo', 'seed a demo brand account (one user per role, a few tokens) and print its logins')
+  .option('--demo', 'seed a demo brand account with history (one user per role, tokens with 30 days of usage, a second account) and print its logins')
   .option('--port <port>', flagHelp('PORT'))
   .option('--host <host>', flagHelp('HOST'))
   .option('--upstream <url>', flagHelp('UPSTREAM_URL'))

@@ -5,14 +5,12 @@
  * gateway (http/gateway/). `sidekey serve` and the tests build it the same way; each entrance receives only
  * the services it uses. Forward auth and the gateway are served before Fastify's router (http/fast-path.ts).
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AccountService } from '../accounts/service.js';
 import type { Config } from '../config.js';
@@ -35,6 +33,7 @@ import { METRICS_PATH, metricsRoute } from './metrics.js';
 import { ErrorEnvelope, Liveness, ReadinessReport } from './management/schemas.js';
 import { SECURITY, swaggerOptions, swaggerUiOptions } from './openapi.js';
 import { verificationRoutes } from './verification/routes.js';
+import { loadWebUi } from './web-ui.js';
 
 /** Paths for machines, never a deep link into the web UI: unanswered (METRICS=off), they get the 404 envelope. */
 const OPERATIONS_PATHS = new Set([METRICS_PATH, '/healthz', '/readyz']);
@@ -138,23 +137,24 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
   await app.register(gateway.plugin);
   for (const plugin of options.plugins ?? []) await app.register(plugin);
 
-  const hasUi = existsSync(`${WEB_DIST}index.html`);
-  if (hasUi) {
-    // Every route added while the static plugin registers serves one of the UI's files.
+  const ui = loadWebUi(WEB_DIST);
+  const hasUi = ui !== null;
+  if (ui) {
+    // Every route added while the UI registers serves one of its files.
     let registeringUi = true;
     app.addHook('onRoute', (route) => {
       if (registeringUi) webUiRoutes.add(route.url);
     });
-    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: 'index.html' });
+    await app.register(ui.routes);
     registeringUi = false;
   }
   // Unknown API paths get the envelope; every other GET is a deep link into the single-page app.
   app.setNotFoundHandler(async (request, reply) => {
     const isApi = /^\/(api|v1)\//.test(request.url) || OPERATIONS_PATHS.has(request.url.split('?')[0]);
     const isAsset = request.url.startsWith('/assets/');
-    if (!isApi && !isAsset && request.method === 'GET' && hasUi) {
+    if (!isApi && !isAsset && request.method === 'GET' && ui) {
       webUiAnswers.add(request);
-      return reply.type('text/html').sendFile('index.html');
+      return ui.sendIndex(request, reply);
     }
     return sendError(request, reply, 'ROUTE_NOT_FOUND', hasUi || isApi ? `No route ${request.method} ${request.url.split('?')[0]}` : 'The web UI is not built: run `npm run build:web`.');
   });

@@ -1,6 +1,4 @@
-import '@mantine/core/styles.css';
-import '@mantine/notifications/styles.css';
-import '@mantine/dates/styles.css';
+import './mantine.css';
 import './styles.css';
 
 import { MantineProvider } from '@mantine/core';
@@ -10,9 +8,13 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { RouterProvider } from 'react-router';
 import { NewSecretProvider } from './components/NewSecretDialog.js';
-import { queryClient } from './queryClient.js';
+import { meQuery } from './api/queries.js';
+import { PUBLIC_PATHS, queryClient } from './queryClient.js';
 import { router } from './router.js';
 import { cssVariablesResolver, theme } from './theme.js';
+
+// A signed-in page needs the session before anything else: ask for it while the page's code is still loading.
+if (!PUBLIC_PATHS.includes(window.location.pathname)) void queryClient.prefetchQuery(meQuery);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -10,7 +10,8 @@ import { routes } from './lib/routes.js';
 import { INVITE_PATH } from '../../src/domain/invites.js';
 import { router } from './router.js';
 
-const PUBLIC_PATHS = ['/login', '/setup', INVITE_PATH];
+/** The pages a signed-out visitor uses; every other page needs the session. */
+export const PUBLIC_PATHS = ['/login', '/setup', INVITE_PATH];
 
 function onSessionEnded(): void {
   const { pathname, search } = window.location;

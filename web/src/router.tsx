@@ -2,30 +2,24 @@
  * Every page and its address. The account is part of the path so that any page, reloaded or shared,
  * opens on the same account; pages behind sign-in load on demand to keep the first paint small.
  */
-import { lazy } from 'react';
+import type { ComponentType } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router';
 import { AccountScope, RedirectToDefaultAccount } from './auth/account.js';
 import { RequireSession } from './auth/RequireSession.js';
 import { AppLayout } from './components/AppLayout.js';
-import { NotFoundPanel } from './components/Feedback.js';
+import { FullPageLoader, NotFoundPanel } from './components/Feedback.js';
 import { RouteErrorPage } from './components/RouteErrorPage.js';
 import { LoginPage } from './pages/LoginPage.js';
+import ApiGate from './pages/api/ApiGate.js';
 import { SetupPage } from './pages/SetupPage.js';
 import { InvitePage } from './pages/InvitePage.js';
 import { INVITE_PATH } from '../../src/domain/invites.js';
 
-const SettingsPage = lazy(() => import('./pages/settings/SettingsPage.js'));
-const WebhooksPage = lazy(() => import('./pages/webhooks/WebhooksPage.js'));
-const ProfilePage = lazy(() => import('./pages/settings/ProfilePage.js'));
-const UsersPage = lazy(() => import('./pages/settings/UsersPage.js'));
-const ApiGate = lazy(() => import('./pages/api/ApiGate.js'));
-const ApiPage = lazy(() => import('./pages/api/ApiPage.js'));
-const CreateTokenPage = lazy(() => import('./pages/create/CreateTokenPage.js'));
-const TokenLayout = lazy(() => import('./pages/token/TokenLayout.js'));
-const TokenOverview = lazy(() => import('./pages/token/OverviewSection.js'));
-const TokenCredentials = lazy(() => import('./pages/token/CredentialsSection.js'));
-const TokenScopes = lazy(() => import('./pages/token/ScopesSection.js'));
-const TokenActivity = lazy(() => import('./pages/token/ActivitySection.js'));
+/**
+ * A page loaded on demand. The router fetches the code of every route an address matches at once (the token
+ * layout and its section in parallel, while main.tsx fetches the session), instead of one after the other.
+ */
+const page = (load: () => Promise<{ default: ComponentType }>) => async () => ({ Component: (await load()).default });
 
 export const router = createBrowserRouter([
   { path: '/login', element: <LoginPage />, errorElement: <RouteErrorPage /> },
@@ -33,6 +27,8 @@ export const router = createBrowserRouter([
   { path: INVITE_PATH, element: <InvitePage />, errorElement: <RouteErrorPage /> },
   {
     element: <RequireSession />,
+    // Shown while the code of a signed-in page first loads.
+    hydrateFallbackElement: <FullPageLoader label="Loading page" />,
     errorElement: <RouteErrorPage />,
     children: [
       {
@@ -46,25 +42,25 @@ export const router = createBrowserRouter([
             element: <AccountScope />,
             children: [
               { index: true, element: <Navigate to="settings" replace /> },
-              { path: 'settings', element: <SettingsPage /> },
-              { path: 'settings/webhooks', element: <WebhooksPage /> },
-              { path: 'settings/profile', element: <ProfilePage /> },
-              { path: 'settings/users', element: <UsersPage /> },
+              { path: 'settings', lazy: page(() => import('./pages/settings/SettingsPage.js')) },
+              { path: 'settings/webhooks', lazy: page(() => import('./pages/webhooks/WebhooksPage.js')) },
+              { path: 'settings/profile', lazy: page(() => import('./pages/settings/ProfilePage.js')) },
+              { path: 'settings/users', lazy: page(() => import('./pages/settings/UsersPage.js')) },
               {
                 path: 'settings/api',
                 element: <ApiGate />,
                 children: [
-                  { index: true, element: <ApiPage /> },
-                  { path: 'tokens/new', element: <CreateTokenPage /> },
+                  { index: true, lazy: page(() => import('./pages/api/ApiPage.js')) },
+                  { path: 'tokens/new', lazy: page(() => import('./pages/create/CreateTokenPage.js')) },
                   {
                     path: 'tokens/:tokenId',
-                    element: <TokenLayout />,
+                    lazy: page(() => import('./pages/token/TokenLayout.js')),
                     children: [
                       { index: true, element: <Navigate to="overview" replace /> },
-                      { path: 'overview', element: <TokenOverview /> },
-                      { path: 'credentials', element: <TokenCredentials /> },
-                      { path: 'scopes', element: <TokenScopes /> },
-                      { path: 'activity', element: <TokenActivity /> },
+                      { path: 'overview', lazy: page(() => import('./pages/token/OverviewSection.js')) },
+                      { path: 'credentials', lazy: page(() => import('./pages/token/CredentialsSection.js')) },
+                      { path: 'scopes', lazy: page(() => import('./pages/token/ScopesSection.js')) },
+                      { path: 'activity', lazy: page(() => import('./pages/token/ActivitySection.js')) },
                     ],
                   },
                 ],

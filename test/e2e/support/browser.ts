@@ -189,3 +189,39 @@ export async function seriousAccessibilityViolations(page: Page): Promise<AxeVio
   });
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
+
+let mantineClasses: Set<string> | undefined;
+
+/**
+ * The Mantine parts on the page whose styles are not loaded: every `m_…` class Mantine gives an element is one
+ * that @mantine/core/styles.css (or the notifications' or dates' sheet) styles, and the UI loads only the
+ * components it uses (web/src/mantine.css), so a class on the page that no loaded sheet has is an unstyled part.
+ * Each is named by its class and the element's `mantine-…` part name.
+ */
+export async function unstyledMantineParts(page: Page): Promise<string[]> {
+  if (!mantineClasses) {
+    const require = createRequire(import.meta.url);
+    const sheets = ['@mantine/core/styles.css', '@mantine/notifications/styles.css', '@mantine/dates/styles.css'];
+    const css = (await Promise.all(sheets.map((sheet) => readFile(require.resolve(sheet), 'utf8')))).join('\n');
+    mantineClasses = new Set([...css.matchAll(/\.(m_[0-9a-f]{8})\b/g)].map((m) => m[1]));
+  }
+  const known = [...mantineClasses];
+  return page.evaluate((known) => {
+    const styled = new Set<string>();
+    const visit = (rules: CSSRuleList) => {
+      for (const rule of Array.from(rules)) {
+        const selector = (rule as CSSStyleRule).selectorText;
+        if (selector) for (const m of selector.matchAll(/\.(m_[0-9a-f]{8})\b/g)) styled.add(m[1]);
+        if ((rule as CSSGroupingRule).cssRules) visit((rule as CSSGroupingRule).cssRules);
+      }
+    };
+    for (const sheet of Array.from(document.styleSheets)) visit(sheet.cssRules);
+    const mantine = new Set(known);
+    const missing = new Set<string>();
+    for (const element of Array.from(document.querySelectorAll('[class*="m_"]'))) {
+      const part = Array.from(element.classList).find((c) => /^mantine-[A-Z]/.test(c)) ?? element.tagName.toLowerCase();
+      for (const c of Array.from(element.classList)) if (mantine.has(c) && !styled.has(c)) missing.add(`${c} (${part})`);
+    }
+    return [...missing].sort();
+  }, known);
+}

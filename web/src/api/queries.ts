@@ -2,7 +2,7 @@
  * Server state as TanStack Query hooks. Keys nest under the account so that one invalidation of
  * `tokenKeys.all(accountId)` refreshes every list, detail, audit trail and usage chart of that account.
  */
-import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, queryOptions, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import type {
   AccountUserDto,
   ApiSettingsDto,
@@ -48,17 +48,20 @@ export const tokenApi = (accountId: string, tokenId: string) => `${accountApi(ac
 
 /**
  * The signed-in user and their accounts, or null for a signed-out visitor. It asks GET /session, which answers
- * both cases with 200: a first visit makes no failing request (and the browser logs no error).
+ * both cases with 200: a first visit makes no failing request (and the browser logs no error). main.tsx also
+ * fetches it before the first render of a signed-in page.
  */
+export const meQuery = queryOptions({
+  queryKey: queryKeys.me,
+  queryFn: async (): Promise<MeDto | null> => {
+    const state = await api.get<SessionStateDto>('/session');
+    return state.signedIn ? { user: state.user, accounts: state.accounts } : null;
+  },
+  staleTime: 60_000,
+});
+
 export function useMe() {
-  return useQuery({
-    queryKey: queryKeys.me,
-    queryFn: async (): Promise<MeDto | null> => {
-      const state = await api.get<SessionStateDto>('/session');
-      return state.signedIn ? { user: state.user, accounts: state.accounts } : null;
-    },
-    staleTime: 60_000,
-  });
+  return useQuery(meQuery);
 }
 
 /** What the first-run link can still do, asked once when the setup page opens (a used link never turns valid). */

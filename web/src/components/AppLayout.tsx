@@ -1,6 +1,5 @@
 /** The signed-in frame: top navigation bar (product, account switcher, profile menu) and the page below it. */
 import { AppShell, Avatar, Box, Button, Container, Group, Menu, Text, UnstyledButton, VisuallyHidden } from '@mantine/core';
-import { Suspense } from 'react';
 import { Link, Outlet, useLocation, useMatch, useNavigate } from 'react-router';
 import type { MeDto } from '../../../src/http/management/schemas.js';
 import { useSignOut } from '../api/mutations.js';
@@ -8,7 +7,6 @@ import { useMe } from '../api/queries.js';
 import { defaultAccount, type Membership } from '../auth/account.js';
 import { mayManageTokens, roleLabel } from '../lib/access.js';
 import { routes } from '../lib/routes.js';
-import { SectionLoader } from './Feedback.js';
 import { KeyIcon, LogoutIcon, SettingsIcon } from './icons.js';
 
 export function AppLayout() {
@@ -37,9 +35,7 @@ export function AppLayout() {
       </AppShell.Header>
       <AppShell.Main>
         <Container size="xl" py="xl">
-          <Suspense fallback={<SectionLoader label="Loading page" />}>
-            <Outlet />
-          </Suspense>
+          <Outlet />
         </Container>
       </AppShell.Main>
     </AppShell>

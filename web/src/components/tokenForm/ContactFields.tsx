@@ -29,6 +29,7 @@ export function ContactFields({ accountId, draft, onChange, errors }: ContactFie
         onChange={(value) => onChange({ primaryContactUserId: value })}
         searchable
         clearable
+        clearButtonProps={{ 'aria-label': 'Remove the primary contact' }}
         nothingFoundMessage="No user matches"
         error={sentence('Primary Contact', errors.primaryContactUserId) ?? (users.isError ? 'Could not load the account’s users.' : undefined)}
       />
@@ -45,6 +46,7 @@ export function ContactFields({ accountId, draft, onChange, errors }: ContactFie
         splitChars={[',', ' ', ';']}
         maxTags={MAX_DEVELOPER_EMAILS}
         clearable
+        clearButtonProps={{ 'aria-label': 'Remove all developer e-mails' }}
         error={sentence('Developer e-mails', errors.developerEmails)}
       />
     </Stack>

@@ -1,3 +1,5 @@
+// The date picker's styles load with the only form that has one, not with every page.
+import '@mantine/dates/styles.css';
 import { Group, NumberInput, Select, Stack, Switch, Text } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';
 import dayjs from 'dayjs';
@@ -34,6 +36,7 @@ export function RestrictionsFields({ draft, onChange, errors }: RestrictionsFiel
         onChange={(value) => onChange({ expiresOn: value })}
         minDate={dayjs().add(1, 'day').format('YYYY-MM-DD')}
         clearable
+        clearButtonProps={{ 'aria-label': 'Remove the expiry date' }}
         error={sentence('Expiry', errors.expiresAt)}
         maw={320}
       />
@@ -48,6 +51,7 @@ export function RestrictionsFields({ draft, onChange, errors }: RestrictionsFiel
         invalidMessage={(invalid) => `Not an IP address or CIDR range: ${invalid.join(', ')}. Correct it, or delete it.`}
         splitChars={[',', ' ', ';']}
         clearable
+        clearButtonProps={{ 'aria-label': 'Remove all allowed addresses' }}
         error={sentence('IP allowlist', errors.allowedCidrs)}
       />
       <Stack gap="xs">

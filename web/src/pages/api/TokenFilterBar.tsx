@@ -48,6 +48,7 @@ export function TokenFilterBar({ filters, setFilter, clearAll, active }: FilterS
           value={filters.createdOn ?? null}
           onChange={(value) => setFilter('createdOn', value)}
           clearable
+          clearButtonProps={{ 'aria-label': 'Clear the Created On filter' }}
           w={230}
         />
         <Select
@@ -57,6 +58,7 @@ export function TokenFilterBar({ filters, setFilter, clearAll, active }: FilterS
           value={filters.state ?? null}
           onChange={(value) => setFilter('state', value)}
           clearable
+          clearButtonProps={{ 'aria-label': 'Clear the State filter' }}
           w={160}
         />
         <Button

@@ -1,4 +1,4 @@
-import { Button, Center, EmptyState, Group, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Box, Button, Center, EmptyState, Group, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useIntersection } from '@mantine/hooks';
 import { useEffect } from 'react';
 import { Link } from 'react-router';
@@ -32,7 +32,15 @@ export function TokenList({ accountId, filters, filtered, onClearFilters }: Toke
     if (entry?.isIntersecting && hasNextPage && !isFetchingNextPage) void fetchNextPage();
   }, [entry?.isIntersecting, hasNextPage, isFetchingNextPage, fetchNextPage]);
 
-  if (list.isPending) return <SectionLoader label="Loading access tokens" />;
+  if (list.isPending) {
+    // A screen's height, as the cards will take: the security tips below the list on a phone stay below the fold
+    // instead of jumping down when the cards arrive.
+    return (
+      <Box mih="100vh">
+        <SectionLoader label="Loading access tokens" />
+      </Box>
+    );
+  }
   if (list.isError) return <LoadError error={list.error} onRetry={() => void list.refetch()} />;
 
   const tokens = list.data;
