@@ -286,10 +286,10 @@ export class AccountService {
   }
 
   /** Whom a valid invite link is for (the invite page shows it before asking for a password). */
-  async inviteFor(token: string): Promise<{ email: string; name: string; accountName: string }> {
+  async inviteState(token: string): Promise<{ state: 'valid'; email: string; name: string; accountName: string } | { state: 'invalid' }> {
     const link = await accounts.findInviteLink(this.deps.store.db, sha256(token), this.now());
-    if (!link) throw inviteInvalid();
-    return { email: link.email, name: link.name, accountName: link.accountName };
+    if (!link) return { state: 'invalid' };
+    return { state: 'valid', email: link.email, name: link.name, accountName: link.accountName };
   }
 
   /**

@@ -80,7 +80,7 @@ describeEachStore('user management', {}, () => {
     for (const guess of ['', TEST_PASSWORD]) expect((await loginRequest(app, 'invited@brand.test', guess, { remoteAddress: '192.0.2.7' })).statusCode).toBe(401);
 
     const check = await app.inject({ method: 'POST', url: '/api/v1/invite/check', payload: { token } });
-    expect(check.json()).toEqual({ email: 'invited@brand.test', name: 'invited', accountName: expect.stringMatching(/^Brand /) });
+    expect(check.json()).toEqual({ state: 'valid', email: 'invited@brand.test', name: 'invited', accountName: expect.stringMatching(/^Brand /) });
     const weak = await app.inject({ method: 'POST', url: '/api/v1/invite', payload: { token, password: 'short' } });
     expect(weak.json()).toMatchObject({ Code: 'INVALID_INPUT', Errors: [{ Field: 'password' }] });
 
@@ -90,14 +90,12 @@ describeEachStore('user management', {}, () => {
     expect(sessionCookieOf(accepted)).toBeDefined();
     expect((await loginRequest(app, 'invited@brand.test', NEW_PASSWORD)).statusCode).toBe(200);
 
-    for (const again of [
-      app.inject({ method: 'POST', url: '/api/v1/invite', payload: { token, password: 'an attacker password' } }),
-      app.inject({ method: 'POST', url: '/api/v1/invite/check', payload: { token } }),
-    ]) {
-      const response = await again;
-      expect(response.statusCode).toBe(404);
-      expect(response.json().Code).toBe('INVITE_LINK_INVALID');
-    }
+    const again = await app.inject({ method: 'POST', url: '/api/v1/invite', payload: { token, password: 'an attacker password' } });
+    expect(again.statusCode).toBe(404);
+    expect(again.json().Code).toBe('INVITE_LINK_INVALID');
+    const recheck = await app.inject({ method: 'POST', url: '/api/v1/invite/check', payload: { token } });
+    expect(recheck.statusCode).toBe(200);
+    expect(recheck.json()).toEqual({ state: 'invalid' });
     expect((await loginRequest(app, 'invited@brand.test', NEW_PASSWORD)).statusCode).toBe(200);
     expect(await events(context, brand.accountId, 'account.invite_accept')).toEqual([{ actor: user.id, details: { userId: user.id, email: 'invited@brand.test' } }]);
   });

@@ -16,7 +16,7 @@ import { webhookRoutes } from './webhook-routes.js';
 import { userRoutes } from './user-routes.js';
 
 export interface ManagementDeps {
-  accounts: Pick<AccountService, 'session' | 'login' | 'logout' | 'me' | 'completeSetup' | 'setupLinkState' | 'listUsers' | 'addUser' | 'changeRole' | 'removeUser' | 'updateProfile' | 'changePassword' | 'inviteFor' | 'acceptInvite'>;
+  accounts: Pick<AccountService, 'session' | 'login' | 'logout' | 'me' | 'completeSetup' | 'setupLinkState' | 'listUsers' | 'addUser' | 'changeRole' | 'removeUser' | 'updateProfile' | 'changePassword' | 'inviteState' | 'acceptInvite'>;
   tokens: TokenService;
   webhooks: WebhookService;
   catalog: Catalog;

@@ -167,7 +167,14 @@ export const ProfileBody = Type.Object({ name: PersonName }, { additionalPropert
 export const ChangePasswordBody = Type.Object({ currentPassword: Type.String({ maxLength: PASSWORD_MAX_LENGTH }), newPassword: NewPassword }, { additionalProperties: false });
 export const PasswordChanged = Type.Object({ otherSessionsEnded: Type.Integer({ description: "the user's other sessions, signed out by the change" }) });
 export const InviteTokenBody = Type.Object({ token: Type.String({ maxLength: 200 }) }, { additionalProperties: false });
-export const InviteSummary = Type.Object({ email: Type.String(), name: Type.String(), accountName: Type.String() });
+/** What an invite link can still do: a used, expired or unknown link is an answer (invalid), not an error, so the invite page asks without a failing request. */
+export const InviteState = Type.Union(
+  [
+    Type.Object({ state: Type.Literal('valid'), email: Type.String(), name: Type.String(), accountName: Type.String() }),
+    Type.Object({ state: Type.Literal('invalid') }),
+  ],
+  { description: 'valid: whom the link is for, and the form may be used; invalid: unknown, expired or already used' },
+);
 export const AcceptInviteBody = Type.Object({ token: Type.String({ maxLength: 200 }), password: NewPassword, name: Type.Optional(PersonName) }, { additionalProperties: false });
 export const LoginBody = Type.Object({ email: Type.String({ maxLength: 254 }), password: Type.String({ maxLength: 1024 }) }, { additionalProperties: false });
 export const SessionResponse = Type.Object({ user: UserSummary, accounts: Type.Array(AccountMembership), csrfToken: Type.String() });
@@ -240,7 +247,7 @@ export type AccountUserDto = Static<typeof AccountUser>;
 export type AddUserBodyDto = Static<typeof AddUserBody>;
 export type AddedUserDto = Static<typeof AddedUser>;
 export type PasswordChangedDto = Static<typeof PasswordChanged>;
-export type InviteSummaryDto = Static<typeof InviteSummary>;
+export type InviteStateDto = Static<typeof InviteState>;
 export type CatalogDto = Static<typeof CatalogSchema>;
 export type ErrorEnvelopeDto = Static<typeof ErrorEnvelope>;
 export type RoleDto = Static<typeof RoleSchema>;

@@ -18,7 +18,7 @@ import {
   AddUserBody,
   ChangePasswordBody,
   ChangeRoleBody,
-  InviteSummary,
+  InviteState,
   InviteTokenBody,
   Me,
   PasswordChanged,
@@ -36,7 +36,7 @@ const AccountParams = Type.Object({ accountId: Type.String({ maxLength: 64 }) })
 const UserParams = Type.Object({ accountId: Type.String({ maxLength: 64 }), userId: Type.String({ maxLength: 64 }) });
 
 export interface UserRoutesDeps {
-  accounts: Pick<AccountService, 'listUsers' | 'addUser' | 'changeRole' | 'removeUser' | 'updateProfile' | 'changePassword' | 'inviteFor' | 'acceptInvite' | 'login' | 'me'>;
+  accounts: Pick<AccountService, 'listUsers' | 'addUser' | 'changeRole' | 'removeUser' | 'updateProfile' | 'changePassword' | 'inviteState' | 'acceptInvite' | 'login' | 'me'>;
   sessionTtlSeconds: number;
   /** PUBLIC_URL: the base of invite links; unset, the address this request came to. */
   publicUrl?: string;
@@ -76,8 +76,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesDeps> = async (app,
     );
   });
 
-  app.post('/invite/check', { bodyLimit: SIGN_IN_BODY_LIMIT_BYTES, schema: { tags: ['session'], operationId: 'checkInvite', summary: 'Whom a one-time invite link is for, while it is valid (the invite page asks before its form)', security: SECURITY.public, body: InviteTokenBody, response: { 200: InviteSummary, ...errorResponses(404, 503, ...BODY_ERRORS) } } }, async (req) =>
-    accounts.inviteFor(req.body.token),
+  app.post('/invite/check', { bodyLimit: SIGN_IN_BODY_LIMIT_BYTES, schema: { tags: ['session'], operationId: 'checkInvite', summary: 'Whether a one-time invite link can still be used, and whom it is for (the invite page asks before its form)', security: SECURITY.public, body: InviteTokenBody, response: { 200: InviteState, ...errorResponses(503, ...BODY_ERRORS) } } }, async (req) =>
+    accounts.inviteState(req.body.token),
   );
   app.post('/invite', { bodyLimit: SIGN_IN_BODY_LIMIT_BYTES, schema: { tags: ['session'], operationId: 'acceptInvite', summary: 'Set your password from a one-time invite link, and sign in', security: SECURITY.public, body: AcceptInviteBody, response: { 200: SessionResponse, ...errorResponses(401, 404, 429, 503, ...BODY_ERRORS) } } }, async (req, reply) => {
     const { email } = await accounts.acceptInvite(req.body.token, { password: req.body.password, name: req.body.name });

@@ -8,7 +8,7 @@ import type {
   ApiSettingsDto,
   AuditEventDto,
   CatalogDto,
-  InviteSummaryDto,
+  InviteStateDto,
   MeDto,
   SessionStateDto,
   SetupLinkStateDto,
@@ -85,7 +85,7 @@ export function useApiSettings(accountId: string) {
 
 /** Whom an invite link is for; 404 INVITE_LINK_INVALID when it is not (or no longer) valid. */
 export function useInvite(token: string) {
-  return useQuery({ queryKey: queryKeys.invite(token), queryFn: () => api.post<InviteSummaryDto>('/invite/check', { token }), enabled: token !== '', staleTime: Infinity });
+  return useQuery({ queryKey: queryKeys.invite(token), queryFn: () => api.post<InviteStateDto>('/invite/check', { token }), enabled: token !== '', staleTime: Infinity });
 }
 
 export function useAccountUsers(accountId: string) {

@@ -17,12 +17,12 @@ export function InvitePage() {
   const [params] = useSearchParams();
   const token = params.get('token') ?? '';
   const invite = useInvite(token);
-  if (!token || invite.isError) {
+  if (!token || invite.isError || invite.data?.state === 'invalid') {
     return (
       <PublicLayout title="Join Sidekey" subtitle="Invite link">
         <Stack gap="md">
           <Alert color="yellow" variant="light" role="alert">
-            {!token || (isApiError(invite.error) && invite.error.status === 404) ? INVALID : isApiError(invite.error) ? invite.error.message : 'The invite could not be checked.'}
+            {!invite.isError ? INVALID : isApiError(invite.error) ? invite.error.message : 'The invite could not be checked.'}
           </Alert>
           <Anchor component={Link} to={routes.login()}>
             Go to sign-in
@@ -31,7 +31,7 @@ export function InvitePage() {
       </PublicLayout>
     );
   }
-  if (!invite.data) return <SectionLoader label="Checking the invite link" />;
+  if (invite.data?.state !== 'valid') return <SectionLoader label="Checking the invite link" />;
   return <InviteForm token={token} email={invite.data.email} name={invite.data.name} accountName={invite.data.accountName} />;
 }
 
