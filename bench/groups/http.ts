@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Context, createContext } from '../../src/app/context.js';
 import { loadConfig } from '../../src/config.js';
+import { hashSecret } from '../../src/domain/credentials.js';
 import type { OwnedProcess } from '../../test/support/processes.js';
 import { startNginx, startSidekey, startTrivialServer } from '../../test/support/servers.js';
 import { freePort } from '../../test/verify/helpers.js';
@@ -265,6 +266,8 @@ async function inProcessRate(context: Context, request: VerificationRequest, fre
   let count = 0;
   let busyMs = 0;
   let slowPath = 0;
+  // The keyed hash of the secret, put back with the memo cleared: an accepted secret replaces the entry's hash.
+  const secretHash = hashSecret(request.authToken, context.keys.hashKey, 'binary');
   while (busyMs < seconds * 1000) {
     const started = performance.now();
     const entry = context.verifier.cache.get(request.accountSid, Date.now());
@@ -272,7 +275,10 @@ async function inProcessRate(context: Context, request: VerificationRequest, fre
     let pending: Promise<{ valid: boolean }> | undefined;
     while (!pending && performance.now() - started < 50) {
       for (let i = 0; i < 1000; i++) {
-        if (fresh) entry.acceptedAuthToken = undefined;
+        if (fresh) {
+          entry.acceptedAuthToken = undefined;
+          entry.secretHash = secretHash;
+        }
         const result = context.verifier.verify(request);
         if (result instanceof Promise) {
           pending = result;
@@ -304,6 +310,6 @@ async function inProcessFigures(context: Context, accountSid: string, authToken:
   log(`  in process: ${Math.round(warm.perSecond).toLocaleString('en-US')} verifications/s warm, ${Math.round(hashed.perSecond).toLocaleString('en-US')}/s with the keyed hash on every call`);
   return [
     { group: 'http', id: 'verifier.in_process_per_second', label: 'in-process verifications, warm token', value: warm.perSecond, unit: '/s', target: { comparison: 'atLeast', value: 250_000 }, note: `3 s of 50 ms slices, one thread, no HTTP${slow(warm)}` },
-    { group: 'http', id: 'verifier.in_process_keyed_hash_per_second', label: 'in-process verifications, keyed hash on every call', value: hashed.perSecond, unit: '/s', note: `the accepted-secret memo cleared before each call${slow(hashed)}` },
+    { group: 'http', id: 'verifier.in_process_keyed_hash_per_second', label: 'in-process verifications, keyed hash on every call', value: hashed.perSecond, unit: '/s', note: `the accepted-secret memo cleared and the hash restored before each call${slow(hashed)}` },
   ];
 }
