@@ -241,6 +241,14 @@ describe('a role without API access', () => {
     await page.getByRole('link', { name: 'Back to Settings' }).click();
     await page.waitForURL((url) => url.pathname === `/accounts/${server.accountId}/settings`);
     await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+    // Each administrator-only page names itself in its refusal.
+    for (const [path, title] of [
+      ['users', 'No access to users'],
+      ['webhooks', 'No access to notifications and webhooks'],
+    ]) {
+      await page.goto(`/accounts/${server.accountId}/settings/${path}`);
+      await page.getByRole('heading', { name: title }).waitFor();
+    }
     expect(problems).toEqual([]);
     await context.close();
   }, 120_000);

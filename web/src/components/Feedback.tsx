@@ -64,15 +64,15 @@ export function NotFoundPanel({ title, message }: { title: string; message: stri
   );
 }
 
-/** A page the role may not see: why, and the way back to the Settings page it came from. */
-export function NoAccessPanel({ message, backTo }: { message: string; backTo: string }) {
+/** A page the role may not see: which page, why, and the way back to the Settings page it came from. */
+export function NoAccessPanel({ title, message, backTo }: { title: string; message: string; backTo: string }) {
   return (
     <Paper withBorder p="xl" maw={620} mx="auto" mt="xl">
       <Group align="flex-start" wrap="nowrap" gap="md">
         <ShieldIcon size={28} color="var(--mantine-color-gray-6)" />
         <Stack gap={6} align="flex-start">
           <Title order={2} size="h4">
-            No access to API settings
+            {title}
           </Title>
           <Text c="dimmed">{message}</Text>
           <Button component={Link} to={backTo} variant="light" mt="xs">

@@ -7,5 +7,5 @@ import { routes } from '../../lib/routes.js';
 /** Every API page needs a role that may manage tokens; others get an explanation, not a broken page. */
 export default function ApiGate() {
   const { account, canManageTokens } = useCurrentAccount();
-  return canManageTokens ? <Outlet /> : <NoAccessPanel message={NO_ACCESS_MESSAGE} backTo={routes.settings(account.id)} />;
+  return canManageTokens ? <Outlet /> : <NoAccessPanel title="No access to API settings" message={NO_ACCESS_MESSAGE} backTo={routes.settings(account.id)} />;
 }

@@ -5,7 +5,7 @@ import { Link } from 'react-router';
 import { useMe } from '../../api/queries.js';
 import { useCurrentAccount } from '../../auth/account.js';
 import { KeyIcon } from '../../components/icons.js';
-import { mayManageUsers, roleLabel } from '../../lib/access.js';
+import { mayManageAccountSettings, mayManageUsers, roleLabel } from '../../lib/access.js';
 import { routes } from '../../lib/routes.js';
 
 export default function SettingsPage() {
@@ -54,7 +54,7 @@ export default function SettingsPage() {
               </Text>
             )}
           </SettingsSection>
-          {account.role === 'account_administrator' && (
+          {mayManageAccountSettings(account.role) && (
             <SettingsSection title="Notifications">
               <Anchor component={Link} to={routes.webhooks(account.id)} fw={500}>
                 Notifications &amp; webhooks

@@ -38,7 +38,7 @@ export default function UsersPage() {
         <Text>Account</Text>
         <Text>Users</Text>
       </Breadcrumbs>
-      {mayManageUsers(account.role) ? <UsersCard accountId={account.id} /> : <NoAccessPanel message="You need the Account Administrator role to manage this account's users." backTo={routes.settings(account.id)} />}
+      {mayManageUsers(account.role) ? <UsersCard accountId={account.id} /> : <NoAccessPanel title="No access to users" message="You need the Account Administrator role to manage this account's users." backTo={routes.settings(account.id)} />}
     </Stack>
   );
 }

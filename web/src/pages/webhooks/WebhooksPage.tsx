@@ -13,12 +13,13 @@ import { useCurrentAccount } from '../../auth/account.js';
 import { CopyValueButton } from '../../components/CopyValueButton.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { LoadError, NoAccessPanel, SectionLoader } from '../../components/Feedback.js';
+import { mayManageAccountSettings } from '../../lib/access.js';
 import { formatDateTime } from '../../lib/format.js';
 import { routes } from '../../lib/routes.js';
 
 export default function WebhooksPage() {
   const { account } = useCurrentAccount();
-  if (account.role !== 'account_administrator') return <NoAccessPanel message="Only an Account Administrator can manage webhooks." backTo={routes.settings(account.id)} />;
+  if (!mayManageAccountSettings(account.role)) return <NoAccessPanel title="No access to notifications and webhooks" message="Only an Account Administrator can manage webhooks." backTo={routes.settings(account.id)} />;
   return <Webhooks accountId={account.id} />;
 }
 
