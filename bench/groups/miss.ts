@@ -14,11 +14,10 @@ import { operator } from '../../src/domain/actor.js';
 import { randomBase62 } from '../../src/domain/credentials.js';
 import { createScratchDatabase } from '../../test/support/scratch-postgres.js';
 import { type BenchEnvironment, type BenchGroup, type Figure, median } from '../figures.js';
-import { percentile, seedTokens } from '../support.js';
+import { PG_ADMIN_URL, percentile, seedTokens } from '../support.js';
 
 const PER_ROUND = Number(process.env.BENCH_MISS_TOKENS ?? 5_000);
 const WARM_UP = 500;
-const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Round {
   p50: number;

@@ -15,7 +15,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Migrator, sql } from 'kysely';
-import pg from 'pg';
 import { createContext } from '../../src/app/context.js';
 import { loadConfig } from '../../src/config.js';
 import { operator } from '../../src/domain/actor.js';
@@ -24,10 +23,9 @@ import { openStore, type Dialect, type Store } from '../../src/store/database.js
 import { migrateToLatest, migrations } from '../../src/store/migrations.js';
 import { createScratchDatabase } from '../../test/support/scratch-postgres.js';
 import { type BenchEnvironment, type BenchGroup, type Figure, median } from '../figures.js';
-import { percentile } from '../support.js';
+import { PG_ADMIN_URL, percentile, postgresAvailable } from '../support.js';
 
 const TOKENS = Number(process.env.BENCH_SEARCH_TOKENS ?? 1_000_000);
-const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ACCOUNT = 'acc_search_bench';
 const FAR_MATCHES = 2_000;
 const DAY_MS = 86_400_000;
@@ -170,18 +168,6 @@ async function seed(store: Store): Promise<void> {
          from (select i, ${name} as n from ${series}) as generated`,
       )
       .execute(store.db);
-  }
-}
-
-async function postgresAvailable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
   }
 }
 
