@@ -4,33 +4,16 @@
  * on failure.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { createContext } from '../../src/app/context.js';
 import { operator } from '../../src/domain/actor.js';
 import { isWellFormedAuthToken } from '../../src/domain/credentials.js';
-import { createTestDatabase, describeEachDialect, testConfig, type TestDatabase } from '../support/databases.js';
+import { CLI_TEST_TIMEOUT_MS, databaseEnv, inspectDatabase, runCli } from '../support/cli.js';
+import { createTestDatabase, describeEachDialect, type TestDatabase } from '../support/databases.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PASSWORD = 'a long enough password';
-/** Each command is a fresh Node process (~1-2 s, far more on a loaded machine): give these tests room. */
-const SLOW = 180_000;
+const SLOW = CLI_TEST_TIMEOUT_MS;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(db: TestDatabase, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}), ...extraEnv };
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/sidekey.js', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = (db: TestDatabase, args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { env: { ...databaseEnv(db), ...env } });
 
 async function json(db: TestDatabase, args: string[]) {
   const result = await cli(db, [...args, '--json']);
@@ -47,15 +30,7 @@ describeEachDialect('sidekey CLI', (dialect) => {
   });
   afterAll(() => db.drop());
 
-  /** A service context on the CLI's database, to check what the commands did. */
-  async function inspect<T>(fn: (context: Awaited<ReturnType<typeof createContext>>) => Promise<T>): Promise<T> {
-    const context = await createContext(testConfig(db));
-    try {
-      return await fn(context);
-    } finally {
-      await context.close();
-    }
-  }
+  const inspect = <T>(fn: Parameters<typeof inspectDatabase<T>>[1]) => inspectDatabase(db, fn);
 
   it('admin create --json prints exactly {userId, accountId}; the administrator can sign in', async () => {
     const result = await json(db, ['admin', 'create', '--email', 'owner@brand.test', '--password', PASSWORD, '--account', 'CLI Brand']);

@@ -5,45 +5,15 @@
  * The password handling is not the store's, so one dialect is enough.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { createContext } from '../../src/app/context.js';
-import { createTestDatabase, testConfig, type TestDatabase } from '../support/databases.js';
+import { spawnSync } from 'node:child_process';
+import { CLI_TEST_TIMEOUT_MS, converse, databaseEnv, inspectDatabase, runCli } from '../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PASSWORD = 'piped and never an argument';
-const SLOW = 180_000;
+const SLOW = CLI_TEST_TIMEOUT_MS;
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `command` with `feed` writing to its stdin (given what it has printed so far), until it exits. */
-function run(db: TestDatabase, command: string, args: string[], feed: (stdin: NodeJS.WritableStream, output: () => string) => Promise<void>): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: db.dataDir, LOG_LEVEL: 'silent' };
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill(), 90_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-    void feed(child.stdin, () => stdout + stderr);
-  });
-}
-
-const sidekey = (db: TestDatabase, args: string[], input?: string) =>
-  run(db, process.execPath, ['bin/sidekey.js', ...args], async (stdin) => {
-    if (input !== undefined) stdin.write(input);
-    stdin.end();
-  });
+const sidekey = (db: TestDatabase, args: string[], stdin?: string) => runCli(args, { env: databaseEnv(db), stdin });
 
 async function waitFor(output: () => string, text: string, count = 1) {
   for (let i = 0; i < 600 && output().split(text).length - 1 < count; i++) await new Promise((r) => setTimeout(r, 100));
@@ -56,14 +26,7 @@ describe('CLI passwords', () => {
   });
   afterAll(() => db.drop());
 
-  async function signsIn(email: string, password: string) {
-    const context = await createContext(testConfig(db));
-    try {
-      return await context.accounts.login(email, password, '127.0.0.1').then(() => true, () => false);
-    } finally {
-      await context.close();
-    }
-  }
+  const signsIn = (email: string, password: string) => inspectDatabase(db, (context) => context.accounts.login(email, password, '127.0.0.1').then(() => true, () => false));
 
   it('admin create --password-stdin takes the password piped on stdin, so it never appears in the arguments', async () => {
     const created = await sidekey(db, ['admin', 'create', '--email', 'piped@brand.test', '--password-stdin', '--account', 'Piped', '--json'], `${PASSWORD}\n`);
@@ -96,7 +59,7 @@ describe('CLI passwords', () => {
   it.skipIf(!hasScript)('on a terminal it prompts twice and echoes nothing of what is typed', async () => {
     const typed = 'typed at a hidden prompt';
     const command = `${process.execPath} bin/sidekey.js admin create --email tty@brand.test --account Tty --json`;
-    const result = await run(db, 'script', ['-qec', command, '/dev/null'], async (stdin, output) => {
+    const result = await converse('script', ['-qec', command, '/dev/null'], databaseEnv(db), async (stdin, output) => {
       await waitFor(output, 'Password: ');
       stdin.write(`${typed}\r`);
       await waitFor(output, 'Repeat the password: ');

@@ -3,36 +3,19 @@
  * to fix, never Node's own wording or a page of help: exit 2 for a usage or input mistake, 1 for a runtime
  * failure (a database that does not answer, a port already taken).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_TEST_TIMEOUT_MS, type CliResult, runCli } from '../support/cli.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PASSWORD = 'a long enough password';
-/** Each command is a fresh Node process, slow on a loaded machine. */
-const SLOW = 180_000;
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const SLOW = CLI_TEST_TIMEOUT_MS;
 
 let dataDir: string;
 
-function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, LOG_LEVEL: 'silent' };
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['bin/sidekey.js', ...args], { cwd: ROOT, env: { ...base, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-    child.stdin?.end();
-  });
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(args, { env: { DATA_DIR: dataDir, ...env } });
 
 /** The whole of stderr is one line starting "sidekey: ". */
 function expectOneLine(result: CliResult, code: number, pattern: RegExp) {
@@ -108,7 +91,7 @@ describe('what a command prints', () => {
 
 describe("the README's CLI", () => {
   it('writes every command as npx sidekey (the bin is not on PATH) and never shows a password to copy', async () => {
-    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
     const block = /## CLI[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
     const lines = block.split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(5);

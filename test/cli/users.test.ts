@@ -4,24 +4,13 @@
  * of the account's state, 4 for an unknown user.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { createContext } from '../../src/app/context.js';
-import { createTestDatabase, describeEachDialect, testConfig, type TestDatabase } from '../support/databases.js';
+import { CLI_TEST_TIMEOUT_MS, databaseEnv, inspectDatabase, runCli } from '../support/cli.js';
+import { createTestDatabase, describeEachDialect, type TestDatabase } from '../support/databases.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PASSWORD = 'a long enough password';
-const SLOW = 180_000;
+const SLOW = CLI_TEST_TIMEOUT_MS;
 
-function cli(db: TestDatabase, args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: db.dataDir, LOG_LEVEL: 'silent', PUBLIC_URL: 'https://keys.brand.test', ...(db.databaseUrl ? { DATABASE_URL: db.databaseUrl } : {}) };
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['bin/sidekey.js', ...args], { cwd: ROOT, env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-    child.stdin?.end(stdin ?? '');
-  });
-}
+const cli = (db: TestDatabase, args: string[], stdin?: string) => runCli(args, { env: { ...databaseEnv(db), PUBLIC_URL: 'https://keys.brand.test' }, stdin });
 
 describeEachDialect('sidekey user', (dialect) => {
   let db: TestDatabase;
@@ -34,14 +23,7 @@ describeEachDialect('sidekey user', (dialect) => {
   }, SLOW);
   afterAll(() => db.drop());
 
-  async function inspect<T>(fn: (context: Awaited<ReturnType<typeof createContext>>) => Promise<T>): Promise<T> {
-    const context = await createContext(testConfig(db));
-    try {
-      return await fn(context);
-    } finally {
-      await context.close();
-    }
-  }
+  const inspect = <T>(fn: Parameters<typeof inspectDatabase<T>>[1]) => inspectDatabase(db, fn);
 
   it('add with a password or an invite link; list shows roles, last sign-in and pending invites', async () => {
     const [withPassword, invited] = await Promise.all([
