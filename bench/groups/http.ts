@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { type Context, createContext } from '../../src/app/context.js';
 import { loadConfig } from '../../src/config.js';
 import { hashSecret } from '../../src/domain/credentials.js';
+import { docsNginxConfig } from '../../test/support/documented-proxies.js';
 import type { OwnedProcess } from '../../test/support/processes.js';
 import { startNginx, startSidekey, startTrivialServer } from '../../test/support/servers.js';
 import { freePort } from '../../test/verify/helpers.js';
@@ -36,55 +37,18 @@ interface Load {
   request: WrkRequest;
 }
 
-/** nginx's http block: `proxy_pass` alone on one port, `auth_request` to Sidekey then `proxy_pass` on the other. */
+/**
+ * nginx's http block: the documented `auth_request` server (docs/protect-your-api.md, as users run it) on one
+ * port, and `proxy_pass` alone to the same upstream on the other.
+ */
 function nginxConfig(o: { proxyPort: number; authPort: number; sidekeyPort: number; upstreamPort: number }): string {
-  return `
-  upstream sidekey { server 127.0.0.1:${o.sidekeyPort}; keepalive 64; }
-  upstream platform_api { server 127.0.0.1:${o.upstreamPort}; keepalive 64; }
-
+  return `${docsNginxConfig({ sidekeyPort: o.sidekeyPort, upstreamPort: o.upstreamPort, listenPort: o.authPort, verifyKey: VERIFY_KEY, upstreamKeepalive: 64 })}
   server {
     listen 127.0.0.1:${o.proxyPort};
     location / {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_pass http://platform_api;
-    }
-  }
-
-  server {
-    listen 127.0.0.1:${o.authPort};
-    location /Advertisers/ {
-      auth_request /_sidekey_auth;
-      auth_request_set $sidekey_account_id  $upstream_http_x_sidekey_account_id;
-      auth_request_set $sidekey_token_id    $upstream_http_x_sidekey_token_id;
-      auth_request_set $sidekey_account_sid $upstream_http_x_sidekey_account_sid;
-      auth_request_set $sidekey_api_version $upstream_http_x_sidekey_api_version;
-      auth_request_set $sidekey_limit       $upstream_http_x_ratelimit_limit;
-      auth_request_set $sidekey_remaining   $upstream_http_x_ratelimit_remaining;
-      auth_request_set $sidekey_reset       $upstream_http_x_ratelimit_reset;
-      add_header X-RateLimit-Limit     $sidekey_limit always;
-      add_header X-RateLimit-Remaining $sidekey_remaining always;
-      add_header X-RateLimit-Reset     $sidekey_reset always;
-      proxy_set_header Authorization "";
-      proxy_set_header X-Sidekey-Account-Id  $sidekey_account_id;
-      proxy_set_header X-Sidekey-Token-Id    $sidekey_token_id;
-      proxy_set_header X-Sidekey-Account-Sid $sidekey_account_sid;
-      proxy_set_header X-Sidekey-Api-Version $sidekey_api_version;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass http://platform_api;
-    }
-    location = /_sidekey_auth {
-      internal;
-      proxy_pass http://sidekey/v1/auth;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Original-URI $request_uri;
-      proxy_set_header X-Sidekey-Auth-Style nginx;
-      proxy_set_header X-Sidekey-Verify-Key "${VERIFY_KEY}";
     }
   }`;
 }

@@ -1,7 +1,7 @@
 /**
  * Debian's nginx with auth_request pointed at GET /v1/auth, in front of a real upstream process, driven with
- * real HTTP: allowed, 401, 403 naming the scope, 429. The location blocks are the ones in
- * docs/protect-your-api.md.
+ * real HTTP: allowed, 401, 403 naming the scope, 429. nginx runs the server block of docs/protect-your-api.md,
+ * read from the document.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -10,84 +10,13 @@ import { createTestContext, describeEachDialect, type TestContext } from '../sup
 import { createBrand, type Brand } from '../support/fixtures.js';
 import { generateAuthToken } from '../../src/domain/credentials.js';
 import { apiPath, basic, freePort, issueToken, type Issued } from '../verify/helpers.js';
-import { type RunningNginx, type RunningServer, nginxAvailable, startNginx, startUpstream } from '../support/servers.js';
+import { startDocsNginx } from '../support/documented-proxies.js';
+import { type RunningNginx, type RunningServer, nginxAvailable, startUpstream } from '../support/servers.js';
 
 const VERIFY_KEY = 'nginx-to-sidekey-service-key-0123456789';
 
 if (!nginxAvailable() && process.env.CI) throw new Error('nginx is required in CI (apt-get install nginx)');
 if (!nginxAvailable()) console.warn('\n!!! nginx not found (NGINX_BIN): the nginx auth_request tests are SKIPPED !!!\n');
-
-/** The http-block part of the config: what docs/protect-your-api.md shows, with this test's ports. */
-export function nginxAuthRequestConfig(o: { sidekeyPort: number; upstreamPort: number; listenPort: number; verifyKey: string }) {
-  return `
-  upstream sidekey { server 127.0.0.1:${o.sidekeyPort}; keepalive 16; }
-  upstream platform_api { server 127.0.0.1:${o.upstreamPort}; keepalive 16; }
-
-  server {
-    listen 127.0.0.1:${o.listenPort};
-
-    # Every API call is checked by Sidekey first.
-    location /Advertisers/ {
-      auth_request /_sidekey_auth;
-      auth_request_set $sidekey_account_id  $upstream_http_x_sidekey_account_id;
-      auth_request_set $sidekey_token_id    $upstream_http_x_sidekey_token_id;
-      auth_request_set $sidekey_account_sid $upstream_http_x_sidekey_account_sid;
-      auth_request_set $sidekey_api_version $upstream_http_x_sidekey_api_version;
-      auth_request_set $sidekey_limit       $upstream_http_x_ratelimit_limit;
-      auth_request_set $sidekey_remaining   $upstream_http_x_ratelimit_remaining;
-      auth_request_set $sidekey_reset       $upstream_http_x_ratelimit_reset;
-      auth_request_set $sidekey_status      $upstream_http_x_sidekey_status;
-      auth_request_set $sidekey_error       $upstream_http_x_sidekey_error;
-      auth_request_set $sidekey_retry_after $upstream_http_retry_after;
-      error_page 401 403 = @sidekey_denied;
-
-      add_header X-RateLimit-Limit     $sidekey_limit always;
-      add_header X-RateLimit-Remaining $sidekey_remaining always;
-      add_header X-RateLimit-Reset     $sidekey_reset always;
-
-      # The platform sees who is calling, never the secret (and never a client-forged identity).
-      proxy_set_header Authorization "";
-      proxy_set_header X-Sidekey-Account-Id  $sidekey_account_id;
-      proxy_set_header X-Sidekey-Token-Id    $sidekey_token_id;
-      proxy_set_header X-Sidekey-Account-Sid $sidekey_account_sid;
-      proxy_set_header X-Sidekey-Api-Version $sidekey_api_version;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass http://platform_api;
-    }
-
-    location = /_sidekey_auth {
-      internal;
-      proxy_pass http://sidekey/v1/auth;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_pass_request_body off;
-      proxy_set_header Content-Length "";
-      proxy_set_header Cookie "";
-      proxy_set_header X-Original-Method $request_method;
-      proxy_set_header X-Original-URI $request_uri;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      # auth_request only understands 2xx, 401 and 403: ask for a 429 as a 403 carrying X-Sidekey-Status.
-      proxy_set_header X-Sidekey-Auth-Style nginx;
-      proxy_set_header X-Sidekey-Verify-Key "${o.verifyKey}";
-    }
-
-    # A refusal: Sidekey's status, headers and error envelope (auth_request drops the body, so it travels in a
-    # header). nginx itself copies WWW-Authenticate from a 401.
-    location @sidekey_denied {
-      default_type application/json;
-      add_header X-RateLimit-Limit     $sidekey_limit always;
-      add_header X-RateLimit-Remaining $sidekey_remaining always;
-      add_header X-RateLimit-Reset     $sidekey_reset always;
-      add_header Retry-After           $sidekey_retry_after always;
-      if ($sidekey_status = 429) { return 429 $sidekey_error; }
-      if ($sidekey_status = 503) { return 503 $sidekey_error; }
-      if ($sidekey_status = 401) { return 401 $sidekey_error; }
-      if ($sidekey_status = 400) { return 400 $sidekey_error; }
-      return 403 $sidekey_error;
-    }
-  }`;
-}
 
 describeEachDialect('nginx auth_request in front of an upstream', (dialect) => {
   if (!nginxAvailable()) return it.skip('nginx is not installed', () => {});
@@ -104,7 +33,7 @@ describeEachDialect('nginx auth_request in front of an upstream', (dialect) => {
     await sidekey.listen({ port: 0, host: '127.0.0.1' });
     upstream = await startUpstream();
     const listenPort = await freePort();
-    nginx = await startNginx(listenPort, () => nginxAuthRequestConfig({ sidekeyPort: (sidekey.server.address() as { port: number }).port, upstreamPort: upstream.port, listenPort, verifyKey: VERIFY_KEY }));
+    nginx = await startDocsNginx({ sidekeyPort: (sidekey.server.address() as { port: number }).port, upstreamPort: upstream.port, listenPort, verifyKey: VERIFY_KEY });
     brand = await createBrand(t.context);
     issued = await issueToken(t.context, brand, { scopes: ['listActions', 'getActionById'] });
   });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { type RunningNginx, type RunningServer, nginxAvailable } from '../support/servers.js';
 import { freePort } from '../verify/helpers.js';
 import { differentialCorpus, expectTheProperty, sendCorpus } from './support/differential.js';
-import { startDocsNginx } from './support/proxies.js';
+import { startDocsNginx } from '../support/documented-proxies.js';
 import { RawHttpClient } from './support/raw-http.js';
 import { ROUTER_KINDS, type ReportingRouter, type RouterKind, startReportingRouter } from './support/routers.js';
 import { VERIFY_KEY, type World, createWorld, startWorldSidekey } from './support/world.js';

@@ -15,7 +15,7 @@ import { type RunningNginx, type RunningServer, nginxAvailable } from '../suppor
 import { createTestContext, type TestContext } from '../support/databases.js';
 import { basic, freePort } from '../verify/helpers.js';
 import type { TokenRole } from './support/corpus.js';
-import { startDocsNginx } from './support/proxies.js';
+import { startDocsNginx } from '../support/documented-proxies.js';
 import { RawHttpClient, type RawResponse, jsonOf } from './support/raw-http.js';
 import { PROBE_HEADER, type ReportingRouter, type RouterHit, startReportingRouter } from './support/routers.js';
 import { VERIFY_KEY, type World, createWorld, startWorldSidekey } from './support/world.js';
