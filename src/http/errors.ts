@@ -7,7 +7,10 @@ import { ERROR_CODES, type ErrorCode, SidekeyError, invalidInput, managementEnve
 import { type HttpAnswer, jsonAnswer } from './answer.js';
 import { type InputProblem, MAX_INPUT_DEPTH, MAX_REPORTED_PROBLEMS, inspectInput } from '../domain/input.js';
 
-function validationFields(error: FastifyError): FieldError[] {
+/** What validation found wrong, as Fastify reports it: ajv's errors and the part of the request they are about. */
+type ValidationFailure = Pick<FastifyError, 'validation' | 'validationContext'>;
+
+function validationFields(error: ValidationFailure): FieldError[] {
   // Grouped by field in one pass: a body with 20,000 unknown keys is 20,000 ajv errors, and a per-field
   // scan of all of them blocked the event loop for seconds.
   const byField = new Map<string, { message: string; keyword: string; allowed: unknown }[]>();
@@ -83,21 +86,37 @@ export function internalErrorAnswer(requestId: string): HttpAnswer {
   return jsonAnswer(ERROR_CODES.INTERNAL_ERROR, managementEnvelope('INTERNAL_ERROR', INTERNAL_ERROR_MESSAGE, [], requestId));
 }
 
+/** How a request the app refuses is answered: the envelope's code, message and fields (the status is the code's). */
+export interface Refusal {
+  code: ErrorCode;
+  message: string;
+  fields: FieldError[];
+  retryAfterSeconds?: number;
+}
+
+/**
+ * The refusal for an error a route ended with, or undefined when the error is ours (answered INTERNAL_ERROR and
+ * logged). The one rule of the error handler, which the fast path of POST /v1/verify applies too.
+ */
+export function refusalOf(error: ValidationFailure & Partial<Pick<FastifyError, 'statusCode' | 'code' | 'message'>>): Refusal | undefined {
+  if (error instanceof SidekeyError) return { code: error.code, message: error.message, fields: error.fields, retryAfterSeconds: error.retryAfterSeconds };
+  if (error.validation) return { code: 'INVALID_INPUT', message: 'The request has invalid fields.', fields: validationFields(error) };
+  const status = error.statusCode ?? 500;
+  // Fastify's own client errors (malformed JSON, body too large, wrong content type).
+  if (status >= 400 && status < 500) return { code: FASTIFY_CODES[error.code ?? ''] ?? CODE_OF_STATUS[status] ?? 'BAD_REQUEST', message: error.message ?? '', fields: [] };
+  return undefined;
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof SidekeyError) {
-      if (error.status === 401 && request.url.startsWith('/api/')) reply.header('WWW-Authenticate', 'Cookie realm="sidekey"');
-      if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
-      return sendError(request, reply, error.code, error.message, error.fields);
+    const refusal = refusalOf(error);
+    if (refusal === undefined) {
+      request.log.error({ err: error }, 'request failed');
+      return sendError(request, reply, 'INTERNAL_ERROR', INTERNAL_ERROR_MESSAGE);
     }
-    if (error.validation) return sendError(request, reply, 'INVALID_INPUT', 'The request has invalid fields.', validationFields(error));
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      // Fastify's own client errors (malformed JSON, body too large, wrong content type).
-      return sendError(request, reply, FASTIFY_CODES[error.code] ?? CODE_OF_STATUS[status] ?? 'BAD_REQUEST', error.message);
-    }
-    request.log.error({ err: error }, 'request failed');
-    return sendError(request, reply, 'INTERNAL_ERROR', INTERNAL_ERROR_MESSAGE);
+    if (ERROR_CODES[refusal.code] === 401 && error instanceof SidekeyError && request.url.startsWith('/api/')) reply.header('WWW-Authenticate', 'Cookie realm="sidekey"');
+    if (refusal.retryAfterSeconds !== undefined) reply.header('Retry-After', String(refusal.retryAfterSeconds));
+    return sendError(request, reply, refusal.code, refusal.message, refusal.fields);
   });
 }
 
@@ -122,22 +141,34 @@ function inputError(problems: InputProblem[]) {
   return deep ? invalidInput(fields, `The JSON body is nested deeper than ${MAX_INPUT_DEPTH} levels.`, 'INPUT_TOO_DEEP') : invalidInput(fields);
 }
 
+/** A JSON body parsed, or the error Fastify's body parsing ends with (what the error handler answers). */
+export type ParsedBody = { ok: true; value: unknown } | { ok: false; error: Error };
+
 /**
- * The JSON parser for every route: Fastify's own (secure-json-parse, which refuses `__proto__` and
+ * The JSON parser of every route: Fastify's own (secure-json-parse, which refuses `__proto__` and
  * `constructor.prototype` keys), then the depth limit, so no route's validation or handler ever walks a
  * structure deeper than MAX_INPUT_DEPTH. Bodies are limited to BODY_LIMIT_BYTES by Fastify before parsing.
+ * Returned for the fast path of POST /v1/verify, which parses with it too.
  */
-export function installJsonParser(app: FastifyInstance): void {
-  const parse = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    parse(request, body as string, (error: Error | null, value?: unknown) => {
-      if (error) return done(error, undefined);
-      const deep = inspectInput(value, 'body').filter((p) => p.kind === 'too_deep');
-      if (deep.length > 0) return done(inputError(deep), undefined);
-      done(null, value);
+export function installJsonParser(app: FastifyInstance): (text: string) => ParsedBody {
+  const fastifyParse = app.getDefaultJsonParser('error', 'error');
+  const parse = (text: string): ParsedBody => {
+    let parsed: ParsedBody | undefined;
+    // Fastify's default parser calls back synchronously, and reads nothing of the request.
+    fastifyParse(undefined as never, text, (error: Error | null, value?: unknown) => {
+      parsed = error ? { ok: false, error } : { ok: true, value };
     });
+    if (!parsed!.ok) return parsed!;
+    const deep = inspectInput(parsed!.value, 'body').filter((p) => p.kind === 'too_deep');
+    return deep.length > 0 ? { ok: false, error: inputError(deep) } : parsed!;
+  };
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const parsed = parse(body as string);
+    if (parsed.ok) done(null, parsed.value);
+    else done(parsed.error, undefined);
   });
+  return parse;
 }
 
 /**
