@@ -48,22 +48,20 @@ export function serveFastPathsFirst(app: FastifyInstance, fastPaths: readonly (F
 export function readBody(req: Readable, done: (error: (Error & { statusCode?: number }) | null, text?: string) => void): void {
   const chunks: Buffer[] = [];
   let length = 0;
-  const onData = (chunk: Buffer) => {
+  let ended = false;
+  // Inline listeners, none removed: the request ends or fails once, and a listener per event is all it costs.
+  req.on('data', (chunk: Buffer) => {
     length += chunk.length;
     chunks.push(chunk);
-  };
-  const onEnd = (error?: Error & { statusCode?: number }) => {
-    req.removeListener('data', onData);
-    req.removeListener('end', onEnd);
-    req.removeListener('error', onEnd);
-    if (error != null) {
-      if (!(typeof error.statusCode === 'number' && error.statusCode >= 400)) error.statusCode = 400;
-      done(error);
-      return;
-    }
+  });
+  req.on('end', () => {
+    ended = true;
     done(null, chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, length).toString('utf8'));
-  };
-  req.on('data', onData);
-  req.on('end', onEnd);
-  req.on('error', onEnd);
+  });
+  req.on('error', (error: Error & { statusCode?: number }) => {
+    if (ended) return;
+    ended = true;
+    if (!(typeof error.statusCode === 'number' && error.statusCode >= 400)) error.statusCode = 400;
+    done(error);
+  });
 }
