@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode, SidekeyError, invalidInput, managementEnvelope, type FieldError } from '../domain/errors.js';
 import { type HttpAnswer, jsonAnswer } from './answer.js';
-import { type InputProblem, MAX_INPUT_DEPTH, MAX_REPORTED_PROBLEMS, inspectInput } from '../domain/input.js';
+import { type InputProblem, MAX_INPUT_DEPTH, MAX_REPORTED_PROBLEMS, inspectInput, mayNestDeeperThan } from '../domain/input.js';
 
 /** What validation found wrong, as Fastify reports it: ajv's errors and the part of the request they are about. */
 type ValidationFailure = Pick<FastifyError, 'validation' | 'validationContext'>;
@@ -174,7 +174,7 @@ export function installJsonParser(app: FastifyInstance): (text: string) => Parse
     fastifyParse(undefined as never, text, (error: Error | null, value?: unknown) => {
       parsed = error ? { ok: false, error } : { ok: true, value };
     });
-    if (!parsed!.ok) return parsed!;
+    if (!parsed!.ok || !mayNestDeeperThan(text)) return parsed!;
     const deep = inspectInput(parsed!.value, 'body').filter((p) => p.kind === 'too_deep');
     return deep.length > 0 ? { ok: false, error: inputError(deep) } : parsed!;
   };

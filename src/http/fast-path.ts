@@ -10,6 +10,8 @@
  * with the answer the route's own function computes (http/answer.ts), so the answer is the one Fastify would
  * send — or returns false before it has read or written anything. It takes only requests that Fastify would
  * route to that same handler with nothing of its own to say first (no framing, content-type or URL error).
+ * POST /v1/verify reads the body as well: what Fastify would refuse in it (not JSON, too deep, not a question)
+ * is refused with the route's own parser, validator and the error handler's rule (http/errors.ts refusalOf).
  *
  * Fastify's listener is replaced on the server Fastify made, so Fastify still binds it (and, for `localhost`,
  * the secondary addresses, which are served by Fastify alone).

@@ -57,6 +57,11 @@ export function requireVerifyKey(expected: string | undefined) {
 
 // ---- POST /v1/verify ----------------------------------------------------------------------------------------
 
+const VERIFY_PATH = '/v1/verify';
+/** The Content-Type of a plain JSON question, as the SDK and services send it (Fastify's JSON parser takes both). */
+const JSON_CONTENT_TYPES: ReadonlySet<string> = new Set(['application/json', 'application/json; charset=utf-8']);
+const CONTENT_LENGTH = /^[1-9][0-9]{0,8}$/;
+
 /** The wire shape of domain/verification-answers.ts's VerifyQuestion. */
 const VerifyBody = Type.Object(
   {
@@ -130,11 +135,6 @@ function toAnswer(result: VerificationResult): VerifyAnswer {
 }
 
 // ---- forward auth -------------------------------------------------------------------------------------------
-
-const VERIFY_PATH = '/v1/verify';
-/** The Content-Type of a plain JSON question, as the SDK and services send it (Fastify's JSON parser takes both). */
-const JSON_CONTENT_TYPES: ReadonlySet<string> = new Set(['application/json', 'application/json; charset=utf-8']);
-const CONTENT_LENGTH = /^[1-9][0-9]{0,8}$/;
 
 const AUTH_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 const AUTH_METHOD_SET: ReadonlySet<string> = new Set(AUTH_METHODS);
@@ -230,7 +230,6 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log, pars
   /** A refusal as Fastify's error handler sends it on this route (see http/errors.ts). */
   const refusalAnswer = (refusal: Refusal, requestId: string, headers: Record<string, string>): HttpAnswer => {
     const status = ERROR_CODES[refusal.code];
-    quiet.info({ reqId: requestId, code: refusal.code, statusCode: status }, 'request refused');
     if (refusal.retryAfterSeconds !== undefined) headers['retry-after'] = String(refusal.retryAfterSeconds);
     return { status, headers, body: serialize(status, managementEnvelope(refusal.code, refusal.message, refusal.fields, requestId)) };
   };
@@ -248,7 +247,7 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log, pars
     }
     const { validate } = compiled!;
     // As Fastify calls an ajv validator: with the holder of the value, so coercion may replace the root too.
-    const holder = { body: body.value ?? null };
+    const holder = { body: body.value };
     const valid = (validate as (data: unknown, context: { parentData: object; parentDataProperty: string }) => boolean)(holder.body, { parentData: holder, parentDataProperty: 'body' });
     if (!valid) return refusalAnswer(refusalOf({ validation: validate.errors ?? [], validationContext: 'body' })!, requestId, {});
     const result = await verifiers.verify.verify(holder.body as Parameters<Verifier['verify']>[0]);
