@@ -130,7 +130,7 @@ export function installErrorHandling(app: FastifyInstance): void {
       request.log.error({ err: error }, 'request failed');
       return sendError(request, reply, 'INTERNAL_ERROR', INTERNAL_ERROR_MESSAGE);
     }
-    if (ERROR_CODES[refusal.code] === 401 && error instanceof SidekeyError && request.url.startsWith('/api/')) reply.header('WWW-Authenticate', 'Cookie realm="sidekey"');
+    if (error instanceof SidekeyError && error.status === 401 && request.url.startsWith('/api/')) reply.header('WWW-Authenticate', 'Cookie realm="sidekey"');
     if (refusal.retryAfterSeconds !== undefined) reply.header('Retry-After', String(refusal.retryAfterSeconds));
     return sendError(request, reply, refusal.code, refusal.message, refusal.fields);
   });
