@@ -55,3 +55,17 @@ export function inspectInput(value: unknown, root: string, maxDepth = MAX_INPUT_
   }
   return problems;
 }
+
+/**
+ * Whether JSON text may hold containers nested deeper than `maxDepth`: never when it has no more opening brackets
+ * than that, since each level opens with one (brackets inside strings only count too many). A scan of the text
+ * that spares the walk of inspectInput for nearly every body; when it says "may", the walk decides.
+ */
+export function mayNestDeeperThan(text: string, maxDepth = MAX_INPUT_DEPTH): boolean {
+  let opened = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c === 0x7b /* { */ || c === 0x5b) /* [ */ && ++opened > maxDepth) return true;
+  }
+  return false;
+}

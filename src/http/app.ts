@@ -85,7 +85,7 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
   installClientAddress(app, trusts);
   installErrorHandling(app);
-  installJsonParser(app);
+  const parseJson = installJsonParser(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
     // Management answers carry sessions, CSRF tokens and secrets: no browser or proxy may keep a copy of any of them.
@@ -131,7 +131,7 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
     { prefix: '/api/v1' },
   );
   const verifiers = { verify: metrics.instrument('verify', verifier), auth: metrics.instrument('auth', verifier) };
-  const verificationEntrances = verificationRoutes({ verifiers, realm: catalog.name, config, trusts, log: app.log });
+  const verificationEntrances = verificationRoutes({ verifiers, realm: catalog.name, config, trusts, log: app.log, parseJson });
   await app.register(verificationEntrances.plugin);
   const gateway = gatewayRoutes({ verifier: metrics.instrument('gateway', verifier), catalog, upstreamUrl: config.upstreamUrl, trusts, log: app.log });
   await app.register(gateway.plugin);
@@ -158,6 +158,6 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
     }
     return sendError(request, reply, 'ROUTE_NOT_FOUND', hasUi || isApi ? `No route ${request.method} ${request.url.split('?')[0]}` : 'The web UI is not built: run `npm run build:web`.');
   });
-  serveFastPathsFirst(app, [verificationEntrances.fastPath, gateway.fastPath]);
+  serveFastPathsFirst(app, [...verificationEntrances.fastPaths, gateway.fastPath]);
   return app;
 }

@@ -5,9 +5,12 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode, SidekeyError, invalidInput, managementEnvelope, type FieldError } from '../domain/errors.js';
 import { type HttpAnswer, jsonAnswer } from './answer.js';
-import { type InputProblem, MAX_INPUT_DEPTH, MAX_REPORTED_PROBLEMS, inspectInput } from '../domain/input.js';
+import { type InputProblem, MAX_INPUT_DEPTH, MAX_REPORTED_PROBLEMS, inspectInput, mayNestDeeperThan } from '../domain/input.js';
 
-function validationFields(error: FastifyError): FieldError[] {
+/** What validation found wrong, as Fastify reports it: ajv's errors and the part of the request they are about. */
+type ValidationFailure = Pick<FastifyError, 'validation' | 'validationContext'>;
+
+function validationFields(error: ValidationFailure): FieldError[] {
   // Grouped by field in one pass: a body with 20,000 unknown keys is 20,000 ajv errors, and a per-field
   // scan of all of them blocked the event loop for seconds.
   const byField = new Map<string, { message: string; keyword: string; allowed: unknown }[]>();
@@ -63,10 +66,26 @@ const CODE_OF_STATUS: Partial<Record<number, ErrorCode>> = {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** Fastify's `genReqId`: the caller's X-Request-Id when it is a sane one (≤ 64 of [A-Za-z0-9._-]), else a new UUID. */
+/**
+ * Fresh request ids: a random (v4) UUID drawn once per process whose last 12 hex digits count the ids given
+ * out. Still UUID-shaped; unique within the process by the counter (it wraps after 2^48) and across processes
+ * by the 74 random bits of the rest; and a string concatenation instead of random bytes per request on the hot
+ * path. An id only names a request's log lines: it grants nothing, though its counter shows how many ids this
+ * process has given out.
+ */
+const FRESH_ID_PREFIX = randomUUID().slice(0, 24);
+const FRESH_ID_WRAP = 2 ** 48;
+let freshIds = 0;
+
+function freshRequestId(): string {
+  freshIds = (freshIds + 1) % FRESH_ID_WRAP;
+  return FRESH_ID_PREFIX + freshIds.toString(16).padStart(12, '0');
+}
+
+/** Fastify's `genReqId`: the caller's X-Request-Id when it is a sane one (≤ 64 of [A-Za-z0-9._-]), else a fresh one. */
 export function requestIdOf(request: IncomingMessage): string {
   const sent = request.headers['x-request-id'];
-  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
+  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : freshRequestId();
 }
 
 /** Sends the management envelope for `code`, with the request id in the body and the header, and logs the refusal. */
@@ -83,21 +102,37 @@ export function internalErrorAnswer(requestId: string): HttpAnswer {
   return jsonAnswer(ERROR_CODES.INTERNAL_ERROR, managementEnvelope('INTERNAL_ERROR', INTERNAL_ERROR_MESSAGE, [], requestId));
 }
 
+/** How a request the app refuses is answered: the envelope's code, message and fields (the status is the code's). */
+export interface Refusal {
+  code: ErrorCode;
+  message: string;
+  fields: FieldError[];
+  retryAfterSeconds?: number;
+}
+
+/**
+ * The refusal for an error a route ended with, or undefined when the error is ours (answered INTERNAL_ERROR and
+ * logged). The one rule of the error handler, which the fast path of POST /v1/verify applies too.
+ */
+export function refusalOf(error: ValidationFailure & Partial<Pick<FastifyError, 'statusCode' | 'code' | 'message'>>): Refusal | undefined {
+  if (error instanceof SidekeyError) return { code: error.code, message: error.message, fields: error.fields, retryAfterSeconds: error.retryAfterSeconds };
+  if (error.validation) return { code: 'INVALID_INPUT', message: 'The request has invalid fields.', fields: validationFields(error) };
+  const status = error.statusCode ?? 500;
+  // Fastify's own client errors (malformed JSON, body too large, wrong content type).
+  if (status >= 400 && status < 500) return { code: FASTIFY_CODES[error.code ?? ''] ?? CODE_OF_STATUS[status] ?? 'BAD_REQUEST', message: error.message ?? '', fields: [] };
+  return undefined;
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    if (error instanceof SidekeyError) {
-      if (error.status === 401 && request.url.startsWith('/api/')) reply.header('WWW-Authenticate', 'Cookie realm="sidekey"');
-      if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
-      return sendError(request, reply, error.code, error.message, error.fields);
+    const refusal = refusalOf(error);
+    if (refusal === undefined) {
+      request.log.error({ err: error }, 'request failed');
+      return sendError(request, reply, 'INTERNAL_ERROR', INTERNAL_ERROR_MESSAGE);
     }
-    if (error.validation) return sendError(request, reply, 'INVALID_INPUT', 'The request has invalid fields.', validationFields(error));
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      // Fastify's own client errors (malformed JSON, body too large, wrong content type).
-      return sendError(request, reply, FASTIFY_CODES[error.code] ?? CODE_OF_STATUS[status] ?? 'BAD_REQUEST', error.message);
-    }
-    request.log.error({ err: error }, 'request failed');
-    return sendError(request, reply, 'INTERNAL_ERROR', INTERNAL_ERROR_MESSAGE);
+    if (error instanceof SidekeyError && error.status === 401 && request.url.startsWith('/api/')) reply.header('WWW-Authenticate', 'Cookie realm="sidekey"');
+    if (refusal.retryAfterSeconds !== undefined) reply.header('Retry-After', String(refusal.retryAfterSeconds));
+    return sendError(request, reply, refusal.code, refusal.message, refusal.fields);
   });
 }
 
@@ -122,22 +157,34 @@ function inputError(problems: InputProblem[]) {
   return deep ? invalidInput(fields, `The JSON body is nested deeper than ${MAX_INPUT_DEPTH} levels.`, 'INPUT_TOO_DEEP') : invalidInput(fields);
 }
 
+/** A JSON body parsed, or the error Fastify's body parsing ends with (what the error handler answers). */
+export type ParsedBody = { ok: true; value: unknown } | { ok: false; error: Error };
+
 /**
- * The JSON parser for every route: Fastify's own (secure-json-parse, which refuses `__proto__` and
+ * The JSON parser of every route: Fastify's own (secure-json-parse, which refuses `__proto__` and
  * `constructor.prototype` keys), then the depth limit, so no route's validation or handler ever walks a
  * structure deeper than MAX_INPUT_DEPTH. Bodies are limited to BODY_LIMIT_BYTES by Fastify before parsing.
+ * Returned for the fast path of POST /v1/verify, which parses with it too.
  */
-export function installJsonParser(app: FastifyInstance): void {
-  const parse = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    parse(request, body as string, (error: Error | null, value?: unknown) => {
-      if (error) return done(error, undefined);
-      const deep = inspectInput(value, 'body').filter((p) => p.kind === 'too_deep');
-      if (deep.length > 0) return done(inputError(deep), undefined);
-      done(null, value);
+export function installJsonParser(app: FastifyInstance): (text: string) => ParsedBody {
+  const fastifyParse = app.getDefaultJsonParser('error', 'error');
+  const parse = (text: string): ParsedBody => {
+    let parsed: ParsedBody | undefined;
+    // Fastify's default parser calls back synchronously, and reads nothing of the request.
+    fastifyParse(undefined as never, text, (error: Error | null, value?: unknown) => {
+      parsed = error ? { ok: false, error } : { ok: true, value };
     });
+    if (!parsed!.ok || !mayNestDeeperThan(text)) return parsed!;
+    const deep = inspectInput(parsed!.value, 'body').filter((p) => p.kind === 'too_deep');
+    return deep.length > 0 ? { ok: false, error: inputError(deep) } : parsed!;
+  };
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const parsed = parse(body as string);
+    if (parsed.ok) done(null, parsed.value);
+    else done(parsed.error, undefined);
   });
+  return parse;
 }
 
 /**
@@ -149,7 +196,7 @@ export function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoExce
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const code: ErrorCode = error.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'REQUEST_TIMEOUT' : 'MALFORMED_REQUEST';
   const status = ERROR_CODES[code];
-  const requestId = randomUUID();
+  const requestId = freshRequestId();
   this.log.info({ reqId: requestId, code, parserCode: error.code }, 'client error');
   if (socket.writable) {
     const body = JSON.stringify(managementEnvelope(code, code === 'MALFORMED_REQUEST' ? 'The request is not valid HTTP.' : (STATUS_CODES[status] ?? 'Bad request'), [], requestId));

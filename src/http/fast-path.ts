@@ -1,6 +1,7 @@
 /**
- * The fast paths: GET /v1/auth (and its other methods) and the gateway are served by node:http's request
- * listener itself, before Fastify's router, reply pipeline and hooks — which cost more than the verification.
+ * The fast paths: GET /v1/auth (and its other methods), POST /v1/verify and the gateway are served by node:http's
+ * request listener itself, before Fastify's router, body parsing, reply pipeline and hooks — which cost more
+ * than the verification.
  * Every other request, and every one a fast path declines, goes to Fastify untouched (not a byte of its body
  * read), where the same routes still exist: they serve what the fast paths decline, `app.inject`, and the
  * OpenAPI document.
@@ -9,12 +10,15 @@
  * with the answer the route's own function computes (http/answer.ts), so the answer is the one Fastify would
  * send — or returns false before it has read or written anything. It takes only requests that Fastify would
  * route to that same handler with nothing of its own to say first (no framing, content-type or URL error).
+ * POST /v1/verify reads the body as well: what Fastify would refuse in it (not JSON, too deep, not a question)
+ * is refused with the route's own parser, validator and the error handler's rule (http/errors.ts refusalOf).
  *
  * Fastify's listener is replaced on the server Fastify made, so Fastify still binds it (and, for `localhost`,
  * the secondary addresses, which are served by Fastify alone).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import type { Readable } from 'node:stream';
 
 /** Answers the request and returns true, or returns false having touched nothing of it. */
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -34,5 +38,32 @@ export function serveFastPathsFirst(app: FastifyInstance, fastPaths: readonly (F
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (!closing) for (const path of paths) if (path(req, res)) return;
     fastify(req, res);
+  });
+}
+
+/**
+ * The body of a request a fast path took, read as Fastify reads one for a string parser (raw chunks, decoded as
+ * UTF-8 once at the end). The fast path took it only with a Content-Length within the body limit and no
+ * Transfer-Encoding, and node's parser ends the body at exactly that length: neither the limit nor the length
+ * check can fail. A stream error is a 400 (statusCode set), as Fastify makes it.
+ */
+export function readBody(req: Readable, done: (error: (Error & { statusCode?: number }) | null, text?: string) => void): void {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let ended = false;
+  // Inline listeners, none removed: the request ends or fails once, and a listener per event is all it costs.
+  req.on('data', (chunk: Buffer) => {
+    length += chunk.length;
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    ended = true;
+    done(null, chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, length).toString('utf8'));
+  });
+  req.on('error', (error: Error & { statusCode?: number }) => {
+    if (ended) return;
+    ended = true;
+    if (!(typeof error.statusCode === 'number' && error.statusCode >= 400)) error.statusCode = 400;
+    done(error);
   });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_INPUT_DEPTH, MAX_REPORTED_PROBLEMS, inspectInput } from '../../src/domain/input.js';
+import fc from 'fast-check';
+import { MAX_INPUT_DEPTH, MAX_REPORTED_PROBLEMS, inspectInput, mayNestDeeperThan } from '../../src/domain/input.js';
 
 /** `levels` arrays inside one another, built without recursion. */
 function nestedArrays(levels: number): unknown {
@@ -39,5 +40,40 @@ describe('inspectInput', () => {
 
   it(`reports at most ${MAX_REPORTED_PROBLEMS} problems however many there are`, () => {
     expect(inspectInput(Array.from({ length: 100_000 }, () => '\u0000'), 'body')).toHaveLength(MAX_REPORTED_PROBLEMS);
+  });
+});
+
+describe('mayNestDeeperThan', () => {
+  it('clears only JSON text that inspectInput finds no deeper than the limit', () => {
+    // Values around the limit: arrays and objects inside one another, with strings full of brackets.
+    const nested = fc.letrec<{ value: unknown }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        fc.constantFrom(1, null, 'x', '[[{{', '}]'),
+        fc.array(tie('value'), { maxLength: 2 }),
+        fc.dictionary(fc.constantFrom('a', '[', '{b'), tie('value'), { maxKeys: 2 }),
+      ),
+    })).value;
+    const seen = { deep: 0, cleared: 0 };
+    fc.assert(
+      fc.property(nested, fc.integer({ min: 0, max: 6 }), (value, limit) => {
+        const text = JSON.stringify(value);
+        const deep = inspectInput(value, 'body', limit).some((p) => p.kind === 'too_deep');
+        const may = mayNestDeeperThan(text, limit);
+        if (deep) expect(may, text).toBe(true);
+        seen.deep += deep ? 1 : 0;
+        seen.cleared += may ? 0 : 1;
+      }),
+      { seed: 20261204, numRuns: 2000 },
+    );
+    // Both sides of the limit were generated: values too deep, and values the scan cleared.
+    expect(seen.deep).toBeGreaterThan(100);
+    expect(seen.cleared).toBeGreaterThan(100);
+  });
+
+  it(`says "may" for ${MAX_INPUT_DEPTH + 1} levels, and not for a question with a few`, () => {
+    expect(mayNestDeeperThan(JSON.stringify(nestedArrays(MAX_INPUT_DEPTH + 1)))).toBe(true);
+    expect(mayNestDeeperThan(JSON.stringify(nestedArrays(MAX_INPUT_DEPTH)))).toBe(false);
+    expect(mayNestDeeperThan('{"method":"GET","path":"/Advertisers/IR1/Actions","apiVersion":[13]}')).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Forward auth and the gateway are served before Fastify (src/http/fast-path.ts). Whatever a client sends, the
+ * Forward auth, POST /v1/verify and the gateway are served before Fastify (src/http/fast-path.ts). Whatever a client sends, the
  * answer must be the one Fastify's own routes give — status, headers and body — and a request the fast path
  * does not take must reach Fastify as it was sent, body included. `app.inject` goes to Fastify's router
  * directly, so it is the reference; a real socket goes through the fast paths.
@@ -14,6 +14,7 @@ import { buildApp } from '../../src/http/app.js';
 import { createTestContext, describeEachDialect, type TestContext } from '../support/databases.js';
 import { createBrand, type Brand } from '../support/fixtures.js';
 import { generateAuthToken } from '../../src/domain/credentials.js';
+import { BODY_LIMIT_BYTES } from '../../src/domain/input.js';
 import { apiPath, basic, issueToken, type Issued } from '../verify/helpers.js';
 
 const VERIFY_KEY = 'fast-path-test-service-key-0123456789';
@@ -51,16 +52,21 @@ function comparable(answer: Received) {
   return { status: answer.status, headers, body };
 }
 
-function overSocket(port: number, sent: Sent): Promise<Received> {
+/** `agent`: a keep-alive one shows which answers close the connection. `chunked`: the body goes in two chunks. */
+function overSocket(port: number, sent: Sent, { agent, chunked }: { agent?: http.Agent; chunked?: boolean } = {}): Promise<Received> {
   return new Promise((resolve, reject) => {
-    const request = http.request({ host: '127.0.0.1', port, method: sent.method, path: sent.url, headers: sent.headers, setHost: false, agent: false }, (response) => {
+    const request = http.request({ host: '127.0.0.1', port, method: sent.method, path: sent.url, headers: sent.headers, setHost: false, agent: agent ?? false }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk) => (body += chunk));
       response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
     });
     request.on('error', reject);
-    request.end(sent.body);
+    if (chunked && sent.body !== undefined) {
+      const half = Math.floor(sent.body.length / 2);
+      request.write(sent.body.slice(0, half));
+      request.end(sent.body.slice(half));
+    } else request.end(sent.body);
   });
 }
 
@@ -233,6 +239,143 @@ describeEachDialect('the fast paths answer exactly as the Fastify routes do', (d
     for (const status of [200, 400, 401, 403, 404, 429]) expect(statuses.get(status), `status ${status}`).toBeGreaterThan(0);
   });
 
+  /** The questions services and the SDK send to POST /v1/verify, and every way a body can be odd or hostile. */
+  const verifyRequests = () => {
+    const mostly = <T>(usual: T, ...others: T[]) => fc.oneof({ arbitrary: fc.constant(usual), weight: 3 }, { arbitrary: fc.constantFrom(...others), weight: 1 });
+    const who = mostly<() => Issued>(() => issued, () => exhausted);
+    const path = mostly('/Actions/5', '/Actions', '/Campaigns', '/Nope', '/Actions/%2F..', '/Actions?_method=DELETE', '');
+    /** A question as JSON text: the honest shapes, then values ajv coerces or refuses, missing and extra fields. */
+    const question = fc
+      .record({
+        who,
+        path,
+        form: mostly('authorization', 'sid+token', 'wrong secret', 'none'),
+        method: mostly<unknown>('GET', 'PUT', 'delete', 5, ['GET'], ['GET', 'PUT'], null, 'GET PUT', ''),
+        apiVersion: mostly<unknown>(undefined, 13, '13', 12.5, true, [13], null, 'x'.repeat(20)),
+        ip: mostly<unknown>(undefined, '203.0.113.9', 127, 'garbage', false),
+        extra: mostly<Record<string, unknown>>({}, { extra: 1 }, { Method: 'GET' }, { path: undefined }, { method: undefined }, { authToken: 'x'.repeat(300) }),
+      })
+      .map((q) => () => {
+        const { accountSid, authToken, authorization } = q.who();
+        const question: Record<string, unknown> = { method: q.method, path: q.path === '' ? '' : apiPath(accountSid, q.path) };
+        if (q.form === 'authorization') question.authorization = authorization;
+        if (q.form === 'sid+token') Object.assign(question, { accountSid, authToken });
+        if (q.form === 'wrong secret') Object.assign(question, { accountSid, authToken: generateAuthToken() });
+        if (q.apiVersion !== undefined) question.apiVersion = q.apiVersion;
+        if (q.ip !== undefined) question.ip = q.ip;
+        return JSON.stringify({ ...question, ...q.extra });
+      });
+    const deep = (levels: number) => `{"method":"GET","path":"/x","ip":${'['.repeat(levels)}${']'.repeat(levels)}}`;
+    /** Text that is not a question: broken JSON, prototype keys at any depth, nesting past the limit, other values. */
+    const oddBody = fc.constantFrom(
+      '{',
+      '{"method":"GET",}',
+      'nul',
+      ' ',
+      '\ufeff{"method":"GET","path":"/x"}',
+      '{"__proto__":{"method":"GET"},"method":"GET","path":"/x"}',
+      '{"method":"GET","path":"/x","ip":{"constructor":{"prototype":{"a":1}}}}',
+      '{"constructor":{"prototype":{"method":"GET"}},"method":"GET","path":"/x"}',
+      '{"constructor":"GET","method":"GET","path":"/x"}',
+      deep(31),
+      deep(40),
+      'null',
+      '[]',
+      '"GET"',
+      '13',
+      '{"method":"GET","path":"\\ud800é\\u0000"}',
+      `{"method":"GET","path":"/${'x'.repeat(9000)}"}`,
+      `{"method":"GET","path":"/x","pad":"${'x'.repeat(BODY_LIMIT_BYTES - 100)}"}`,
+      `{"method":"GET","path":"/x","pad":"${'x'.repeat(BODY_LIMIT_BYTES)}"}`,
+    );
+    return fc
+      .record({
+        body: fc.oneof({ arbitrary: question, weight: 3 }, { arbitrary: oddBody.map((text) => () => text), weight: 2 }),
+        method: mostly('POST', 'PUT', 'GET'),
+        url: mostly('/v1/verify', '/v1/verify?x=1', '/v1/verify/', '/v1/VERIFY'),
+        contentType: mostly<string | undefined>('application/json', 'application/json; charset=utf-8', 'Application/JSON', 'application/json;charset=UTF-8', 'application/json; charset=latin1', 'text/plain', 'application/jsonx', 'application/x-www-form-urlencoded', '', undefined),
+        framing: mostly<'length' | 'chunked' | 'none'>('length', 'chunked', 'none'),
+        verifyKey: mostly<string | undefined>(VERIFY_KEY, 'wrong', undefined),
+        requestId: mostly<string | undefined>(undefined, 'svc-1.a_b', 'has space'),
+      })
+      .map((r): Sent & { chunked: boolean } => {
+        const headers: Record<string, string> = { host: 'sidekey.test', 'user-agent': 'fast-path-test' };
+        if (r.contentType !== undefined) headers['content-type'] = r.contentType;
+        if (r.verifyKey !== undefined) headers['x-sidekey-verify-key'] = r.verifyKey;
+        if (r.requestId !== undefined) headers['x-request-id'] = r.requestId;
+        const body = r.method === 'GET' ? undefined : r.body();
+        if (body !== undefined && r.framing === 'length') headers['content-length'] = String(Buffer.byteLength(body));
+        return { method: r.method, url: r.url, headers, body: r.framing === 'none' ? undefined : body, chunked: r.framing === 'chunked' };
+      });
+  };
+
+  it('answers every generated POST /v1/verify exactly as the Fastify route does: status, headers, body, and whether the connection closes', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    let compared = 0;
+    let taken = 0;
+    const statuses = new Map<number, number>();
+    const codes = new Set<string>();
+    try {
+      await fc.assert(
+        fc.asyncProperty(verifyRequests(), async ({ chunked, ...sent }) => {
+          const probe = `verify-${compared}`;
+          sent.headers['x-probe'] = probe;
+          const fast = await overSocket(port, sent, { agent, chunked });
+          const servedFast = !seenByFastify.has(probe);
+          if (servedFast) taken++;
+          const reference = await throughFastify(app, sent);
+          // Over a keep-alive connection the server says keep-alive unless the answer closes it; inject says only close.
+          const closes = [fast.headers.connection === 'close', reference.headers.connection === 'close'];
+          const [fastAnswer, referenceAnswer] = [fast, reference].map((answer) => {
+            const view = comparable(answer);
+            const body = view.body as { RequestId?: string; rateLimit?: Record<string, unknown> | null; retryAfter?: number } | undefined;
+            if (body && typeof body === 'object' && !Array.isArray(body)) {
+              // The rate-limit window counts down between the two requests of one token.
+              if (body.rateLimit) body.rateLimit = { ...body.rateLimit, remaining: 'present', reset: 'present' };
+              if (body.retryAfter !== undefined) body.retryAfter = 0;
+              if (sent.headers['x-request-id'] !== 'svc-1.a_b' && typeof body.RequestId === 'string') body.RequestId = 'fresh';
+            }
+            if (sent.headers['x-request-id'] !== 'svc-1.a_b') {
+              expect(view.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+              view.headers['x-request-id'] = 'fresh';
+            }
+            return view;
+          });
+          const label = `${sent.method} ${sent.url} ${JSON.stringify(sent.headers)} ${chunked ? 'chunked' : ''} ${sent.body?.slice(0, 300)}`;
+          expect(fastAnswer, label).toEqual(referenceAnswer);
+          expect(closes[0], label).toBe(closes[1]);
+          compared++;
+          statuses.set(fast.status, (statuses.get(fast.status) ?? 0) + 1);
+          const answered = fastAnswer.body as { Code?: string; code?: string } | undefined;
+          if (servedFast && answered && typeof answered === 'object') codes.add(answered.Code ?? answered.code ?? '');
+        }),
+        { seed: SEED, numRuns: RUNS },
+      );
+    } finally {
+      agent.destroy();
+    }
+    console.log(`[fast path] ${compared} questions to /v1/verify compared (seed ${SEED}), ${taken} served by the fast path, by status: ${JSON.stringify(Object.fromEntries(statuses))}, codes the fast path answered: ${[...codes].sort().join(' ')}`);
+    expect(taken).toBeGreaterThan(compared / 4);
+    expect(taken).toBeLessThan(compared);
+    // Allowed, refused, and each refusal of a body the fast path computes itself, were compared.
+    for (const status of [200, 400, 401, 404, 413, 415]) expect(statuses.get(status), `status ${status}`).toBeGreaterThan(0);
+    for (const code of ['ALLOWED', 'RATE_LIMITED', 'INVALID_CREDENTIALS', 'INVALID_INPUT', 'MALFORMED_JSON', 'INPUT_TOO_DEEP', 'VERIFY_KEY_INVALID']) expect(codes, code).toContain(code);
+  });
+
+  it('questions on one connection are answered in order; a malformed one is answered and the connection closed', async () => {
+    const question = JSON.stringify({ authorization: issued.authorization, method: 'GET', path: apiPath(issued.accountSid, '/Actions/5') });
+    const head = (length: number) => `POST /v1/verify HTTP/1.1\r\nHost: sidekey.test\r\nContent-Type: application/json\r\nX-Sidekey-Verify-Key: ${VERIFY_KEY}\r\nContent-Length: ${length}\r\n\r\n`;
+    // Cut inside the JSON: a malformed body, and Fastify's parser closes the connection after its 400.
+    const cut = await rawExchange(port, `${head(10)}${question.slice(0, 10)}GET /healthz HTTP/1.1\r\nHost: sidekey.test\r\n\r\n`);
+    expect(cut.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 400']);
+    expect(cut).toMatch(/"Code":"MALFORMED_JSON"/);
+    expect(cut).toMatch(/connection: close/i);
+    // A whole question, then the next one on the same connection: both answered, in order.
+    const twice = await rawExchange(port, `${head(question.length)}${question}${head(question.length)}${question}`);
+    expect(twice.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200']);
+    expect(twice.match(/"code":"ALLOWED"/g)).toHaveLength(2);
+  });
+
   it('an allowed forward-auth call carries the identity and the request id, on the fast path as through Fastify', async () => {
     const sent: Sent = { method: 'GET', url: '/v1/auth', headers: { host: 'sidekey.test', authorization: issued.authorization, 'x-original-method': 'GET', 'x-original-uri': apiPath(issued.accountSid, '/Actions/5'), 'x-sidekey-verify-key': VERIFY_KEY, 'x-request-id': 'probe-1', 'x-probe': 'allowed' } };
     const fast = await overSocket(port, sent);
@@ -251,7 +394,7 @@ describeEachDialect('the fast paths answer exactly as the Fastify routes do', (d
       expect(answer.status, url).toBe(200);
       expect(JSON.parse(answer.body), url).toEqual({ echoed: JSON.parse(body) });
     }
-    // A forward-auth call with a body is Fastify's (which reads and drops it), and so is POST /v1/verify.
+    // A forward-auth call with a body is Fastify's (which reads and drops it); POST /v1/verify answers either way.
     const verify = await overSocket(port, {
       method: 'POST',
       url: '/v1/verify',

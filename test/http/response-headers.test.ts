@@ -114,10 +114,14 @@ describeEachDialect('management response headers', (dialect) => {
   });
 
   it('X-Request-Id is on every answer: a sane one sent by the caller is kept, anything else replaced by a fresh id', async () => {
-    for (const url of ['/healthz', '/api/v1/catalog', '/api/openapi.json', '/api/v1/me', '/no/such/page']) {
+    const fresh = new Set<unknown>();
+    for (const url of ['/healthz', '/api/v1/catalog', '/api/openapi.json', '/api/v1/me', '/no/such/page', '/healthz', '/healthz']) {
       const response = await h.app.inject({ method: 'GET', url });
-      expect(response.headers['x-request-id'], url).toMatch(/^[0-9a-f-]{36}$/);
+      expect(response.headers['x-request-id'], url).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      fresh.add(response.headers['x-request-id']);
     }
+    // Every fresh id is its own, so one names one request's log lines.
+    expect(fresh.size).toBe(7);
     const sent = (id: string) => h.app.inject({ method: 'GET', url: '/api/v1/me', headers: { 'x-request-id': id } });
     expect((await sent('lb-7f3a.92_ok')).headers['x-request-id']).toBe('lb-7f3a.92_ok');
     expect((await sent('lb-7f3a.92_ok')).json().RequestId).toBe('lb-7f3a.92_ok');

@@ -8,21 +8,22 @@
  * Their request logs are at "warn": thousands of lines a second would cost more than the verification itself.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Config } from '../../config.js';
 import type { ProxyTrust } from '../../domain/client-address.js';
 import { constantTimeEqual } from '../../domain/credentials.js';
-import { toEnvelope } from '../../domain/errors.js';
+import { ERROR_CODES, managementEnvelope, toEnvelope } from '../../domain/errors.js';
 import { headerNamesOf, originalRequest } from '../../domain/forward-auth.js';
+import { BODY_LIMIT_BYTES } from '../../domain/input.js';
 import { methodOverrideHeader } from '../../domain/forwarding.js';
 import { MESSAGE_OF_CODE, TOKEN_KINDS, VERIFICATION_CODES, VERIFICATION_STATUSES, type VerifyAnswer } from '../../domain/verification-answers.js';
 import type { VerificationResult, Verifier } from '../../verify/verifier.js';
 import { type HttpAnswer, jsonAnswer, sendAnswer, writeAnswer } from '../answer.js';
 import { clientAddressOf, firstHeaderValue } from '../client-address.js';
-import { internalErrorAnswer, requestIdOf } from '../errors.js';
-import type { FastPath } from '../fast-path.js';
+import { type ParsedBody, type Refusal, internalErrorAnswer, refusalOf, requestIdOf } from '../errors.js';
+import { type FastPath, readBody } from '../fast-path.js';
 import { BODY_ERRORS, errorResponses, verificationSecurity } from '../openapi.js';
 import { allowedAnswer, denialAnswer, envelopeAnswer, sharedQuietLogger, useSharedQuietLogger } from './answers.js';
 
@@ -55,6 +56,11 @@ export function requireVerifyKey(expected: string | undefined) {
 }
 
 // ---- POST /v1/verify ----------------------------------------------------------------------------------------
+
+const VERIFY_PATH = '/v1/verify';
+/** The Content-Type of a plain JSON question, as the SDK and services send it (Fastify's JSON parser takes both). */
+const JSON_CONTENT_TYPES: ReadonlySet<string> = new Set(['application/json', 'application/json; charset=utf-8']);
+const CONTENT_LENGTH = /^[1-9][0-9]{0,8}$/;
 
 /** The wire shape of domain/verification-answers.ts's VerifyQuestion. */
 const VerifyBody = Type.Object(
@@ -154,10 +160,12 @@ export interface VerificationRoutesDeps {
   trusts: ProxyTrust;
   /** The app's logger; these entrances log at "warn" and above only. */
   log: FastifyBaseLogger;
+  /** The app's JSON body parser (http/errors.ts installJsonParser), for the questions the fast path reads. */
+  parseJson: (text: string) => ParsedBody;
 }
 
-/** The verification entrances: the Fastify plugin with their routes, and the fast path of forward auth. */
-export function verificationRoutes({ verifiers, realm, config, trusts, log }: VerificationRoutesDeps): { plugin: (app: FastifyInstance) => Promise<void>; fastPath: FastPath } {
+/** The verification entrances: the Fastify plugin with their routes, and their fast paths (POST /v1/verify, forward auth). */
+export function verificationRoutes({ verifiers, realm, config, trusts, log, parseJson }: VerificationRoutesDeps): { plugin: (app: FastifyInstance) => Promise<void>; fastPaths: FastPath[] } {
   const checkVerifyKey = verifyKeyCheck(config.verifyKey);
   const verifyKeyHook = requireVerifyKey(config.verifyKey);
   const quiet = sharedQuietLogger(log, 'verification');
@@ -208,13 +216,86 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log }: Ve
     return true;
   };
 
+  const verifyResponses = { 200: VerifyAnswerSchema, ...errorResponses(...BODY_ERRORS, ...(verifyKeyHook ? ([401] as const) : [])) };
+  /**
+   * What the route's schemas compile to in Fastify's own compilers (set once the app is ready): ajv compiles a
+   * schema object once, so `validate` is the very function Fastify validates the route's body with, and each
+   * serializer is built from the route's response schema as Fastify builds its own.
+   */
+  let compiled: { validate: ReturnType<FastifySchemaCompiler<unknown>>; serializers: Map<number, (value: unknown) => string> } | undefined;
+
+  /** The JSON text of an answer with `status`, as Fastify serializes it: by the route's schema for it, if it has one. */
+  const serialize = (status: number, value: unknown) => compiled!.serializers.get(status)?.(value) ?? JSON.stringify(value);
+
+  /** A refusal as Fastify's error handler sends it on this route (see http/errors.ts). */
+  const refusalAnswer = (refusal: Refusal, requestId: string, headers: Record<string, string>): HttpAnswer => {
+    const status = ERROR_CODES[refusal.code];
+    if (refusal.retryAfterSeconds !== undefined) headers['retry-after'] = String(refusal.retryAfterSeconds);
+    return { status, headers, body: serialize(status, managementEnvelope(refusal.code, refusal.message, refusal.fields, requestId)) };
+  };
+
+  /**
+   * The answer to the body of a question, in the order Fastify's route takes its steps: parse (an error closes
+   * the connection, as Fastify's content-type parsing does), validate against VerifyBody (which coerces in
+   * place), verify, serialize. Every refusal is the error handler's (refusalOf), every answer the route's.
+   */
+  const verifyAnswer = async (body: ParsedBody, requestId: string): Promise<HttpAnswer> => {
+    if (!body.ok) {
+      const refusal = refusalOf(body.error);
+      if (refusal === undefined) throw body.error;
+      return refusalAnswer(refusal, requestId, { connection: 'close' });
+    }
+    const { validate } = compiled!;
+    // As Fastify calls an ajv validator: with the holder of the value, so coercion may replace the root too.
+    const holder = { body: body.value };
+    const valid = (validate as (data: unknown, context: { parentData: object; parentDataProperty: string }) => boolean)(holder.body, { parentData: holder, parentDataProperty: 'body' });
+    if (!valid) return refusalAnswer(refusalOf({ validation: validate.errors ?? [], validationContext: 'body' })!, requestId, {});
+    const result = await verifiers.verify.verify(holder.body as Parameters<Verifier['verify']>[0]);
+    return { status: 200, headers: {}, body: serialize(200, toAnswer(result)) };
+  };
+
+  /**
+   * POST /v1/verify before Fastify: a question with the headers every client sends (the plain JSON content type,
+   * a Content-Length within the body limit, no Transfer-Encoding), to the bare path. Anything else — chunked, an
+   * odd content type, a query string — goes to Fastify's route unread.
+   */
+  const verifyFastPath: FastPath = (req, res) => {
+    if (req.url !== VERIFY_PATH || req.method !== 'POST' || compiled === undefined) return false;
+    const headers = req.headers;
+    const contentType = headers['content-type'];
+    const contentLength = headers['content-length'];
+    if (contentType === undefined || !JSON_CONTENT_TYPES.has(contentType) || headers['transfer-encoding'] !== undefined) return false;
+    if (contentLength === undefined || !CONTENT_LENGTH.test(contentLength) || Number(contentLength) > BODY_LIMIT_BYTES) return false;
+    const requestId = requestIdOf(req);
+    const refusal = checkVerifyKey?.(headers);
+    if (refusal) {
+      writeAnswer(res, refusal, requestId);
+      return true;
+    }
+    readBody(req, (error, text) => {
+      verifyAnswer(error ? { ok: false, error } : parseJson(text!), requestId).then(
+        (answer) => writeAnswer(res, answer, requestId),
+        (failure: unknown) => {
+          quiet.error({ err: failure, reqId: requestId }, 'request errored');
+          writeAnswer(res, internalErrorAnswer(requestId), requestId);
+        },
+      );
+    });
+    return true;
+  };
+
   const plugin = async (scope: FastifyInstance) => {
     const app = scope.withTypeProvider<TypeBoxTypeProvider>();
     useSharedQuietLogger(scope, quiet);
     if (verifyKeyHook) app.addHook('onRequest', verifyKeyHook);
+    app.addHook('onReady', async () => {
+      const serializers = new Map<number, (value: unknown) => string>();
+      for (const [status, schema] of Object.entries(verifyResponses)) serializers.set(Number(status), scope.serializerCompiler!({ schema, method: 'POST', url: VERIFY_PATH, httpStatus: status }));
+      compiled = { validate: scope.validatorCompiler!({ schema: VerifyBody, method: 'POST', url: VERIFY_PATH, httpPart: 'body' }), serializers };
+    });
 
     app.post(
-      '/v1/verify',
+      VERIFY_PATH,
       {
         helmet: false,
         schema: {
@@ -223,7 +304,7 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log }: Ve
           summary: 'May these credentials call this endpoint? Always 200 with the answer (valid, code, status) for a well-formed question.',
           security: verificationSecurity(verifyKeyHook !== undefined, false),
           body: VerifyBody,
-          response: { 200: VerifyAnswerSchema, ...errorResponses(...BODY_ERRORS, ...(verifyKeyHook ? ([401] as const) : [])) },
+          response: verifyResponses,
         },
       },
       async (request) => {
@@ -263,6 +344,6 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log }: Ve
     plugin: async (app: FastifyInstance) => {
       await app.register(plugin, { logLevel: 'warn' });
     },
-    fastPath,
+    fastPaths: [verifyFastPath, fastPath],
   };
 }
