@@ -66,26 +66,10 @@ const CODE_OF_STATUS: Partial<Record<number, ErrorCode>> = {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/**
- * Fresh request ids: a random (v4) UUID drawn once per process whose last 12 hex digits count the ids given
- * out. Still UUID-shaped; unique within the process by the counter (it wraps after 2^48) and across processes
- * by the 74 random bits of the rest; and a string concatenation instead of random bytes per request on the hot
- * path. An id only names a request's log lines: it grants nothing, though its counter shows how many ids this
- * process has given out.
- */
-const FRESH_ID_PREFIX = randomUUID().slice(0, 24);
-const FRESH_ID_WRAP = 2 ** 48;
-let freshIds = 0;
-
-function freshRequestId(): string {
-  freshIds = (freshIds + 1) % FRESH_ID_WRAP;
-  return FRESH_ID_PREFIX + freshIds.toString(16).padStart(12, '0');
-}
-
 /** Fastify's `genReqId`: the caller's X-Request-Id when it is a sane one (≤ 64 of [A-Za-z0-9._-]), else a fresh one. */
 export function requestIdOf(request: IncomingMessage): string {
   const sent = request.headers['x-request-id'];
-  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : freshRequestId();
+  return typeof sent === 'string' && REQUEST_ID.test(sent) ? sent : randomUUID();
 }
 
 /** Sends the management envelope for `code`, with the request id in the body and the header, and logs the refusal. */
@@ -196,7 +180,7 @@ export function answerClientError(this: FastifyInstance, error: NodeJS.ErrnoExce
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const code: ErrorCode = error.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'REQUEST_TIMEOUT' : 'MALFORMED_REQUEST';
   const status = ERROR_CODES[code];
-  const requestId = freshRequestId();
+  const requestId = randomUUID();
   this.log.info({ reqId: requestId, code, parserCode: error.code }, 'client error');
   if (socket.writable) {
     const body = JSON.stringify(managementEnvelope(code, code === 'MALFORMED_REQUEST' ? 'The request is not valid HTTP.' : (STATUS_CODES[status] ?? 'Bad request'), [], requestId));
