@@ -121,7 +121,7 @@ export const CONFIG = Type.Object({
     Number,
   ),
   lifecycleScanIntervalMs: integer({ env: 'LIFECYCLE_SCAN_INTERVAL_MS', default: '60000', description: 'how often each node looks for tokens whose expiry notice or expiry is due' }, 1_000, 3_600_000),
-  webhookPollIntervalMs: integer({ env: 'WEBHOOK_POLL_INTERVAL_MS', default: '1000', description: 'how often each node hands new events to webhook endpoints and sends the deliveries due' }, 100, 60_000),
+  webhookPollIntervalMs: integer({ env: 'WEBHOOK_POLL_INTERVAL_MS', default: '1000', description: 'how often each node hands new events to webhook endpoints and e-mail, and sends the deliveries and e-mails due' }, 100, 60_000),
   webhookTimeoutMs: integer({ env: 'WEBHOOK_TIMEOUT_MS', default: '10000', description: 'the deadline of one webhook attempt (resolve, connect, answer); past it the attempt failed and is retried' }, 100, 60_000),
   webhookAllowedPrivateTargets: list(
     { env: 'WEBHOOK_ALLOWED_PRIVATE_TARGETS', default: '', description: 'loopback, private or link-local webhook targets the operator allows, comma-separated: addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal`; every other non-public address is refused' },

@@ -67,7 +67,7 @@ function tokenLink(event: LifecycleEvent, baseUrl: string): string | null {
 }
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-/** A header never carries a line break (a token name cannot add headers). */
+/** A token name on one line: a header never carries a line break (a name cannot add headers), nor does a listing. */
 const oneLine = (text: string) => text.replace(/[\r\n\t]+/g, ' ').trim();
 
 interface Item {
@@ -83,13 +83,13 @@ export function renderMail(events: readonly LifecycleEvent[], context: RenderCon
   const items: Item[] = events.map((event) => ({ event, what: whatHappened(event), who: whoDidIt(event.actor, context.users), at: when(event.occurredAt), link: tokenLink(event, context.baseUrl) }));
   const digest = context.delivery !== 'immediate';
   const subject = oneLine(
-    digest ? `Sidekey: ${items.length} token event${items.length === 1 ? '' : 's'} (${context.delivery} digest)` : `Sidekey: ${items[0].event.token.name} — ${items[0].what.split(/[.:;]/)[0]}`,
+    digest ? `Sidekey: ${items.length} token event${items.length === 1 ? '' : 's'} (${context.delivery} digest)` : `Sidekey: ${oneLine(items[0].event.token.name)} — ${items[0].what.split(/[.:;]/)[0]}`,
   );
   const intro = digest ? `What happened to the tokens you are a contact for, ${context.delivery === 'hourly' ? 'this hour' : 'today'}:` : 'Something happened to a token you are a contact for:';
   const text = [
     intro,
     '',
-    ...items.flatMap((i) => [`${i.event.token.name} (${i.event.token.accountSid})`, `  ${i.what}`, `  By ${i.who}, ${i.at}.`, ...(i.link ? [`  ${i.link}`] : []), '']),
+    ...items.flatMap((i) => [`${oneLine(i.event.token.name)} (${i.event.token.accountSid})`, `  ${i.what}`, `  By ${i.who}, ${i.at}.`, ...(i.link ? [`  ${i.link}`] : []), '']),
     'You get this because you are the primary contact or a developer of these tokens. An Account Administrator chooses which events are mailed, under Settings → Account → Notifications & webhooks.',
   ].join('\n');
   const html = [
@@ -97,7 +97,7 @@ export function renderMail(events: readonly LifecycleEvent[], context: RenderCon
     `<p>${escapeHtml(intro)}</p>`,
     ...items.map(
       (i) =>
-        `<div style="margin: 0 0 16px"><strong>${escapeHtml(i.event.token.name)}</strong> <span style="color: #666">(${escapeHtml(i.event.token.accountSid)})</span><br>${escapeHtml(i.what)}<br><span style="color: #666">By ${escapeHtml(i.who)}, ${escapeHtml(i.at)}.</span>${i.link ? `<br><a href="${escapeHtml(i.link)}">Open the token</a>` : ''}</div>`,
+        `<div style="margin: 0 0 16px"><strong>${escapeHtml(oneLine(i.event.token.name))}</strong> <span style="color: #666">(${escapeHtml(i.event.token.accountSid)})</span><br>${escapeHtml(i.what)}<br><span style="color: #666">By ${escapeHtml(i.who)}, ${escapeHtml(i.at)}.</span>${i.link ? `<br><a href="${escapeHtml(i.link)}">Open the token</a>` : ''}</div>`,
     ),
     '<p style="color: #666; font-size: 12px">You get this because you are the primary contact or a developer of these tokens. An Account Administrator chooses which events are mailed, under Settings → Account → Notifications &amp; webhooks.</p>',
     '</body></html>',
