@@ -94,6 +94,7 @@ describeEachDialect('e-mail notifications', (dialect) => {
       expect(mail.parsed.to && !Array.isArray(mail.parsed.to) ? mail.parsed.to.value.map((v) => v.address) : []).toEqual(mail.to);
       expect(mail.from).toBe('sidekey@brand.test');
       expect(mail.parsed.from?.value).toEqual([{ address: 'sidekey@brand.test', name: 'Sidekey' }]);
+      expect(mail.parsed.headers.get('auto-submitted')).toBe('auto-generated');
     }
 
     const texts = sink.to('dev@brand.test').map((m) => m.parsed.text ?? '');
@@ -344,5 +345,46 @@ describeEachDialect('e-mail on two nodes at once', (dialect) => {
     expect(sink.to('dev@brand.test')).toHaveLength(16);
     const rows = await nodes[0].store.db.selectFrom('mail_messages').selectAll().execute();
     expect(rows.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
+  });
+});
+
+describeEachDialect('e-mail digests on nodes whose clocks differ', (dialect) => {
+  let db: TestDatabase;
+  let early: Context;
+  let late: Context;
+  let brand: Brand;
+  let sink: SmtpSink;
+  const HOUR = Date.UTC(2026, 9, 5, 8);
+  let clock = HOUR + 10 * 60_000;
+  beforeAll(async () => {
+    db = await createTestDatabase(dialect);
+    sink = await new SmtpSink().start();
+    const config = testConfig(db, mailConfig(sink));
+    early = await createContext(config, { now: () => clock });
+    late = await createContext(config, { now: () => clock + 3_600_000 }); // an hour ahead: the hour has ended there
+    brand = await createBrand(early);
+  });
+  afterAll(async () => {
+    await early.close();
+    await late.close();
+    await sink.stop();
+    await db.drop();
+  });
+
+  it('an event of an hour whose digest has already left is mailed by itself, never added to the digest being sent', async () => {
+    await early.mail.updateSettings(brand.admin, brand.accountId, { delivery: 'hourly' });
+    const { token } = await early.tokens.create(brand.admin, brand.accountId, { name: 'Skewed', developerEmails: ['dev@brand.test'] });
+    await early.lifecycle.dispatcher.runOnce();
+    expect(await late.lifecycle.mail!.runOnce()).toBe(2); // the hour's digest, on the node whose clock says it has ended
+    clock += 60_000;
+    await early.tokens.setState(brand.admin, brand.accountId, token.id, 'disabled');
+    await early.lifecycle.dispatcher.runOnce();
+    expect(await early.lifecycle.mail!.runOnce()).toBe(2);
+    const texts = sink.received.map((m) => [m.to[0], m.parsed.subject, m.parsed.text ?? ''] as const);
+    expect(texts).toHaveLength(4);
+    const digests = texts.filter(([, subject]) => subject === 'Sidekey: 1 token event (hourly digest)');
+    expect(digests).toHaveLength(4);
+    expect(digests.filter(([, , text]) => text.includes('Created.') && !text.includes('Disabled:')).map(([to]) => to).sort()).toEqual([brand.emails.account_administrator, 'dev@brand.test'].sort());
+    expect(digests.filter(([, , text]) => text.includes('Disabled:') && !text.includes('Created.')).map(([to]) => to).sort()).toEqual([brand.emails.account_administrator, 'dev@brand.test'].sort());
   });
 });
