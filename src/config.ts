@@ -121,7 +121,7 @@ export const CONFIG = Type.Object({
     Number,
   ),
   lifecycleScanIntervalMs: integer({ env: 'LIFECYCLE_SCAN_INTERVAL_MS', default: '60000', description: 'how often each node looks for tokens whose expiry notice or expiry is due' }, 1_000, 3_600_000),
-  webhookPollIntervalMs: integer({ env: 'WEBHOOK_POLL_INTERVAL_MS', default: '1000', description: 'how often each node hands new events to webhook endpoints and sends the deliveries due' }, 100, 60_000),
+  webhookPollIntervalMs: integer({ env: 'WEBHOOK_POLL_INTERVAL_MS', default: '1000', description: 'how often each node hands new events to webhook endpoints and e-mail, and sends the deliveries and e-mails due' }, 100, 60_000),
   webhookTimeoutMs: integer({ env: 'WEBHOOK_TIMEOUT_MS', default: '10000', description: 'the deadline of one webhook attempt (resolve, connect, answer); past it the attempt failed and is retried' }, 100, 60_000),
   webhookAllowedPrivateTargets: list(
     { env: 'WEBHOOK_ALLOWED_PRIVATE_TARGETS', default: '', description: 'loopback, private or link-local webhook targets the operator allows, comma-separated: addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal`; every other non-public address is refused' },
@@ -131,7 +131,16 @@ export const CONFIG = Type.Object({
     },
     asText,
   ),
+  smtpUrl: Type.Optional(url({ env: 'SMTP_URL', secret: true, description: 'the SMTP server e-mail notifications are sent through (`smtp://user:password@host:587`, `smtps://…` for TLS from the start); unset, no e-mail is sent' }, ['smtp', 'smtps'])),
+  mailFrom: Type.Optional(setting({ env: 'MAIL_FROM', description: 'the sender of e-mail notifications, `sidekey@example.com` or `Sidekey <sidekey@example.com>`; needed with SMTP_URL' }, mailboxProblem, asText)),
 });
+
+/** Why a text is not one mailbox (`a@b.c` or `Name <a@b.c>`), or undefined. */
+function mailboxProblem(text: string): string | undefined {
+  const match = /^(?:[^<>@\r\n]*<([^<>\s]+)>|([^<>\s]+))$/.exec(text.trim());
+  const address = match?.[1] ?? match?.[2];
+  return address && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(address) ? undefined : 'must be one e-mail address, like `sidekey@example.com` or `Sidekey <sidekey@example.com>`';
+}
 
 export type Config = StaticDecode<typeof CONFIG>;
 export type RevealMode = Config['revealMode'];
@@ -167,6 +176,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const given = Value.Default(CONFIG, texts) as Record<string, string | undefined>;
   // Entry by entry: TypeBox stops collecting a value's errors at a bound, and every problem must be listed.
   const problems = Object.entries(ENTRIES).flatMap(([field, entry]) => (given[field] === undefined ? [] : Value.Errors(entry, given[field]).map((error) => error.message)));
+  // E-mail needs a sender, and a base for the links to token pages that a reader can open.
+  if (given.smtpUrl !== undefined && given.mailFrom === undefined) problems.push('MAIL_FROM must be set when SMTP_URL is: it is the sender of every notification');
+  if (given.smtpUrl !== undefined && given.publicUrl === undefined) problems.push('PUBLIC_URL must be set when SMTP_URL is: notifications link to the token page at this address');
   if (problems.length > 0) throw new ConfigProblems(problems);
   return Value.Decode(CONFIG, given);
 }

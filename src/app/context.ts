@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
-import type { Config } from '../config.js';
+import { type Config, publicBaseUrl } from '../config.js';
 import { type Store, openStore } from '../store/database.js';
 import { type Catalog, parseCatalog } from '../domain/catalog.js';
 import { type KeyRing, loadKeyRing } from '../secrets/keys.js';
@@ -20,6 +20,7 @@ import { ChangeFeed } from '../changes/feed.js';
 import { proxyTrust } from '../domain/client-address.js';
 import { DeliveryWorker, TargetGuard, WebhookChannel, WebhookService } from '../webhooks/index.js';
 import { ChangeLog } from '../changes/log.js';
+import { MailChannel, MailService, MailWorker } from '../mail/index.js';
 import { type VerificationOptions, type VerificationRuntime, startVerification } from '../verify/runtime.js';
 import type { Verifier } from '../verify/verifier.js';
 import type { UsageRecorder } from '../verify/usage.js';
@@ -40,6 +41,7 @@ export interface Services {
   accounts: AccountService;
   tokens: TokenService;
   webhooks: WebhookService;
+  mail: MailService;
   /** Closes what was opened, in reverse order; registered by each part that holds a resource. */
   onClose: (fn: () => Promise<void> | void) => void;
   close: () => Promise<void>;
@@ -58,9 +60,14 @@ export interface Lifecycle {
   scheduler: ExpiryScheduler;
   dispatcher: Dispatcher;
   deliveries: DeliveryWorker;
+  /** Sends e-mail notifications; null when this deployment sends none (no SMTP_URL). */
+  mail: MailWorker | null;
   /** Starts this node's timers (`serve` does; tests drive the parts themselves, under their own clock). */
   start(): void;
 }
+
+/** The deadline of each step of one SMTP exchange: a server slower than this is retried later. */
+const SMTP_TIMEOUT_MS = 30_000;
 
 export function loadCatalog(path: string): Catalog {
   let raw: unknown;
@@ -108,8 +115,10 @@ export async function openServices(config: Config, options: { migrate?: boolean;
   const { accounts, tokens } = managementServices({ config, store, catalog, keys, audit, changes, changeLog }, options.now);
   const guard = new TargetGuard({ allows: proxyTrust(config.webhookAllowedPrivateTargets), timeoutMs: config.webhookTimeoutMs });
   const events = new LifecycleEvents({ db: store.db });
-  const channels: DeliveryChannel[] = [new WebhookChannel({ now: options.now })];
+  const channels: DeliveryChannel[] = [new WebhookChannel({ now: options.now }), new MailChannel({ enabled: config.smtpUrl !== undefined, now: options.now })];
   const deliveries = new DeliveryWorker({ store, keys, guard, timeoutMs: config.webhookTimeoutMs, now: options.now });
+  const mailWorker =
+    config.smtpUrl !== undefined && config.mailFrom !== undefined ? new MailWorker({ store, smtpUrl: config.smtpUrl, from: config.mailFrom, baseUrl: publicBaseUrl(config), timeoutMs: SMTP_TIMEOUT_MS, now: options.now }) : null;
   const scheduler = new ExpiryScheduler({ store, thresholdsDays: config.expiryNoticeDays, now: options.now });
   const dispatcher = new Dispatcher({ store, channels, now: options.now });
   const eventsLog = pino({ level: config.logLevel, name: 'sidekey.events' });
@@ -118,12 +127,14 @@ export async function openServices(config: Config, options: { migrate?: boolean;
       { name: 'expiry-scan', intervalMs: config.lifecycleScanIntervalMs, run: () => scheduler.runOnce() },
       { name: 'dispatch', intervalMs: config.webhookPollIntervalMs, run: () => dispatcher.runOnce() },
       { name: 'webhook-deliveries', intervalMs: config.webhookPollIntervalMs, run: () => deliveries.runOnce() },
+      ...(mailWorker ? [{ name: 'mail', intervalMs: config.webhookPollIntervalMs, run: () => mailWorker.runOnce() }] : []),
     ],
     (task, err) => eventsLog.warn({ err, task }, 'a lifecycle task failed; it runs again on its next tick'),
   );
-  const lifecycle: Lifecycle = { events, scheduler, dispatcher, deliveries, start: () => runner.start() };
+  const lifecycle: Lifecycle = { events, scheduler, dispatcher, deliveries, mail: mailWorker, start: () => runner.start() };
   const webhooks = new WebhookService({ store, keys, accounts, tokens, audit, events, guard, now: options.now });
-  const closers: (() => Promise<void> | void)[] = [async () => store.close(), () => runner.stop()];
+  const mail = new MailService({ store, accounts, audit, from: mailWorker ? config.mailFrom! : null, now: options.now });
+  const closers: (() => Promise<void> | void)[] = [async () => store.close(), () => mailWorker?.close(), () => runner.stop()];
   return {
     config,
     store,
@@ -137,6 +148,7 @@ export async function openServices(config: Config, options: { migrate?: boolean;
     accounts,
     tokens,
     webhooks,
+    mail,
     onClose: (fn) => closers.push(fn),
     close: async () => {
       for (const fn of closers.reverse()) await fn();

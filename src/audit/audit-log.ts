@@ -31,6 +31,7 @@ export const AUDIT_ACTIONS = [
   'webhook.delete',
   'webhook.rotate_secret',
   'webhook.redeliver',
+  'mail.settings_update',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

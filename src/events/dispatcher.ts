@@ -8,9 +8,15 @@ import type { LifecycleEvent } from '../domain/lifecycle-events.js';
 import type { Executor, Store } from '../store/database.js';
 import { claimUndispatched, hasUndispatched, markDispatched } from './repository.js';
 
-/** Something that delivers events (webhooks; later e-mail): it accepts an event inside the dispatch transaction. */
+/** Whom an event may mail, as the token had them when it happened (null: the outbox row predates the snapshot). */
+export interface EventContacts {
+  primaryContact: string | null;
+  developers: string[];
+}
+
+/** Something that delivers events (webhooks, e-mail): it accepts an event inside the dispatch transaction. */
 export interface DeliveryChannel {
-  accept(trx: Executor, event: LifecycleEvent): Promise<void>;
+  accept(trx: Executor, event: LifecycleEvent, contacts: EventContacts | null): Promise<void>;
 }
 
 export interface DispatcherDeps {
@@ -31,7 +37,8 @@ export class Dispatcher {
       const rows = await claimUndispatched(trx, dialect, this.deps.batchSize ?? 100);
       for (const row of rows) {
         const event = JSON.parse(row.payload) as LifecycleEvent;
-        for (const channel of this.deps.channels) await channel.accept(trx, event);
+        const contacts = row.contacts === null ? null : (JSON.parse(row.contacts) as EventContacts);
+        for (const channel of this.deps.channels) await channel.accept(trx, event, contacts);
       }
       await markDispatched(trx, rows.map((r) => r.id), this.deps.now?.() ?? Date.now());
       return rows.length;

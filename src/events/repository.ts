@@ -11,6 +11,21 @@ export async function findTokenSummary(db: Executor, tokenId: string) {
   return db.selectFrom('tokens').select(['id', 'account_id as accountId', 'account_sid as accountSid', 'name', 'expires_at as expiresAt']).where('id', '=', tokenId).executeTakeFirst();
 }
 
+/** Whom an event about the token may mail: its primary contact's e-mail and its developer e-mails. */
+export async function findTokenContacts(db: Executor, tokenId: string): Promise<{ primaryContact: string | null; developers: string[] } | undefined> {
+  const row = await db
+    .selectFrom('tokens')
+    .leftJoin('users', 'users.id', 'tokens.primary_contact_user_id')
+    .select(['users.email as primaryContact', 'tokens.developer_emails as developers'])
+    .where('tokens.id', '=', tokenId)
+    .executeTakeFirst();
+  return row && { primaryContact: row.primaryContact ?? null, developers: JSON.parse(row.developers) as string[] };
+}
+
+export async function findUserEmail(db: Executor, userId: string): Promise<string | undefined> {
+  return (await db.selectFrom('users').select('email').where('id', '=', userId).executeTakeFirst())?.email;
+}
+
 /**
  * Tokens that expire before `horizon` and whose expiry has not yet been marked as passed, soonest first. A token
  * keeps coming back while it is inside a notice window; once `expired` is raised for its expiry, it stops.

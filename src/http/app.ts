@@ -22,6 +22,7 @@ import type { Store } from '../store/database.js';
 import type { TokenService } from '../tokens/service.js';
 import type { VerificationRuntime } from '../verify/runtime.js';
 import type { WebhookService } from '../webhooks/index.js';
+import type { MailService } from '../mail/index.js';
 import type { Verifier } from '../verify/verifier.js';
 import { installClientAddress } from './client-address.js';
 import { answerClientError, answerFrameworkError, installErrorHandling, installJsonParser, requestIdOf, sendError } from './errors.js';
@@ -47,6 +48,7 @@ export interface AppParts {
   accounts: AccountService;
   tokens: TokenService;
   webhooks: WebhookService;
+  mail: MailService;
   verifier: Pick<Verifier, 'verify' | 'cache' | 'cacheLookups'>;
   verification: Pick<VerificationRuntime, 'readiness' | 'connections' | 'freshness' | 'tailer' | 'usage'>;
   store: Pick<Store, 'dialect' | 'poolState'>;
@@ -62,7 +64,7 @@ export interface AppOptions {
 }
 
 export async function buildApp(parts: AppParts, options: AppOptions = {}): Promise<FastifyInstance> {
-  const { config, catalog, accounts, tokens, webhooks, verifier, verification, store } = parts;
+  const { config, catalog, accounts, tokens, webhooks, mail, verifier, verification, store } = parts;
   const metrics = createMetrics({ verifier, store, freshness: verification.freshness, tailer: verification.tailer, usage: verification.usage, connections: () => verification.connections() });
   const { trustedProxies } = config;
   const trusts = proxyTrust(trustedProxies);
@@ -126,7 +128,7 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
     async (api) => {
       // Counted by route template: raw URLs carry ids, and one series per token would grow without end.
       api.addHook('onResponse', async (request, reply) => metrics.recordManagementRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode));
-      await managementApi(api, { accounts, tokens, webhooks, catalog, sessionTtlSeconds: config.sessionTtlSeconds, publicUrl: config.publicUrl });
+      await managementApi(api, { accounts, tokens, webhooks, mail, catalog, sessionTtlSeconds: config.sessionTtlSeconds, publicUrl: config.publicUrl });
     },
     { prefix: '/api/v1' },
   );

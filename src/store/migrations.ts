@@ -264,6 +264,47 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0008_mail_notifications': {
+    // E-mail notifications: each account's choices (absent: every event to everyone, at once), the contacts an event
+    // mails (snapshotted in the outbox row, so a deleted token's contacts are still told), the messages (one per
+    // recipient per event, or per digest window) and which events each lists.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('lifecycle_events').addColumn('contacts', 'text').execute();
+      await db.schema
+        .createTable('mail_settings')
+        .addColumn('account_id', 'varchar(40)', (c) => c.primaryKey().references('accounts.id').onDelete('cascade'))
+        .addColumn('delivery', 'varchar(16)', (c) => c.notNull())
+        .addColumn('muted', 'text', (c) => c.notNull())
+        .addColumn('updated_at', bigint, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('mail_messages')
+        .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('account_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('recipient', 'varchar(320)', (c) => c.notNull())
+        .addColumn('batch_key', 'varchar(80)', (c) => c.notNull())
+        .addColumn('delivery', 'varchar(16)', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('event_count', 'integer', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('send_at', bigint, (c) => c.notNull())
+        .addColumn('next_attempt_at', bigint)
+        .addColumn('claim_id', 'varchar(40)')
+        .addColumn('last_error', 'text')
+        .addColumn('sent_at', bigint)
+        .addColumn('created_at', bigint, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('mail_messages_batch').on('mail_messages').columns(['account_id', 'recipient', 'batch_key']).unique().execute();
+      await db.schema.createIndex('mail_messages_due').on('mail_messages').columns(['status', 'next_attempt_at']).execute();
+      await db.schema
+        .createTable('mail_message_events')
+        .addColumn('message_id', 'varchar(40)', (c) => c.notNull().references('mail_messages.id').onDelete('cascade'))
+        .addColumn('event_id', 'varchar(40)', (c) => c.notNull().references('lifecycle_events.id'))
+        .addPrimaryKeyConstraint('mail_message_events_pk', ['message_id', 'event_id'])
+        .execute();
+      await db.schema.createIndex('mail_message_events_event').on('mail_message_events').column('event_id').execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

@@ -120,6 +120,8 @@ export interface LifecycleEventsTable {
   occurred_at: number;
   payload: string;
   dispatched_at: number | null;
+  /** JSON EventContacts (src/events/dispatcher.ts): whom the event may mail, as the token had them when it happened. */
+  contacts: string | null;
 }
 
 /** Expiry notices raised: one row per (token, expiry, threshold), so each is raised once on any number of nodes. */
@@ -167,6 +169,41 @@ export interface WebhookAttemptsTable {
   error: string | null;
 }
 
+/** An account's e-mail choices: `delivery` immediate/hourly/daily; `muted` JSON { primaryContact: types[], developers: types[] }. */
+export interface MailSettingsTable {
+  account_id: string;
+  delivery: string;
+  muted: string;
+  updated_at: number;
+}
+
+/**
+ * One e-mail to one recipient: of one event (`batch_key` the event id) or of a digest window (`batch_key`
+ * `hourly:<start>`), pending until sent (due at `next_attempt_at`, claimed by `claim_id` while in flight), sent or failed.
+ */
+export interface MailMessagesTable {
+  id: string;
+  account_id: string;
+  recipient: string;
+  batch_key: string;
+  delivery: string;
+  status: string;
+  event_count: number;
+  attempts: number;
+  /** When it is first sent (a digest's window end); the retry window counts from here. */
+  send_at: number;
+  next_attempt_at: number | null;
+  claim_id: string | null;
+  last_error: string | null;
+  sent_at: number | null;
+  created_at: number;
+}
+
+export interface MailMessageEventsTable {
+  message_id: string;
+  event_id: string;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   users: UsersTable;
@@ -183,6 +220,9 @@ export interface Schema {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  mail_settings: MailSettingsTable;
+  mail_messages: MailMessagesTable;
+  mail_message_events: MailMessageEventsTable;
 }
 
 export type TokenRow = Selectable<TokensTable>;

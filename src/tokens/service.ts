@@ -334,7 +334,8 @@ export class TokenService {
   async delete(actor: Actor, accountId: string, tokenId: string): Promise<void> {
     await this.mutate(actor, accountId, tokenId, 'token.delete', (current) => ({
       next: null,
-      details: { name: current.name, accountSid: current.accountSid, kind: current.kind },
+      // The contacts too: the lifecycle event of the delete still mails them after the row is gone.
+      details: { name: current.name, accountSid: current.accountSid, kind: current.kind, primaryContactUserId: current.primaryContactUserId, developerEmails: current.developerEmails },
       result: () => undefined,
     }));
   }

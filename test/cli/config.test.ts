@@ -56,6 +56,28 @@ describe('configuration', () => {
     expect([empty.upstreamUrl, empty.databaseUrl]).toEqual([undefined, undefined]);
   });
 
+  it('e-mail: SMTP_URL is smtp:// or smtps:// and needs MAIL_FROM (one address) and PUBLIC_URL; the password is never repeated', () => {
+    const on = loadConfig({ SMTP_URL: 'smtps://mailer:s3cret-pw@mail.brand.test:465', MAIL_FROM: 'Sidekey <sidekey@brand.test>', PUBLIC_URL: 'https://sidekey.brand.test' });
+    expect(on).toMatchObject({ smtpUrl: 'smtps://mailer:s3cret-pw@mail.brand.test:465', mailFrom: 'Sidekey <sidekey@brand.test>' });
+    expect(loadConfig({}).smtpUrl).toBeUndefined();
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as Error).message.split('\n').slice(1).map((line) => line.trim());
+      }
+    };
+    expect(problems({ SMTP_URL: 'https://s3cret-pw@mail.brand.test', MAIL_FROM: 'sidekey@brand.test', PUBLIC_URL: 'https://sidekey.brand.test' })).toEqual(['SMTP_URL must be a smtp:// or smtps:// URL']);
+    expect(problems({ SMTP_URL: 'smtp://mail.brand.test', MAIL_FROM: 'Sidekey <not an address>', PUBLIC_URL: 'https://sidekey.brand.test' })).toEqual([expect.stringMatching(/^MAIL_FROM must be one e-mail address, .*, got "Sidekey <not an address>"$/)]);
+    expect(problems({ SMTP_URL: 'smtp://mail.brand.test' })).toEqual([
+      'MAIL_FROM must be set when SMTP_URL is: it is the sender of every notification',
+      'PUBLIC_URL must be set when SMTP_URL is: notifications link to the token page at this address',
+    ]);
+    for (const from of ['sidekey@brand.test', 'Sidekey Notifications <sidekey@brand.test>']) expect(problems({ SMTP_URL: 'smtp://mail.brand.test', MAIL_FROM: from, PUBLIC_URL: 'https://x.test' }), from).toEqual([]);
+    for (const from of ['two@brand.test, three@brand.test', 'nobody', 'a@b', 'x@y.z\r\nBcc: victim@brand.test']) expect(problems({ SMTP_URL: 'smtp://mail.brand.test', MAIL_FROM: from, PUBLIC_URL: 'https://x.test' }).join(' '), from).toMatch(/^MAIL_FROM must be one e-mail address/);
+  });
+
   it('TRUSTED_PROXIES takes the forms Fastify takes, netmasks included', () => {
     expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/255.0.0.0, uniquelocal, ::1, 192.168.0.0/16' }).trustedProxies).toEqual(['10.0.0.0/255.0.0.0', 'uniquelocal', '::1', '192.168.0.0/16']);
     expect(() => loadConfig({ TRUSTED_PROXIES: '0.0.0.0/0' })).toThrow(/TRUSTED_PROXIES "0.0.0.0\/0" is every address/);

@@ -69,6 +69,12 @@ describe('every Mantine part on screen is styled', () => {
     await closeOverlay();
   });
 
+  it('Notifications & webhooks: the e-mail settings and the endpoint form', async () => {
+    await page.goto(`/accounts/${server.accountId}/settings/webhooks`);
+    await page.getByRole('region', { name: 'E-mail notifications' }).getByText('When to send').waitFor();
+    await expectStyled('Notifications & webhooks');
+  });
+
   it('the API page, its filters, a card menu, a confirmation and a toast', async () => {
     await page.goto(api());
     await page.getByRole('article', { name: TOKEN, exact: true }).waitFor();

@@ -44,9 +44,10 @@ describe('notifications & webhooks', () => {
     await page.getByRole('heading', { name: 'Notifications & webhooks' }).waitFor();
     expect(await seriousAccessibilityViolations(page)).toEqual([]);
 
-    await page.getByLabel('URL').fill(receiver.url);
-    await page.getByRole('checkbox', { name: 'token.created' }).check();
-    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const form = page.getByRole('form', { name: 'New endpoint' });
+    await form.getByLabel('URL').fill(receiver.url);
+    await form.getByRole('checkbox', { name: 'token.created' }).check();
+    await form.getByRole('button', { name: 'Add endpoint' }).click();
     const secret = (await page.getByLabel('New signing secret').textContent())?.trim() ?? '';
     expect(secret).toMatch(/^whsec_/);
     receiver.secrets = [secret];

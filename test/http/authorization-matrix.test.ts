@@ -27,7 +27,7 @@ describeEachDialect('authorisation matrix', (dialect) => {
   });
   afterAll(() => h.close());
 
-  /** Everything a request could change in an account: its flags, every token row, every membership, its webhooks and their deliveries. */
+  /** Everything a request could change in an account: its flags, every token row, every membership, its webhooks and their deliveries, its e-mail settings. */
   async function snapshot(accountId: string) {
     const db = h.context.store.db;
     const account = await db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
@@ -35,7 +35,8 @@ describeEachDialect('authorisation matrix', (dialect) => {
     const memberships = await db.selectFrom('memberships').selectAll().where('account_id', '=', accountId).orderBy('user_id').execute();
     const webhooks = await db.selectFrom('webhook_endpoints').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
     const deliveries = await db.selectFrom('webhook_deliveries').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
-    return { account, tokens, memberships, webhooks, deliveries };
+    const mailSettings = await db.selectFrom('mail_settings').selectAll().where('account_id', '=', accountId).execute();
+    return { account, tokens, memberships, webhooks, deliveries, mailSettings };
   }
 
   let targets = 0;

@@ -126,6 +126,11 @@ describe('the OpenAPI document over a whole journey', () => {
     await call('GET', `${tokenPath}/lifecycle-events`, { headers: read });
     await call('DELETE', webhookPath, { headers: write });
 
+    // E-mail settings: read, a refused change, a digest and which events mail the developers.
+    await call('GET', `${account}/mail-settings`, { headers: read });
+    await call('PATCH', `${account}/mail-settings`, { headers: write, body: { delivery: 'weekly' } });
+    await call('PATCH', `${account}/mail-settings`, { headers: write, body: { delivery: 'daily', events: { developers: ['token.expiring', 'token.expired'] } } });
+
     // Verification: without the service key, then allowed, refused for the scope, over the rate limit.
     const basic = `Basic ${Buffer.from(`${token.accountSid}:${reset.authToken}`).toString('base64')}`;
     const target = scope.path.replace('{AccountSID}', token.accountSid);

@@ -49,6 +49,8 @@ export const ACCOUNT_ROUTES: RouteRow[] = [
   { method: 'POST', url: `${W}/:webhookId/rotate-secret`, ok: 200, roles: ADMINISTRATOR, body: { overlapSeconds: 60 } },
   { method: 'GET', url: `${W}/:webhookId/deliveries`, ok: 200, roles: ADMINISTRATOR },
   { method: 'POST', url: `${W}/:webhookId/deliveries/:deliveryId/redeliver`, ok: 201, roles: ADMINISTRATOR },
+  { method: 'GET', url: `${A}/mail-settings`, ok: 200, roles: ADMINISTRATOR },
+  { method: 'PATCH', url: `${A}/mail-settings`, ok: 200, roles: ADMINISTRATOR, body: { delivery: 'daily', events: { developers: ['token.expiring'] } } },
 ];
 
 /** The signed-in user's own mutations (no account in the path): any signed-in user may make them. */

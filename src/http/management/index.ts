@@ -13,12 +13,15 @@ import { sessionRoutes } from './session-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import type { WebhookService } from '../../webhooks/index.js';
 import { webhookRoutes } from './webhook-routes.js';
+import type { MailService } from '../../mail/index.js';
+import { mailRoutes } from './mail-routes.js';
 import { userRoutes } from './user-routes.js';
 
 export interface ManagementDeps {
   accounts: Pick<AccountService, 'session' | 'login' | 'logout' | 'me' | 'completeSetup' | 'setupLinkState' | 'listUsers' | 'addUser' | 'changeRole' | 'removeUser' | 'updateProfile' | 'changePassword' | 'inviteState' | 'acceptInvite'>;
   tokens: TokenService;
   webhooks: WebhookService;
+  mail: MailService;
   catalog: Catalog;
   sessionTtlSeconds: number;
   publicUrl?: string;
@@ -29,6 +32,7 @@ export async function managementApi(api: FastifyInstance, deps: ManagementDeps):
   api.addHook('preValidation', rejectUnsafeInput);
   await api.register(sessionRoutes, { accounts: deps.accounts, sessionTtlSeconds: deps.sessionTtlSeconds });
   await api.register(tokenRoutes, { tokens: deps.tokens, catalog: deps.catalog });
-  await api.register(webhookRoutes, { webhooks: deps.webhooks });
+  await api.register(webhookRoutes, { webhooks: deps.webhooks, mail: deps.mail });
+  await api.register(mailRoutes, { mail: deps.mail });
   await api.register(userRoutes, { accounts: deps.accounts, sessionTtlSeconds: deps.sessionTtlSeconds, publicUrl: deps.publicUrl });
 }

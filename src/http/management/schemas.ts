@@ -254,3 +254,4 @@ export type RoleDto = Static<typeof RoleSchema>;
 
 /** Webhook endpoints, deliveries and a token's lifecycle events (defined in webhook-schemas.ts), for the web UI's imports. */
 export type { DeliveryDto, TokenActivityDto, WebhookDto } from './webhook-schemas.js';
+export type { MailSettingsDto, SentMailDto } from './mail-schemas.js';

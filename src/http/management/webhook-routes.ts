@@ -2,6 +2,8 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Delivery, WebhookEndpoint, WebhookService } from '../../webhooks/index.js';
+import type { MailService } from '../../mail/index.js';
+import { toSentMailDto } from './mail-schemas.js';
 import { BODY_ERRORS, errorResponses, SECURITY } from '../openapi.js';
 import { iso, isoOrNull } from './dto.js';
 import { NoFieldsBody } from './schemas.js';
@@ -26,7 +28,7 @@ const toDeliveryDto = ({ endpointId, ...d }: Delivery): DeliveryDto => ({
   attempts: d.attempts.map((a) => ({ ...a, at: iso(a.at) })),
 });
 
-export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookService }> = async (plain, { webhooks }) => {
+export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookService; mail: Pick<MailService, 'messagesOf'> }> = async (plain, { webhooks, mail }) => {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
   app.addHook('onRequest', requireUser);
   const W = '/accounts/:accountId/webhooks';
@@ -58,7 +60,11 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: WebhookService
   app.post(`${W}/:webhookId/deliveries/:deliveryId/redeliver`, { schema: { ...write, operationId: 'redeliverWebhook', summary: "Send the delivery's event again (same Sidekey-Event-Id)", params: DeliveryParams, body: NoFieldsBody, response: { 201: DeliverySchema, ...writeErrors } } }, async (req, reply) =>
     reply.status(201).send(toDeliveryDto(await webhooks.redeliver(req.actor!, req.params.accountId, req.params.webhookId, req.params.deliveryId))),
   );
-  app.get('/accounts/:accountId/tokens/:tokenId/lifecycle-events', { schema: { tags: ['tokens'], security: SECURITY.signedIn, operationId: 'listTokenLifecycleEvents', summary: "The token's lifecycle events, newest first, with the webhook deliveries each produced", params: TokenParams, response: { 200: TokenActivity, ...readErrors } } }, async (req) => ({
-    items: (await webhooks.tokenActivity(req.actor!, req.params.accountId, req.params.tokenId)).map((a) => ({ event: a.event, dispatchedAt: isoOrNull(a.dispatchedAt), deliveries: a.deliveries.map(toDeliveryDto) })),
-  }));
+  app.get('/accounts/:accountId/tokens/:tokenId/lifecycle-events', { schema: { tags: ['tokens'], security: SECURITY.signedIn, operationId: 'listTokenLifecycleEvents', summary: "The token's lifecycle events, newest first, with the webhook deliveries and e-mails each produced", params: TokenParams, response: { 200: TokenActivity, ...readErrors } } }, async (req) => {
+    const activity = await webhooks.tokenActivity(req.actor!, req.params.accountId, req.params.tokenId);
+    const mails = await mail.messagesOf(req.params.accountId, activity.map((a) => a.event.id));
+    return {
+      items: activity.map((a) => ({ event: a.event, dispatchedAt: isoOrNull(a.dispatchedAt), deliveries: a.deliveries.map(toDeliveryDto), emails: mails.filter((m) => m.eventId === a.event.id).map(toSentMailDto) })),
+    };
+  });
 };

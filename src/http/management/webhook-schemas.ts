@@ -2,6 +2,7 @@
 import { Type, type Static } from 'typebox';
 import { LIFECYCLE_EVENT_TYPES } from '../../domain/lifecycle-events.js';
 import { MAX_SECRET_OVERLAP_SECONDS, WEBHOOK_URL_MAX } from '../../domain/webhooks.js';
+import { SentMailSchema } from './mail-schemas.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([Type.Null(), schema]);
 const IsoTime = Type.String({ format: 'date-time', description: 'ISO 8601, UTC' });
@@ -80,6 +81,7 @@ export const TokenActivity = Type.Object({
       ),
       dispatchedAt: Nullable(IsoTime),
       deliveries: Type.Array(DeliverySchema),
+      emails: Type.Array(SentMailSchema, { description: 'the e-mails the event produced, one per recipient (none when this deployment sends no e-mail)' }),
     }),
   ),
 });

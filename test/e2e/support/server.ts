@@ -72,6 +72,8 @@ export interface ServerOptions {
   upstreamUrl?: string;
   /** Settings for this server (e.g. WEBHOOK_ALLOWED_PRIVATE_TARGETS), over the test environment. */
   env?: NodeJS.ProcessEnv;
+  /** The port to listen on, when its address must be known first (PUBLIC_URL); unset, any free one. */
+  port?: number;
   names?: { account?: string; secondAccount?: string; admin?: { name: string; email: string }; analyst?: { name: string; email: string } };
 }
 
@@ -92,7 +94,7 @@ export async function startServer(options: ServerOptions = {}): Promise<E2eServe
     await cli(env, ['user', 'add', '--account', secondAccountId, '--email', admin.email, '--password', admin.password, '--role', 'implementation_specialist']);
   }
 
-  const server = await startSidekey(env, [], { deadlineMs: 60_000 });
+  const server = await startSidekey(env, options.port ? ['--port', String(options.port)] : [], { deadlineMs: 60_000 });
   return {
     baseUrl: server.url,
     setupLink: /(http:\/\/\S+\/setup\?token=\S+)/.exec(server.output())?.[1] ?? null,

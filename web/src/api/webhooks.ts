@@ -1,6 +1,6 @@
-/** Webhook endpoints, their delivery log and a token's lifecycle events, as TanStack Query hooks. */
+/** Webhook endpoints, their delivery log, e-mail notification settings and a token's lifecycle events, as TanStack Query hooks. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { DeliveryDto, TokenActivityDto, WebhookDto } from '../../../src/http/management/schemas.js';
+import type { DeliveryDto, MailSettingsDto, TokenActivityDto, WebhookDto } from '../../../src/http/management/schemas.js';
 import { api } from './client.js';
 import { accountApi, tokenApi } from './queries.js';
 
@@ -52,4 +52,20 @@ export function useRedeliver(accountId: string) {
   return useWebhookMutation(accountId, ({ webhookId, deliveryId }: { webhookId: string; deliveryId: string }) =>
     api.post<DeliveryDto>(`${webhooksApi(accountId)}/${encodeURIComponent(webhookId)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`),
   );
+}
+
+const mailSettingsKey = (accountId: string) => ['accounts', accountId, 'mail-settings'] as const;
+
+export function useMailSettings(accountId: string) {
+  return useQuery({ queryKey: mailSettingsKey(accountId), queryFn: () => api.get<MailSettingsDto>(`${accountApi(accountId)}/mail-settings`) });
+}
+
+export type MailSettingsChange = { delivery?: MailSettingsDto['delivery']; events?: Partial<MailSettingsDto['events']> };
+
+export function useUpdateMailSettings(accountId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: MailSettingsChange) => api.patch<MailSettingsDto>(`${accountApi(accountId)}/mail-settings`, body),
+    onSuccess: (saved) => queryClient.setQueryData(mailSettingsKey(accountId), saved),
+  });
 }

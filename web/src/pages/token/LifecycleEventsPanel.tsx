@@ -1,6 +1,6 @@
-/** The token's lifecycle events, newest first, with the webhook deliveries each produced and how they went. */
+/** The token's lifecycle events, newest first, with the webhook deliveries and e-mails each produced and how they went. */
 import { Badge, Group, Paper, Stack, Text, Title } from '@mantine/core';
-import type { TokenDto } from '../../../../src/http/management/schemas.js';
+import type { SentMailDto, TokenDto } from '../../../../src/http/management/schemas.js';
 import { useTokenLifecycleEvents } from '../../api/webhooks.js';
 import { LoadError, SectionLoader } from '../../components/Feedback.js';
 import { formatDateTime } from '../../lib/format.js';
@@ -21,7 +21,7 @@ export function LifecycleEventsPanel({ token }: { token: TokenDto }) {
         <Text size="sm" c="dimmed">No events yet.</Text>
       ) : (
         <Stack gap="md">
-          {events.data.map(({ event, deliveries }) => (
+          {events.data.map(({ event, deliveries, emails }) => (
             <div key={event.id}>
               <Group gap="xs">
                 <Badge variant="light" tt="none">
@@ -43,10 +43,37 @@ export function LifecycleEventsPanel({ token }: { token: TokenDto }) {
                   </Group>
                 ))
               )}
+              {emails.map((m) => (
+                <EmailLine key={m.id} mail={m} />
+              ))}
             </div>
           ))}
         </Stack>
       )}
     </Paper>
+  );
+}
+
+function EmailLine({ mail }: { mail: SentMailDto }) {
+  const color = mail.status === 'sent' ? 'green' : mail.status === 'failed' ? 'red' : 'yellow';
+  const when =
+    mail.status === 'sent' && mail.sentAt
+      ? `sent ${formatDateTime(mail.sentAt)}`
+      : mail.status === 'pending'
+        ? mail.attempts === 0
+          ? `${mail.delivery === 'immediate' ? 'to be sent' : `in the ${mail.delivery} digest, sent`} ${formatDateTime(mail.sendAt)}`
+          : `next try ${formatDateTime(mail.nextAttemptAt ?? mail.sendAt)}`
+        : `gave up after ${mail.attempts} attempts`;
+  return (
+    <Group gap="xs" mt={4} wrap="nowrap" aria-label={`E-mail to ${mail.recipient}`}>
+      <Badge color={color} variant="light">
+        E-mail {mail.status}
+      </Badge>
+      <Text size="xs">
+        {mail.recipient} · {when}
+        {mail.eventCount > 1 ? ` · digest of ${mail.eventCount} events` : ''}
+        {mail.lastError && mail.status !== 'sent' ? ` · ${mail.lastError}` : ''}
+      </Text>
+    </Group>
   );
 }

@@ -1,6 +1,7 @@
 /**
- * Settings → Account → Notifications & webhooks: the account's endpoints (Account Administrators only), each with
- * its event filter, state, secret rotation and delivery log with "redeliver". A new signing secret is shown once.
+ * Settings → Account → Notifications & webhooks (Account Administrators only): the account's e-mail notification
+ * settings, and its endpoints, each with its event filter, state, secret rotation and delivery log with
+ * "redeliver". A new signing secret is shown once.
  */
 import { Alert, Anchor, Badge, Button, Checkbox, Code, Group, Modal, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
@@ -16,10 +17,11 @@ import { LoadError, NoAccessPanel, SectionLoader } from '../../components/Feedba
 import { mayManageAccountSettings } from '../../lib/access.js';
 import { formatDateTime } from '../../lib/format.js';
 import { routes } from '../../lib/routes.js';
+import { MailSettingsCard } from './MailSettingsCard.js';
 
 export default function WebhooksPage() {
   const { account } = useCurrentAccount();
-  if (!mayManageAccountSettings(account.role)) return <NoAccessPanel title="No access to notifications and webhooks" message="Only an Account Administrator can manage webhooks." backTo={routes.settings(account.id)} />;
+  if (!mayManageAccountSettings(account.role)) return <NoAccessPanel title="No access to notifications and webhooks" message="Only an Account Administrator can manage e-mail notifications and webhooks." backTo={routes.settings(account.id)} />;
   return <Webhooks accountId={account.id} />;
 }
 
@@ -33,10 +35,14 @@ function Webhooks({ accountId }: { accountId: string }) {
           ← Settings
         </Anchor>
         <Title order={1}>Notifications &amp; webhooks</Title>
-        <Text c="dimmed" size="sm">
-          Sidekey sends each token event to the endpoints below, signed with the endpoint's secret (Sidekey-Signature), and retries for 24 hours until it gets a 2xx.
-        </Text>
       </div>
+      <MailSettingsCard accountId={accountId} />
+      <Title order={2} size="h3">
+        Webhooks
+      </Title>
+      <Text c="dimmed" size="sm">
+        Sidekey sends each token event to the endpoints below, signed with the endpoint's secret (Sidekey-Signature), and retries for 24 hours until it gets a 2xx.
+      </Text>
       <NewEndpointForm accountId={accountId} onCreated={setSecret} />
       {webhooks.isPending ? (
         <SectionLoader label="Loading webhooks" />
