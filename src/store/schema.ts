@@ -167,6 +167,24 @@ export interface WebhookAttemptsTable {
   error: string | null;
 }
 
+/**
+ * A leak report of a token's secret (docs/leak-reports.md): who reported it where, and what it did. `secret_hash` is
+ * the keyed hash of the reported secret (as `tokens.secret_hash` holds it), the key that makes a repeat a no-op; it
+ * never leaves the store.
+ */
+export interface TokenExposuresTable {
+  id: string;
+  account_id: string;
+  token_id: string;
+  secret_hash: string;
+  reporter: string;
+  report_type: string;
+  source: string;
+  url: string;
+  reported_at: number;
+  action: string;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   users: UsersTable;
@@ -183,6 +201,7 @@ export interface Schema {
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  token_exposures: TokenExposuresTable;
 }
 
 export type TokenRow = Selectable<TokensTable>;
