@@ -70,6 +70,7 @@ const ACTION_TITLES: Record<string, string> = {
   'token.enable': 'Enabled',
   'token.delete': 'Deleted',
   'token.reveal': 'Auth Token revealed',
+  'token.expose': 'Reported leaked',
 };
 
 /** A known action's title, or a readable form of any other ("token.some_action" → "Some action"). */
@@ -78,7 +79,7 @@ export function describeAction(action: string): string {
 }
 
 /** The operator tools that write to the trail (src/domain/actor.ts), as a person would name them. */
-const VIA_LABELS: Record<string, string> = { cli: 'CLI', demo: 'demo data', 'setup-link': 'first-run setup' };
+const VIA_LABELS: Record<string, string> = { cli: 'CLI', demo: 'demo data', 'setup-link': 'first-run setup', 'leak-report:github': 'GitHub secret scanning' };
 
 /** Field labels for `token.update` changes, in the order the token's pages show them. */
 const FIELD_LABELS: Record<string, string> = {
