@@ -15,8 +15,11 @@ const ACTIONS: Record<ExposureDto['action'], string> = {
 
 const REPORTERS: Record<string, string> = { github: 'GitHub secret scanning' };
 
-/** GitHub's source names (commit, issue_comment, pull_request_body…) as words. */
-export const sourceLabel = (source: string) => source.replace(/_/g, ' ') || 'unknown source';
+/** GitHub's source names (commit, issue_comment, pull_request_body…) as words, with their article. */
+function sourcePhrase(source: string): string {
+  const words = source.replace(/_/g, ' ').trim() || 'unknown place';
+  return `${/^[aeiou]/i.test(words) ? 'an' : 'a'} ${words}`;
+}
 
 /** Only web addresses become links: a report's URL is data from outside, never a script to run. */
 const isWebUrl = (url: string) => /^https?:\/\//i.test(url);
@@ -29,16 +32,16 @@ export function ExposureBanner({ accountId, tokenId }: { accountId: string; toke
       <List size="sm" spacing={4} mb="xs">
         {exposures.data.map((e) => (
           <List.Item key={e.id}>
-            {formatDateTime(e.reportedAt)}: {REPORTERS[e.reporter] ?? e.reporter} found it in a {sourceLabel(e.source)}
+            {formatDateTime(e.reportedAt)}: {REPORTERS[e.reporter] ?? e.reporter} found it in {sourcePhrase(e.source)}
             {e.url ? (
               <>
                 {' at '}
                 {isWebUrl(e.url) ? (
-                  <Anchor href={e.url} target="_blank" rel="noopener noreferrer" style={{ overflowWrap: 'anywhere' }}>
+                  <Anchor href={e.url} target="_blank" rel="noopener noreferrer" fz="inherit" underline="always" style={{ overflowWrap: 'anywhere' }}>
                     {e.url}
                   </Anchor>
                 ) : (
-                  <Text span style={{ overflowWrap: 'anywhere' }}>
+                  <Text span fz="inherit" style={{ overflowWrap: 'anywhere' }}>
                     {e.url}
                   </Text>
                 )}
