@@ -145,11 +145,23 @@ function linesOf(action: string, details: Record<string, unknown>, context: Audi
     case 'token.disable':
     case 'token.reveal':
       return [];
+    case 'token.expose':
+      return exposeLines(details);
     case 'token.delete':
       return typeof details.name === 'string' && details.name ? [{ kind: 'text', label: 'Name', text: quote(details.name) }] : [];
     default:
       return genericLines(details);
   }
+}
+
+// ---- token.expose (a leak report, docs/leak-reports.md) ------------------------------------------------
+
+function exposeLines(details: Record<string, unknown>): AuditLine[] {
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  const lines: AuditLine[] = [{ kind: 'text', label: 'Found in', text: text(details.source).replace(/_/g, ' ') || 'unknown place' }];
+  if (text(details.url)) lines.push({ kind: 'text', label: 'URL', text: text(details.url) });
+  lines.push({ kind: 'text', label: 'Action', text: details.action === 'disabled' ? 'Token disabled' : 'None: the token was already disabled' });
+  return lines;
 }
 
 // ---- token.update -------------------------------------------------------------------------------------
