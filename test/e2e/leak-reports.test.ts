@@ -1,6 +1,6 @@
 /**
  * A leak report in the browser: GitHub reports a token (a signed POST /v1/leaks to a real server); the token list
- * marks its card "Leaked", and the token's page shows the banner with where it was found, when and what Sidekey did.
+ * marks its card (or its legacy pair) "Leaked", and the token's page shows the banner with where it was found, when and what Sidekey did.
  * A report's URL becomes a link only when it is a web address.
  */
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
@@ -39,6 +39,12 @@ describe('leak reports in the UI', () => {
     const url = 'https://github.com/octo-org/octo-repo/blob/4f2a/config.env#L3';
     expect((await report([leak(authToken, url)]))[0].label).toBe('true_positive');
     expect((await report([{ ...leak(authToken, 'javascript:alert(1)'), source: 'issue_comment' }]))[0].label).toBe('true_positive');
+    // The legacy Read-Only pair leaks too.
+    await api.post(`/accounts/${server.accountId}/legacy-tokens`);
+    const legacy = (await api.get<{ items: { id: string; kind: string }[] }>(`/accounts/${server.accountId}/tokens?kind=legacy`)).items;
+    const readOnly = legacy.find((t) => t.kind === 'legacy_ro')!;
+    const { authToken: legacySecret } = await api.get<{ authToken: string }>(`/accounts/${server.accountId}/tokens/${readOnly.id}/credentials`);
+    expect((await report([leak(legacySecret)]))[0].label).toBe('true_positive');
 
     const { context, page, problems } = await chromium.openPage(server.baseUrl);
     onTestFailed(() => screenshot(page, 'failed-leak-reports').catch(() => undefined));
@@ -48,6 +54,7 @@ describe('leak reports in the UI', () => {
     const leakedCard = page.getByRole('article', { name: 'Published by mistake' });
     await leakedCard.getByText('Leaked', { exact: true }).waitFor();
     expect(await page.getByRole('article', { name: quiet.name }).getByText('Leaked', { exact: true }).count()).toBe(0);
+    expect(await page.getByRole('region', { name: 'Legacy Account Tokens' }).getByText('Leaked', { exact: true }).count()).toBe(1);
 
     await page.goto(`${server.baseUrl}/accounts/${server.accountId}/settings/api/tokens/${token.id}/overview`);
     const banner = page.getByRole('alert').filter({ hasText: "This token's Auth Token was found in public" });

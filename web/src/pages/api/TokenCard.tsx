@@ -1,9 +1,10 @@
-import { Anchor, Badge, Card, Group, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Anchor, Card, Group, SimpleGrid, Stack, Text } from '@mantine/core';
 import { memo } from 'react';
 import { Link } from 'react-router';
 import type { ExposureDto, TokenDto } from '../../../../src/http/management/schemas.js';
 import { StateBadge, VersionBadge } from '../../components/badges.js';
 import { CopyValueButton } from '../../components/CopyValueButton.js';
+import { LeakedBadge } from '../../components/LeakedBadge.js';
 import { TokenMoreMenu } from '../../components/tokenActions/TokenMoreMenu.js';
 import { formatDate, formatDateTime, formatRelative, maskSecret, pluralize } from '../../lib/format.js';
 import { routes } from '../../lib/routes.js';
@@ -32,11 +33,7 @@ export const TokenCard = memo(function TokenCard({ token, latestVersion, exposur
             <Group gap={6}>
               <StateBadge state={token.state} />
               <VersionBadge version={token.apiVersion} latest={latestVersion} />
-              {exposure && (
-                <Badge color="red" variant="filled" title={`Found in public on ${formatDateTime(exposure.reportedAt)}`}>
-                  Leaked
-                </Badge>
-              )}
+              <LeakedBadge exposure={exposure} />
             </Group>
           </Stack>
           <TokenMoreMenu token={token} className="above-card-link" />
