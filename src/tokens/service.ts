@@ -21,7 +21,7 @@ import type { AuditAction, AuditLog } from '../audit/index.js';
 import type { ChangeFeed, LoggedChangeKind } from '../changes/feed.js';
 import type { ChangeLog } from '../changes/log.js';
 import * as tokens from './repository.js';
-import * as exposures from './exposures.js';
+import * as exposureRecords from './exposures.js';
 import type { Exposure } from './exposures.js';
 import type { StoredToken } from './repository.js';
 
@@ -380,7 +380,7 @@ export class TokenService {
         const now = this.now();
         // A reset or delete since the lookup: the reported string no longer authenticates.
         if (!current || !this.holdsSecret(current, secretHash, now)) return { value: { kind: 'unknown' } as ExposureOutcome, change: undefined };
-        if (await exposures.exposureExists(trx, current.id, secretHash, report.url)) return { value: { kind: 'repeated' } as ExposureOutcome, change: undefined };
+        if (await exposureRecords.exposureExists(trx, current.id, secretHash, report.url)) return { value: { kind: 'repeated' } as ExposureOutcome, change: undefined };
         const action: ExposureAction = current.state === 'enabled' ? 'disabled' : 'already_disabled';
         let change: LoggedChangeKind | undefined;
         if (action === 'disabled') {
@@ -390,7 +390,7 @@ export class TokenService {
           await this.deps.changeLog.append(trx, change, current.accountId);
         }
         const exposureId = newId('exp');
-        await exposures.insertExposure(trx, { id: exposureId, account_id: current.accountId, token_id: current.id, secret_hash: secretHash, reporter: report.reporter, report_type: report.reportType, source: report.source, url: report.url, reported_at: now, action });
+        await exposureRecords.insertExposure(trx, { id: exposureId, account_id: current.accountId, token_id: current.id, secret_hash: secretHash, reporter: report.reporter, report_type: report.reportType, source: report.source, url: report.url, reported_at: now, action });
         await this.deps.audit.record(trx, { accountId: current.accountId, tokenId: current.id, actor, action: 'token.expose', at: now, details: { exposureId, reporter: report.reporter, reportType: report.reportType, source: report.source, url: report.url, action } });
         return { value: { kind: 'recorded', action } as ExposureOutcome, change };
       });
@@ -413,13 +413,13 @@ export class TokenService {
   async exposures(actor: Actor, accountId: string, tokenId: string): Promise<Exposure[]> {
     await this.deps.accounts.requireTokenManager(actor, accountId);
     await this.load(this.deps.store.db, accountId, tokenId);
-    return exposures.tokenExposures(this.deps.store.db, accountId, tokenId, EXPOSURES_SHOWN);
+    return exposureRecords.tokenExposures(this.deps.store.db, accountId, tokenId, EXPOSURES_SHOWN);
   }
 
   /** The account's most recent exposures, newest first: what the token list marks. */
   async accountExposures(actor: Actor, accountId: string): Promise<Exposure[]> {
     await this.deps.accounts.requireTokenManager(actor, accountId);
-    return exposures.accountExposures(this.deps.store.db, accountId, EXPOSURES_SHOWN);
+    return exposureRecords.accountExposures(this.deps.store.db, accountId, EXPOSURES_SHOWN);
   }
 
   private async checkPrimaryContact(accountId: string, userId: string | null | undefined, errors: FieldError[]) {
