@@ -62,7 +62,7 @@ export function leakReportRoutes({ tokens, keys }: LeakReportDeps) {
         const message = keys.length === 0 ? 'This server accepts no leak reports: LEAK_REPORT_PUBLIC_KEYS is unset.' : 'The leak report is not signed by a key this server trusts.';
         return done(new SidekeyError('LEAK_REPORT_SIGNATURE_INVALID', message, [REFUSALS[check]]), undefined);
       }
-      parseJson(request, body as unknown as string, done);
+      parseJson(request, body.toString('utf8'), done);
     });
     app.addHook('preValidation', rejectUnsafeInput);
     app.post(
