@@ -5,6 +5,7 @@
  * problem; an empty variable counts as unset. Adding a setting is one entry here and one row of the README's
  * configuration table (a test holds the two equal).
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type, type StaticDecode, type TSchema } from 'typebox';
@@ -12,6 +13,7 @@ import { Value } from 'typebox/value';
 import { proxyRanges } from './domain/client-address.js';
 import { FORWARD_AUTH_STYLES } from './domain/forward-auth.js';
 import { SID_PREFIX_PATTERN } from './domain/credentials.js';
+import { type LeakReportKey, parsePublicKeys } from './domain/leak-reports.js';
 import { keyBytes, keyProblem } from './secrets/keys.js';
 import { DEFAULT_CACHE_OPTIONS } from './verify/cache.js';
 
@@ -76,6 +78,25 @@ const list = <T>(variable: Variable, problem: (item: string) => string | undefin
 
 const key = (variable: Variable) => setting({ ...variable, secret: true }, keyProblem, keyBytes);
 
+/** Inline JSON (starting with `{`) or the path of a file holding it. */
+function leakReportKeys(text: string): LeakReportKey[] | string {
+  let json = text;
+  if (!text.trimStart().startsWith('{')) {
+    try {
+      json = readFileSync(resolve(text), 'utf8');
+    } catch (error) {
+      return `names a file that cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`;
+    }
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(json);
+  } catch {
+    return 'is not JSON (nor a file holding JSON)';
+  }
+  return parsePublicKeys(document);
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const BUILT_IN_CATALOG = fileURLToPath(new URL('../catalog/brand.json', import.meta.url));
 
@@ -133,6 +154,16 @@ export const CONFIG = Type.Object({
   ),
   smtpUrl: Type.Optional(url({ env: 'SMTP_URL', secret: true, description: 'the SMTP server e-mail notifications are sent through (`smtp://user:password@host:587`, `smtps://…` for TLS from the start); unset, no e-mail is sent' }, ['smtp', 'smtps'])),
   mailFrom: Type.Optional(setting({ env: 'MAIL_FROM', description: 'the sender of e-mail notifications, `sidekey@example.com` or `Sidekey <sidekey@example.com>`; needed with SMTP_URL' }, mailboxProblem, asText)),
+  leakReportPublicKeys: Type.Optional(
+    setting(
+      { env: 'LEAK_REPORT_PUBLIC_KEYS', description: "the keys POST /v1/leaks accepts GitHub's secret-scanning reports under: a file (or inline JSON) in the shape of GitHub's /meta/public_keys/secret_scanning; unset, every report is refused" },
+      (text) => {
+        const keys = leakReportKeys(text);
+        return typeof keys === 'string' ? keys : undefined;
+      },
+      (text) => leakReportKeys(text) as LeakReportKey[],
+    ),
+  ),
 });
 
 /** Why a text is not one mailbox (`a@b.c` or `Name <a@b.c>`), or undefined. */

@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'token.enable',
   'token.delete',
   'token.reveal',
+  'token.expose',
   'webhook.create',
   'webhook.update',
   'webhook.delete',

@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   BAD_REQUEST: 400, // any other request the server cannot read
   UNAUTHENTICATED: 401, // not signed in, or the session has ended
   SIGN_IN_FAILED: 401, // the e-mail or password is incorrect (never which)
+  LEAK_REPORT_SIGNATURE_INVALID: 401, // a leak report (POST /v1/leaks) without a known key id and a valid signature of its body
   FORBIDDEN: 403, // the role may not do this
   CSRF_TOKEN_INVALID: 403, // a mutation without this session's X-CSRF-Token
   CURRENT_PASSWORD_INCORRECT: 403, // a password change whose current password is wrong (Errors names currentPassword)

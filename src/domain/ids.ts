@@ -1,7 +1,7 @@
 import { randomBase62 } from './credentials.js';
 
-/** Opaque ids with a readable type prefix (acc_, usr_, tok_, evt_, lev_, whk_, whd_); random, so they reveal no count or order. */
-export const newId = (prefix: 'acc' | 'usr' | 'tok' | 'whk' | 'whd' | 'eml') => `${prefix}_${randomBase62(20)}`;
+/** Opaque ids with a readable type prefix (acc_, usr_, tok_, evt_, lev_, whk_, whd_, eml_, exp_); random, so they reveal no count or order. */
+export const newId = (prefix: 'acc' | 'usr' | 'tok' | 'whk' | 'whd' | 'eml' | 'exp') => `${prefix}_${randomBase62(20)}`;
 
 let lastMs = 0;
 let sequence = 0;

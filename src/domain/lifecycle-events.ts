@@ -17,6 +17,7 @@ export const LIFECYCLE_EVENT_TYPES = [
   'token.upgraded',
   'token.expiring',
   'token.expired',
+  'token.exposed',
 ] as const;
 export type LifecycleEventType = (typeof LIFECYCLE_EVENT_TYPES)[number];
 
@@ -46,6 +47,11 @@ export interface EventData {
   'token.upgraded': { fromVersion: number; toVersion: number; droppedScopes: string[] };
   'token.expiring': { expiresAt: string; daysBefore: number };
   'token.expired': { expiresAt: string };
+  /**
+   * A leak report (docs/leak-reports.md): who reported it (`reporter`, e.g. github) under which pattern name, where
+   * it was found, and what Sidekey did — `disabled` the token, or found it `already_disabled`. Never the secret.
+   */
+  'token.exposed': { exposureId: string; reporter: string; reportType: string; source: string; url: string; action: string };
 }
 
 /** One event as every channel receives it (a webhook's body is exactly this, as JSON). */
@@ -75,6 +81,7 @@ export interface AuditedChange {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const text = (v: unknown) => (typeof v === 'string' ? v : '');
 const strings = (v: unknown) => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
 
 /**
@@ -104,6 +111,8 @@ export function eventFromAudit(change: AuditedChange, token: EventToken, id: str
       return { ...base, type: 'token.deleted', data: {} };
     case 'token.upgrade':
       return { ...base, type: 'token.upgraded', data: { fromVersion: num(d.from) ?? 0, toVersion: num(d.to) ?? 0, droppedScopes: strings(d.droppedScopes) } };
+    case 'token.expose':
+      return { ...base, type: 'token.exposed', data: { exposureId: text(d.exposureId), reporter: text(d.reporter), reportType: text(d.reportType), source: text(d.source), url: text(d.url), action: text(d.action) } };
     default:
       return null;
   }

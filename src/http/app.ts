@@ -1,7 +1,7 @@
 /**
  * The one Fastify server, assembled from the configuration and the services: web UI, management API (/api/v1,
  * http/management/), OpenAPI docs, health, the verification entrances (/v1/verify, /v1/auth,
- * http/verification/), Prometheus metrics (/metrics, http/metrics.ts) and, when UPSTREAM_URL is set, the
+ * http/verification/), leak reports from GitHub's secret scanning (/v1/leaks, http/leak-reports.ts), Prometheus metrics (/metrics, http/metrics.ts) and, when UPSTREAM_URL is set, the
  * gateway (http/gateway/). `sidekey serve` and the tests build it the same way; each entrance receives only
  * the services it uses. Forward auth and the gateway are served before Fastify's router (http/fast-path.ts).
  */
@@ -28,6 +28,7 @@ import { installClientAddress } from './client-address.js';
 import { answerClientError, answerFrameworkError, installErrorHandling, installJsonParser, requestIdOf, sendError } from './errors.js';
 import { serveFastPathsFirst } from './fast-path.js';
 import { gatewayRoutes } from './gateway/gateway.js';
+import { leakReportRoutes } from './leak-reports.js';
 import { loggerOptions, requestLogging } from './logging.js';
 import { managementApi } from './management/index.js';
 import { METRICS_PATH, metricsRoute } from './metrics.js';
@@ -132,6 +133,7 @@ export async function buildApp(parts: AppParts, options: AppOptions = {}): Promi
     },
     { prefix: '/api/v1' },
   );
+  await app.register(leakReportRoutes({ tokens, keys: config.leakReportPublicKeys ?? [] }));
   const verifiers = { verify: metrics.instrument('verify', verifier), auth: metrics.instrument('auth', verifier) };
   const verificationEntrances = verificationRoutes({ verifiers, realm: catalog.name, config, trusts, log: app.log, parseJson });
   await app.register(verificationEntrances.plugin);

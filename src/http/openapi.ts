@@ -46,6 +46,8 @@ const SECURITY_SCHEMES = {
   },
   apiClient: { type: 'http', scheme: 'basic', description: "An API client's Account SID (user name) and Auth Token (password), as the protected API receives them." },
   verifyKey: { type: 'apiKey', in: 'header', name: VERIFY_KEY_HEADER_NAME, description: 'The service key SIDEKEY_VERIFY_KEY, when the deployment sets one.' },
+  githubKeyIdentifier: { type: 'apiKey', in: 'header', name: 'Github-Public-Key-Identifier', description: 'Leak reports: which key of LEAK_REPORT_PUBLIC_KEYS signed the body.' },
+  githubSignature: { type: 'apiKey', in: 'header', name: 'Github-Public-Key-Signature', description: "Leak reports: that key's ECDSA P-256 / SHA-256 signature of the raw body, base64 DER." },
 } as const;
 
 type Requirement = Partial<Record<keyof typeof SECURITY_SCHEMES, []>>;
@@ -54,6 +56,8 @@ export const SECURITY = {
   public: [] as Requirement[],
   signedIn: [{ session: [] }] as Requirement[],
   signedInMutation: [{ session: [], csrf: [] }] as Requirement[],
+  /** POST /v1/leaks: GitHub's signature of the body, never a session. */
+  leakReport: [{ githubKeyIdentifier: [], githubSignature: [] }] as Requirement[],
 };
 /** The verification entrances: the service key when the deployment requires one, and (forward auth) the API client's credentials. */
 export const verificationSecurity = (verifyKeyRequired: boolean, apiClient: boolean): Requirement[] => {

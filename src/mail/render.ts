@@ -50,6 +50,8 @@ const WHAT_HAPPENED: Described = {
   'token.upgraded': (e) => `Upgraded from API version ${e.data.fromVersion} to ${e.data.toVersion}${e.data.droppedScopes.length > 0 ? `; scopes no longer available: ${e.data.droppedScopes.join(', ')}` : ''}.`,
   'token.expiring': (e) => `Expires in ${e.data.daysBefore} day${e.data.daysBefore === 1 ? '' : 's'}, at ${when(e.data.expiresAt)}.`,
   'token.expired': (e) => `Expired at ${when(e.data.expiresAt)}: it no longer authenticates.`,
+  'token.exposed': (e) =>
+    `Its Auth Token was reported public by ${e.data.reporter} (${e.data.source}, ${e.data.url}); ${e.data.action === 'disabled' ? 'Sidekey disabled the token. Reset its Auth Token before you enable it again.' : 'the token was already disabled. Reset its Auth Token before you enable it again.'}`,
 };
 
 const whatHappened = (event: LifecycleEvent): string => (WHAT_HAPPENED[event.type] as (e: LifecycleEvent) => string)(event);

@@ -305,6 +305,29 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('mail_message_events_event').on('mail_message_events').column('event_id').execute();
     },
   },
+  '0009_token_exposures': {
+    // Leak reports (docs/leak-reports.md): one row per exposure of a token's secret at a URL, its key making a repeated
+    // report a no-op; and the lookups a report needs, by the keyed hash of the reported secret (current or previous).
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('token_exposures')
+        .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('account_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('token_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('secret_hash', 'varchar(128)', (c) => c.notNull())
+        .addColumn('reporter', 'varchar(32)', (c) => c.notNull())
+        .addColumn('report_type', 'varchar(128)', (c) => c.notNull())
+        .addColumn('source', 'varchar(64)', (c) => c.notNull())
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('reported_at', bigint, (c) => c.notNull())
+        .addColumn('action', 'varchar(24)', (c) => c.notNull())
+        .addUniqueConstraint('token_exposures_once', ['token_id', 'secret_hash', 'url'])
+        .execute();
+      await db.schema.createIndex('token_exposures_account').on('token_exposures').columns(['account_id', 'reported_at']).execute();
+      await db.schema.createIndex('tokens_secret_hash').on('tokens').column('secret_hash').execute();
+      await db.schema.createIndex('tokens_previous_secret_hash').on('tokens').column('previous_secret_hash').execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

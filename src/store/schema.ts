@@ -204,6 +204,24 @@ export interface MailMessageEventsTable {
   event_id: string;
 }
 
+/**
+ * A leak report of a token's secret (docs/leak-reports.md): who reported it where, and what it did. `secret_hash` is
+ * the keyed hash of the reported secret (as `tokens.secret_hash` holds it), the key that makes a repeat a no-op; it
+ * never leaves the store.
+ */
+export interface TokenExposuresTable {
+  id: string;
+  account_id: string;
+  token_id: string;
+  secret_hash: string;
+  reporter: string;
+  report_type: string;
+  source: string;
+  url: string;
+  reported_at: number;
+  action: string;
+}
+
 export interface Schema {
   accounts: AccountsTable;
   users: UsersTable;
@@ -223,6 +241,7 @@ export interface Schema {
   mail_settings: MailSettingsTable;
   mail_messages: MailMessagesTable;
   mail_message_events: MailMessageEventsTable;
+  token_exposures: TokenExposuresTable;
 }
 
 export type TokenRow = Selectable<TokensTable>;

@@ -95,6 +95,19 @@ export async function findToken(db: Executor, accountId: string, id: string, opt
   return row && toStoredToken(row);
 }
 
+/**
+ * The tokens whose current secret, or previous secret still in its grace period, has the keyed hash `secretHash`
+ * (a leak report's lookup). The index finds candidates by the hash; the caller confirms each in constant time.
+ */
+export async function findBySecretHash(db: Executor, secretHash: string, nowMs: number): Promise<StoredToken[]> {
+  const rows = await db
+    .selectFrom('tokens')
+    .selectAll()
+    .where((eb) => eb.or([eb('secret_hash', '=', secretHash), eb.and([eb('previous_secret_hash', '=', secretHash), eb('previous_secret_expires_at', '>', nowMs)])]))
+    .execute();
+  return rows.map(toStoredToken);
+}
+
 export async function findLegacyTokens(db: Executor, accountId: string): Promise<StoredToken[]> {
   const rows = await db.selectFrom('tokens').selectAll().where('account_id', '=', accountId).where('kind', 'in', ['legacy_rw', 'legacy_ro']).execute();
   return rows.map(toStoredToken);

@@ -9,7 +9,8 @@ import { type Catalog, isScopeInVersion } from '../domain/catalog.js';
 import type { Actor } from '../domain/actor.js';
 import { actorUserId } from '../domain/actor.js';
 import { newId } from '../domain/ids.js';
-import { generateAccountSid, generateAuthToken, hashSecret } from '../domain/credentials.js';
+import { constantTimeEqual, generateAccountSid, generateAuthToken, hashSecret, isWellFormedAuthToken } from '../domain/credentials.js';
+import type { ExposureAction, ExposureOutcome } from '../domain/leak-reports.js';
 import { conflict, invalidInput, notFound, type FieldError } from '../domain/errors.js';
 import { type TokenFilter, decodeCursor, encodeCursor } from '../domain/filters.js';
 import { type Token, type TokenKind, type TokenSettingsInput, LIMITS, duplicateName, planUpgrade, validateSettings } from '../domain/token.js';
@@ -20,6 +21,8 @@ import type { AuditAction, AuditLog } from '../audit/index.js';
 import type { ChangeFeed, LoggedChangeKind } from '../changes/feed.js';
 import type { ChangeLog } from '../changes/log.js';
 import * as tokens from './repository.js';
+import * as exposureRecords from './exposures.js';
+import type { Exposure } from './exposures.js';
 import type { StoredToken } from './repository.js';
 
 export interface TokenServiceOptions {
@@ -34,6 +37,21 @@ export interface TokenServiceOptions {
   revealMode: 'retrievable' | 'once';
   now?: () => number;
 }
+
+/** Where a leak report found a secret (docs/leak-reports.md). */
+export interface ExposureReport {
+  /** Who reported it: `github` for the secret-scanning partner program. */
+  reporter: string;
+  /** The reporter's name for the pattern that matched (GitHub's `type`). */
+  reportType: string;
+  source: string;
+  url: string;
+}
+
+export type { Exposure };
+
+/** How many exposures a token page or the token list is shown. */
+const EXPOSURES_SHOWN = 100;
 
 export interface IssuedToken {
   token: Token;
@@ -338,6 +356,71 @@ export class TokenService {
       details: { name: current.name, accountSid: current.accountSid, kind: current.kind, primaryContactUserId: current.primaryContactUserId, developerEmails: current.developerEmails },
       result: () => undefined,
     }));
+  }
+
+  // ---- leak reports ---------------------------------------------------------------------------------------
+
+  /**
+   * A leak report of `authToken`. Only a full, well-formed Auth Token that is a token's current secret (or its
+   * previous one, still in its grace period) counts; anything else (an Account SID alone is public, not a
+   * credential) is `unknown` and changes nothing. A new report disables an enabled token through the same write as
+   * a UI disable (audited `token.disable`, change-logged, published: every node refuses it at once) and records the
+   * exposure (audited `token.expose`, which raises `token.exposed`), all in one transaction. A disabled token is left
+   * as it is and its exposure recorded, so whoever would enable it again sees that its secret is public. The same
+   * secret reported again at the same URL is `repeated` and changes nothing.
+   */
+  async reportExposure(authToken: string, report: ExposureReport): Promise<ExposureOutcome> {
+    if (!isWellFormedAuthToken(authToken)) return { kind: 'unknown' };
+    const secretHash = hashSecret(authToken, this.deps.keys.hashKey);
+    const [candidate] = (await tokens.findBySecretHash(this.deps.store.db, secretHash, this.now())).filter((t) => this.holdsSecret(t, secretHash, this.now()));
+    if (!candidate) return { kind: 'unknown' };
+    const actor: Actor = { kind: 'operator', label: `leak-report:${report.reporter}` };
+    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+      const outcome = await this.deps.store.db.transaction().execute(async (trx) => {
+        const current = await tokens.findToken(trx, candidate.accountId, candidate.id, { forUpdate: this.deps.store.dialect === 'postgres' });
+        const now = this.now();
+        // A reset or delete since the lookup: the reported string no longer authenticates.
+        if (!current || !this.holdsSecret(current, secretHash, now)) return { value: { kind: 'unknown' } as ExposureOutcome, change: undefined };
+        if (await exposureRecords.exposureExists(trx, current.id, secretHash, report.url)) return { value: { kind: 'repeated' } as ExposureOutcome, change: undefined };
+        const action: ExposureAction = current.state === 'enabled' ? 'disabled' : 'already_disabled';
+        let change: LoggedChangeKind | undefined;
+        if (action === 'disabled') {
+          if (!(await tokens.replaceToken(trx, { ...current, state: 'disabled', revision: current.revision + 1, updatedAt: now }, current.revision))) return undefined;
+          await this.deps.audit.record(trx, { accountId: current.accountId, tokenId: current.id, actor, action: 'token.disable', at: now, details: { from: 'enabled', to: 'disabled', reason: 'exposed' } });
+          change = { kind: 'token', tokenId: current.id, accountSid: current.accountSid };
+          await this.deps.changeLog.append(trx, change, current.accountId);
+        }
+        const exposureId = newId('exp');
+        await exposureRecords.insertExposure(trx, { id: exposureId, account_id: current.accountId, token_id: current.id, secret_hash: secretHash, reporter: report.reporter, report_type: report.reportType, source: report.source, url: report.url, reported_at: now, action });
+        await this.deps.audit.record(trx, { accountId: current.accountId, tokenId: current.id, actor, action: 'token.expose', at: now, details: { exposureId, reporter: report.reporter, reportType: report.reportType, source: report.source, url: report.url, action } });
+        return { value: { kind: 'recorded', action } as ExposureOutcome, change };
+      });
+      if (outcome) {
+        if (outcome.change) this.deps.changes.publish(outcome.change);
+        return outcome.value;
+      }
+    }
+    throw conflict('The token is being changed by someone else right now. Try again.');
+  }
+
+  /** Whether `secretHash` is the token's current secret, or its previous one still in its grace period (constant time). */
+  private holdsSecret(token: StoredToken, secretHash: string, nowMs: number): boolean {
+    const current = constantTimeEqual(token.secretHash, secretHash);
+    const previous = token.previousSecretHash !== null && token.previousSecretExpiresAt !== null && token.previousSecretExpiresAt > nowMs && constantTimeEqual(token.previousSecretHash, secretHash);
+    return current || previous;
+  }
+
+  /** A token's exposures, newest first. */
+  async exposures(actor: Actor, accountId: string, tokenId: string): Promise<Exposure[]> {
+    await this.deps.accounts.requireTokenManager(actor, accountId);
+    await this.load(this.deps.store.db, accountId, tokenId);
+    return exposureRecords.tokenExposures(this.deps.store.db, accountId, tokenId, EXPOSURES_SHOWN);
+  }
+
+  /** The account's most recent exposures, newest first: what the token list marks. */
+  async accountExposures(actor: Actor, accountId: string): Promise<Exposure[]> {
+    await this.deps.accounts.requireTokenManager(actor, accountId);
+    return exposureRecords.accountExposures(this.deps.store.db, accountId, EXPOSURES_SHOWN);
   }
 
   private async checkPrimaryContact(accountId: string, userId: string | null | undefined, errors: FieldError[]) {

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { operator } from '../../src/domain/actor.js';
 import { createTestContext, DIALECTS } from '../support/databases.js';
+import { GitHubReporter } from '../support/github-reporter.js';
 
 describe('configuration', () => {
   it('has working defaults: 127.0.0.1:8080, ./data, the brand catalog, IR SIDs, retrievable secrets', () => {
@@ -140,5 +141,18 @@ describe('configuration', () => {
     } finally {
       await t.close();
     }
+  });
+
+  it("LEAK_REPORT_PUBLIC_KEYS: GitHub's public-keys document inline or in a file; unset, no key; a bad one refused naming the setting", () => {
+    const [github, previous] = [new GitHubReporter(), new GitHubReporter()];
+    expect(loadConfig({}).leakReportPublicKeys).toBeUndefined();
+    const inline = loadConfig({ LEAK_REPORT_PUBLIC_KEYS: github.publicKeys(previous) }).leakReportPublicKeys!;
+    expect(inline.map((k) => k.keyIdentifier)).toEqual([github.keyIdentifier, previous.keyIdentifier]);
+    const file = join(mkdtempSync(join(tmpdir(), 'sidekey-leak-keys-')), 'secret_scanning.json');
+    writeFileSync(file, github.publicKeys());
+    expect(loadConfig({ LEAK_REPORT_PUBLIC_KEYS: file }).leakReportPublicKeys!.map((k) => k.keyIdentifier)).toEqual([github.keyIdentifier]);
+    expect(() => loadConfig({ LEAK_REPORT_PUBLIC_KEYS: `${file}.missing` })).toThrow(/LEAK_REPORT_PUBLIC_KEYS names a file that cannot be read \(ENOENT\)/);
+    expect(() => loadConfig({ LEAK_REPORT_PUBLIC_KEYS: '{"public_keys": [{"key_identifier": "k", "key": "nope"}]}' })).toThrow(/LEAK_REPORT_PUBLIC_KEYS public_keys\[0\]\.key is not a PEM public key/);
+    expect(() => loadConfig({ LEAK_REPORT_PUBLIC_KEYS: '{"keys": []}' })).toThrow(/LEAK_REPORT_PUBLIC_KEYS must be a JSON object with a non-empty "public_keys" list/);
   });
 });

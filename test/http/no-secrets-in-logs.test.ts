@@ -15,6 +15,11 @@ import { describeEachDialect, createTestContext, type TestContext } from '../sup
 import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
 import { MemoryLog } from '../support/memory-log.js';
 import { login, loginRequest, type Session } from '../support/http.js';
+import { GitHubReporter, leak } from '../support/github-reporter.js';
+import { loadConfig } from '../../src/config.js';
+
+/** GitHub's secret scanning, reporting a token in the lifecycle: the report's body is all secrets. */
+const github = new GitHubReporter();
 
 
 /** What a careless handler might do: log whole bodies, headers and response payloads. */
@@ -121,6 +126,10 @@ async function runLifecycle(app: FastifyInstance, t: TestContext, brand: Brand, 
   note(ok(await admin.get(`${base}/tokens/${id}/credentials`)).authToken);
   const copy = ok(await specialist.post(`${base}/tokens/${id}/duplicate`), 201);
   note(copy.authToken);
+  // GitHub reports the copy leaked (it is disabled), and a tampered report of it is refused.
+  const leakReport = JSON.stringify([leak(copy.authToken)]);
+  expect(ok(await app.inject({ method: 'POST', url: '/v1/leaks', payload: leakReport, headers: github.headers(leakReport) }))[0].label).toBe('true_positive');
+  expect((await app.inject({ method: 'POST', url: '/v1/leaks', payload: leakReport.replace('commit', 'gist'), headers: github.headers(leakReport) })).statusCode).toBe(401);
   ok(await admin.post(`${base}/tokens/${id}/upgrade`, { apiVersion: 14 }));
   ok(await admin.patch(`${base}/tokens/${id}`, { description: 'edited', allowedCidrs: ['10.0.0.0/8'] }));
   ok(await admin.post(`${base}/tokens/${id}/disable`));
@@ -164,7 +173,7 @@ describeEachDialect('no secret in logs', (dialect) => {
   let t: TestContext;
   let brand: Brand;
   beforeAll(async () => {
-    t = await createTestContext(dialect);
+    t = await createTestContext(dialect, { config: { leakReportPublicKeys: loadConfig({ LEAK_REPORT_PUBLIC_KEYS: github.publicKeys() }).leakReportPublicKeys } });
     brand = await createBrand(t.context, { apiAccess: false });
   });
   afterAll(() => t.close());

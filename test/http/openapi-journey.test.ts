@@ -9,15 +9,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpHarness, sessionCookieOf, type HttpHarness } from '../support/http.js';
 import { injectOptionsOf, type OpenApiDocument, OpenApiValidator } from '../support/openapi-validator.js';
+import { GitHubReporter, leak } from '../support/github-reporter.js';
+import { loadConfig } from '../../src/config.js';
 
 const VERIFY_KEY = 'journey-verify-key-0123456789';
 const PASSWORD = 'correct horse battery staple';
+const github = new GitHubReporter();
 
 describe('the OpenAPI document over a whole journey', () => {
   let h: HttpHarness;
   let validator: OpenApiValidator;
   beforeAll(async () => {
-    h = await createHttpHarness('sqlite', { config: { verifyKey: VERIFY_KEY, forwardAuth: 'nginx', webhookAllowedPrivateTargets: ['loopback'] } });
+    const leakReportPublicKeys = loadConfig({ LEAK_REPORT_PUBLIC_KEYS: github.publicKeys() }).leakReportPublicKeys;
+    h = await createHttpHarness('sqlite', { config: { verifyKey: VERIFY_KEY, forwardAuth: 'nginx', webhookAllowedPrivateTargets: ['loopback'], leakReportPublicKeys } });
     validator = new OpenApiValidator((await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as OpenApiDocument);
   });
   afterAll(() => h.close());
@@ -105,6 +109,13 @@ describe('the OpenAPI document over a whole journey', () => {
     await call('GET', `${tokenPath}/events`, { headers: read });
     await call('GET', `${tokenPath}/usage`, { headers: read });
 
+    // GitHub reports the copy leaked (an unsigned report first): it is disabled and its exposure listed.
+    const report = [leak(copy.authToken)];
+    await call('POST', '/v1/leaks', { headers: { 'content-type': 'application/json' }, body: report });
+    await call('POST', '/v1/leaks', { headers: github.headers(JSON.stringify(report)), body: report });
+    await call('GET', `${account}/tokens/${copy.token.id}/exposures`, { headers: read });
+    await call('GET', `${account}/exposures`, { headers: read });
+
     // Legacy tokens, and deleting the copy.
     await call('POST', `${account}/legacy-tokens`, { headers: write, body: {} });
     await call('DELETE', `${account}/tokens/${copy.token.id}`, { headers: write });
@@ -156,6 +167,7 @@ describe('the OpenAPI document over a whole journey', () => {
     expect([...validator.statuses.get('enableApiAccess')!].sort()).toEqual([200, 403]);
     expect([...validator.statuses.get('changeAccountUserRole')!].sort()).toEqual([200, 409]);
     expect([...validator.statuses.get('changePassword')!].sort()).toEqual([200, 403]);
+    expect([...validator.statuses.get('reportLeaks')!].sort()).toEqual([200, 401]);
   });
 
   it('the validator reports an undeclared body, an undeclared status, a missing security and a body off its schema', async () => {

@@ -19,6 +19,7 @@ const EXAMPLES: { [T in LifecycleEventType]: Extract<LifecycleEvent, { type: T }
   'token.upgraded': { ...base, id: 'lev_7', type: 'token.upgraded', data: { fromVersion: 12, toVersion: 14, droppedScopes: ['retired'] } },
   'token.expiring': { ...base, id: 'lev_8', type: 'token.expiring', actor: { kind: 'system' }, data: { expiresAt: '2026-10-06T08:10:00.000Z', daysBefore: 1 } },
   'token.expired': { ...base, id: 'lev_9', type: 'token.expired', actor: { kind: 'system' }, data: { expiresAt: AT } },
+  'token.exposed': { ...base, id: 'lev_10', type: 'token.exposed', actor: { kind: 'operator', via: 'leak report' }, data: { exposureId: 'exp_1', reporter: 'github', reportType: 'sidekey_auth_token', source: 'content', url: 'https://github.com/o/r/blob/x/.env', action: 'disabled' } },
 };
 const context = { baseUrl: 'https://sidekey.example/', users: new Map([['usr_1', 'Erin <erin@brand.test>']]), delivery: 'immediate' as const };
 
@@ -28,7 +29,7 @@ describe('notification text', () => {
     expect(mail.subject).not.toMatch(/[\r\n]/);
     expect(mail.subject).toMatch(/^Sidekey: Evil <script>alert\(1\)<\/script> Bcc: x@y\.z — \S/);
     expect(mail.text).toContain('(IRabc)');
-    expect(mail.text).toMatch(/\n {2}\S.*\.\n {2}By (Erin <erin@brand\.test>|Sidekey \(scheduled\)), 2026-10-05 08:10 UTC\./);
+    expect(mail.text).toMatch(/\n {2}\S.*\.\n {2}By (Erin <erin@brand\.test>|Sidekey \(scheduled\)|an operator \(leak report\)), 2026-10-05 08:10 UTC\./);
     expect(mail.html).not.toContain('<script>');
     expect(mail.html).toContain('Evil &#60;script&#62;alert(1)&#60;/script&#62;');
     if (type === 'token.deleted') expect(mail.text).not.toContain('https://');
@@ -41,6 +42,7 @@ describe('notification text', () => {
     expect(line('token.reset')).toBe('Auth Token reset; the previous one works until 2026-10-05 09:10 UTC.');
     expect(line('token.upgraded')).toBe('Upgraded from API version 12 to 14; scopes no longer available: retired.');
     expect(line('token.expiring')).toBe('Expires in 1 day, at 2026-10-06 08:10 UTC.');
+    expect(line('token.exposed')).toBe('Its Auth Token was reported public by github (content, https://github.com/o/r/blob/x/.env); Sidekey disabled the token. Reset its Auth Token before you enable it again.');
   });
 
   it('a digest lists every event, oldest first, under one subject', () => {

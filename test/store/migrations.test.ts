@@ -69,6 +69,16 @@ describeEachDialect('migrations', (dialect) => {
     else expect(await tableNames(store)).toContain('tokens_name_search');
   });
 
+  it('0009_token_exposures: the exposures table, one row per token, secret and URL, and the secret-hash lookups', async () => {
+    expect(await tableNames(store)).toContain('token_exposures');
+    expect(await indexNames(store)).toEqual(expect.arrayContaining(['token_exposures_account', 'tokens_secret_hash', 'tokens_previous_secret_hash']));
+    const row = { id: 'exp_1', account_id: 'acc_1', token_id: 'tok_1', secret_hash: 'ab'.repeat(32), reporter: 'github', report_type: 'sidekey_auth_token', source: 'commit', url: 'https://github.com/o/r', reported_at: Date.now(), action: 'disabled' };
+    await store.db.insertInto('token_exposures').values(row).execute();
+    await expect(store.db.insertInto('token_exposures').values({ ...row, id: 'exp_2' }).execute()).rejects.toThrow();
+    await store.db.insertInto('token_exposures').values({ ...row, id: 'exp_3', url: 'https://gist.github.com/o/1' }).execute();
+    await store.db.deleteFrom('token_exposures').execute();
+  });
+
   it('keeps Account SIDs and user e-mails unique', async () => {
     const now = Date.now();
     await store.db.insertInto('users').values({ id: 'usr_1', email: 'a@example.com', name: 'A', password_hash: 'x', created_at: now }).execute();

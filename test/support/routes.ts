@@ -41,6 +41,8 @@ export const ACCOUNT_ROUTES: RouteRow[] = [
   { method: 'GET', url: `${T}/events`, ok: 200 },
   { method: 'GET', url: `${T}/usage`, ok: 200 },
   { method: 'GET', url: `${T}/lifecycle-events`, ok: 200 },
+  { method: 'GET', url: `${T}/exposures`, ok: 200 },
+  { method: 'GET', url: `${A}/exposures`, ok: 200 },
   { method: 'GET', url: W, ok: 200, roles: ADMINISTRATOR },
   { method: 'POST', url: W, ok: 201, roles: ADMINISTRATOR, body: { url: MATRIX_WEBHOOK_URL, events: ['token.created'] } },
   { method: 'GET', url: `${W}/:webhookId`, ok: 200, roles: ADMINISTRATOR },

@@ -11,6 +11,7 @@ import { rejectUnsafeInput } from '../errors.js';
 import { sessionPlugin } from './session.js';
 import { sessionRoutes } from './session-routes.js';
 import { tokenRoutes } from './token-routes.js';
+import { exposureRoutes } from './exposure-routes.js';
 import type { WebhookService } from '../../webhooks/index.js';
 import { webhookRoutes } from './webhook-routes.js';
 import type { MailService } from '../../mail/index.js';
@@ -32,6 +33,7 @@ export async function managementApi(api: FastifyInstance, deps: ManagementDeps):
   api.addHook('preValidation', rejectUnsafeInput);
   await api.register(sessionRoutes, { accounts: deps.accounts, sessionTtlSeconds: deps.sessionTtlSeconds });
   await api.register(tokenRoutes, { tokens: deps.tokens, catalog: deps.catalog });
+  await api.register(exposureRoutes, { tokens: deps.tokens });
   await api.register(webhookRoutes, { webhooks: deps.webhooks, mail: deps.mail });
   await api.register(mailRoutes, { mail: deps.mail });
   await api.register(userRoutes, { accounts: deps.accounts, sessionTtlSeconds: deps.sessionTtlSeconds, publicUrl: deps.publicUrl });

@@ -255,3 +255,6 @@ export type RoleDto = Static<typeof RoleSchema>;
 /** Webhook endpoints, deliveries and a token's lifecycle events (defined in webhook-schemas.ts), for the web UI's imports. */
 export type { DeliveryDto, TokenActivityDto, WebhookDto } from './webhook-schemas.js';
 export type { MailSettingsDto, SentMailDto } from './mail-schemas.js';
+
+/** A token's exposures to leak reports (defined in exposure-schemas.ts), for the web UI's imports. */
+export type { ExposureDto } from './exposure-schemas.js';

@@ -145,6 +145,18 @@ describe('describeAuditEvent', () => {
     expect(describeAuditEvent(event('token.reveal', {}), context).title).toBe('Auth Token revealed');
   });
 
+  it('a leak report: where it was found and what was done, by GitHub secret scanning', () => {
+    const details = { exposureId: 'exp_1', reporter: 'github', reportType: 'sidekey_auth_token', source: 'issue_comment', url: 'https://github.com/o/r/issues/1', action: 'disabled', via: 'leak-report:github' };
+    const d = describeAuditEvent(event('token.expose', details, { actorUserId: null, actorEmail: null }), context);
+    expect(d).toMatchObject({ title: 'Reported leaked', actor: 'an operator (GitHub secret scanning)' });
+    expect(d.lines).toEqual([
+      { kind: 'text', label: 'Found in', text: 'issue comment' },
+      { kind: 'text', label: 'URL', text: 'https://github.com/o/r/issues/1' },
+      { kind: 'text', label: 'Action', text: 'Token disabled' },
+    ]);
+    expect(describeAuditEvent(event('token.expose', { ...details, url: '', action: 'already_disabled' })).lines.map((l) => ('text' in l ? l.text : ''))).toEqual(['issue comment', 'None: the token was already disabled']);
+  });
+
   it('names operators and keeps ip and via out of the lines', () => {
     const d = describeAuditEvent(event('token.create', { kind: 'legacy_rw', name: 'Read/Write', via: 'cli' }, { actorUserId: null, actorEmail: null }), context);
     expect(d.actor).toBe('an operator (CLI)');

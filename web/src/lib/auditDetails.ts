@@ -70,6 +70,7 @@ const ACTION_TITLES: Record<string, string> = {
   'token.enable': 'Enabled',
   'token.delete': 'Deleted',
   'token.reveal': 'Auth Token revealed',
+  'token.expose': 'Reported leaked',
 };
 
 /** A known action's title, or a readable form of any other ("token.some_action" → "Some action"). */
@@ -78,7 +79,7 @@ export function describeAction(action: string): string {
 }
 
 /** The operator tools that write to the trail (src/domain/actor.ts), as a person would name them. */
-const VIA_LABELS: Record<string, string> = { cli: 'CLI', demo: 'demo data', 'setup-link': 'first-run setup' };
+const VIA_LABELS: Record<string, string> = { cli: 'CLI', demo: 'demo data', 'setup-link': 'first-run setup', 'leak-report:github': 'GitHub secret scanning' };
 
 /** Field labels for `token.update` changes, in the order the token's pages show them. */
 const FIELD_LABELS: Record<string, string> = {
@@ -144,11 +145,23 @@ function linesOf(action: string, details: Record<string, unknown>, context: Audi
     case 'token.disable':
     case 'token.reveal':
       return [];
+    case 'token.expose':
+      return exposeLines(details);
     case 'token.delete':
       return typeof details.name === 'string' && details.name ? [{ kind: 'text', label: 'Name', text: quote(details.name) }] : [];
     default:
       return genericLines(details);
   }
+}
+
+// ---- token.expose (a leak report, docs/leak-reports.md) ------------------------------------------------
+
+function exposeLines(details: Record<string, unknown>): AuditLine[] {
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  const lines: AuditLine[] = [{ kind: 'text', label: 'Found in', text: text(details.source).replace(/_/g, ' ') || 'unknown place' }];
+  if (text(details.url)) lines.push({ kind: 'text', label: 'URL', text: text(details.url) });
+  lines.push({ kind: 'text', label: 'Action', text: details.action === 'disabled' ? 'Token disabled' : 'None: the token was already disabled' });
+  return lines;
 }
 
 // ---- token.update -------------------------------------------------------------------------------------

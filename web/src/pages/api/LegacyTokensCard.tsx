@@ -1,9 +1,11 @@
 import { ActionIcon, Anchor, Card, Divider, Group, Menu, Stack, Text, Title } from '@mantine/core';
 import { Fragment, useState } from 'react';
 import { Link } from 'react-router';
-import type { TokenDto } from '../../../../src/http/management/schemas.js';
+import type { ExposureDto, TokenDto } from '../../../../src/http/management/schemas.js';
+import { useExposedTokens } from '../../api/exposures.js';
 import { useCatalog, useLegacyTokens } from '../../api/queries.js';
 import { StateBadge, VersionBadge } from '../../components/badges.js';
+import { LeakedBadge } from '../../components/LeakedBadge.js';
 import { CopyValueButton } from '../../components/CopyValueButton.js';
 import { SectionLoader } from '../../components/Feedback.js';
 import { DotsIcon } from '../../components/icons.js';
@@ -25,6 +27,7 @@ type PairToken = { token: TokenDto; label: string; access: string };
 export function LegacyTokensCard({ accountId }: { accountId: string }) {
   const legacy = useLegacyTokens(accountId);
   const catalog = useCatalog();
+  const exposed = useExposedTokens(accountId);
   const latest = catalog.data ? latestVersion(catalog.data) : undefined;
   const pairs: PairToken[] = PAIRS.flatMap((p) => {
     const token = legacy.data?.[p.key];
@@ -55,7 +58,7 @@ export function LegacyTokensCard({ accountId }: { accountId: string }) {
           {pairs.map((pair, i) => (
             <Fragment key={pair.token.id}>
               {i > 0 && <Divider />}
-              <LegacyPairRow pair={pair} latest={latest} />
+              <LegacyPairRow pair={pair} latest={latest} exposure={exposed.data?.get(pair.token.id)} />
             </Fragment>
           ))}
         </Stack>
@@ -64,7 +67,7 @@ export function LegacyTokensCard({ accountId }: { accountId: string }) {
   );
 }
 
-function LegacyPairRow({ pair: { token, label, access }, latest }: { pair: PairToken; latest: number | undefined }) {
+function LegacyPairRow({ pair: { token, label, access }, latest, exposure }: { pair: PairToken; latest: number | undefined; exposure: ExposureDto | undefined }) {
   return (
     <Group justify="space-between" wrap="wrap" gap="sm">
       <Stack gap={4}>
@@ -74,6 +77,7 @@ function LegacyPairRow({ pair: { token, label, access }, latest }: { pair: PairT
           </Anchor>
           <StateBadge state={token.state} />
           <VersionBadge version={token.apiVersion} latest={latest} />
+          <LeakedBadge exposure={exposure} />
         </Group>
         <Text size="xs" c="dimmed">
           {access} · {token.lastUsedAt ? <span title={formatDateTime(token.lastUsedAt)}>last used {formatRelative(token.lastUsedAt)}</span> : 'never used'}

@@ -1,15 +1,19 @@
 import { Anchor, Card, Group, SimpleGrid, Stack, Text } from '@mantine/core';
 import { memo } from 'react';
 import { Link } from 'react-router';
-import type { TokenDto } from '../../../../src/http/management/schemas.js';
+import type { ExposureDto, TokenDto } from '../../../../src/http/management/schemas.js';
 import { StateBadge, VersionBadge } from '../../components/badges.js';
 import { CopyValueButton } from '../../components/CopyValueButton.js';
+import { LeakedBadge } from '../../components/LeakedBadge.js';
 import { TokenMoreMenu } from '../../components/tokenActions/TokenMoreMenu.js';
 import { formatDate, formatDateTime, formatRelative, maskSecret, pluralize } from '../../lib/format.js';
 import { routes } from '../../lib/routes.js';
 
-/** One scoped token in the list. The name is a link stretched over the card, so the whole card opens the token. */
-export const TokenCard = memo(function TokenCard({ token, latestVersion }: { token: TokenDto; latestVersion: number | undefined }) {
+/**
+ * One scoped token in the list. The name is a link stretched over the card, so the whole card opens the token.
+ * `exposure`: the token's latest leak report, if any (its page lists them all).
+ */
+export const TokenCard = memo(function TokenCard({ token, latestVersion, exposure }: { token: TokenDto; latestVersion: number | undefined; exposure?: ExposureDto }) {
   return (
     <Card className="token-card" pos="relative" component="article" aria-labelledby={`token-${token.id}-name`} bg="white">
       <Stack gap="sm" h="100%">
@@ -29,6 +33,7 @@ export const TokenCard = memo(function TokenCard({ token, latestVersion }: { tok
             <Group gap={6}>
               <StateBadge state={token.state} />
               <VersionBadge version={token.apiVersion} latest={latestVersion} />
+              <LeakedBadge exposure={exposure} />
             </Group>
           </Stack>
           <TokenMoreMenu token={token} className="above-card-link" />

@@ -2,6 +2,7 @@ import { Box, Button, Center, EmptyState, Group, SimpleGrid, Stack, Text } from 
 import { useIntersection } from '@mantine/hooks';
 import { useEffect } from 'react';
 import { Link } from 'react-router';
+import { useExposedTokens } from '../../api/exposures.js';
 import { type TokenFilters, useCatalog, useTokenList } from '../../api/queries.js';
 import { LoadError, SectionLoader } from '../../components/Feedback.js';
 import { InboxIcon, PlusIcon, SearchIcon } from '../../components/icons.js';
@@ -24,6 +25,7 @@ interface TokenListProps {
 export function TokenList({ accountId, filters, filtered, onClearFilters }: TokenListProps) {
   const list = useTokenList(accountId, filters);
   const catalog = useCatalog();
+  const exposed = useExposedTokens(accountId);
   const latest = catalog.data ? latestVersion(catalog.data) : undefined;
   const { ref: sentinel, entry } = useIntersection({ rootMargin: '600px' });
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
@@ -87,7 +89,7 @@ export function TokenList({ accountId, filters, filtered, onClearFilters }: Toke
       </Group>
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md" aria-busy={list.isFetching}>
         {tokens.map((token) => (
-          <TokenCard key={token.id} token={token} latestVersion={latest} />
+          <TokenCard key={token.id} token={token} latestVersion={latest} exposure={exposed.data?.get(token.id)} />
         ))}
       </SimpleGrid>
       <div ref={sentinel} />

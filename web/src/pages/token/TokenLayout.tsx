@@ -14,6 +14,7 @@ import { formatDateTime } from '../../lib/format.js';
 import { routes, type TokenSection } from '../../lib/routes.js';
 import { latestVersion } from '../../lib/scopes.js';
 import { tokenTitle } from '../../lib/tokenLabels.js';
+import { ExposureBanner } from './ExposureBanner.js';
 
 /** Sections read the loaded token from the layout instead of each fetching it again. */
 export function useTokenOfPage(): TokenDto {
@@ -61,6 +62,7 @@ export default function TokenLayout() {
         </Stack>
         <TokenMoreMenu token={data} onDeleted={() => navigate(routes.apiPage(account.id), { replace: true })} />
       </Group>
+      <ExposureBanner accountId={account.id} tokenId={data.id} />
       <TokenStatusAlerts token={data} />
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, md: 3 }}>
