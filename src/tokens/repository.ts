@@ -162,8 +162,8 @@ export async function listTokens(db: Executor, dialect: Dialect, accountId: stri
 const COLLECTED_CANDIDATES = 5_000;
 
 /**
- * The page from the trigram index's candidates on PostgreSQL, collected first (a MATERIALIZED CTE: the planner
- * cannot fold the ORDER BY … LIMIT into it) and sorted after; undefined when there are more than
+ * The page from the trigram index's candidates on PostgreSQL, collected first, whole rows (a MATERIALIZED CTE: the
+ * planner cannot fold the ORDER BY … LIMIT into it) and sorted after; undefined when there are more than
  * COLLECTED_CANDIDATES of them. Asked as one query with the limit, the planner weighs walking the list index in
  * order until the page is full against the trigram index: its estimate of a LIKE '%word%' comes from a sample of
  * names, so it guesses thousands of matches spread evenly, the walk looks cheap, and for a rare term whose
@@ -173,15 +173,14 @@ const COLLECTED_CANDIDATES = 5_000;
  * soon.
  */
 async function fromCollectedCandidates(db: Executor, matching: SelectQueryBuilder<Schema, 'tokens', object>, limit: number): Promise<TokenRow[] | undefined> {
-  const rows = await db
-    .with((cte) => cte('candidates').materialized(), () => matching.select(['id', 'created_at']).limit(COLLECTED_CANDIDATES + 1))
-    .with('page', (w) => w.selectFrom('candidates').select(['id', sql<string>`count(*) over ()`.as('candidate_count')]).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit))
-    .selectFrom('page')
-    .innerJoin('tokens', 'tokens.id', 'page.id')
-    .selectAll('tokens')
-    .select('page.candidate_count')
-    .orderBy('tokens.created_at', 'desc')
-    .orderBy('tokens.id', 'desc')
+  const rows = await newestFirst(
+    db
+      .with((cte) => cte('candidates').materialized(), () => matching.selectAll().limit(COLLECTED_CANDIDATES + 1))
+      .selectFrom('candidates')
+      .selectAll()
+      .select(sql<string>`count(*) over ()`.as('candidate_count')),
+  )
+    .limit(limit)
     .execute();
   if (rows.length > 0 && Number(rows[0].candidate_count) > COLLECTED_CANDIDATES) return undefined;
   return rows.map(({ candidate_count: _, ...row }) => row as TokenRow);
