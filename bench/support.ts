@@ -144,7 +144,7 @@ export async function timeList(context: Context, actor: Actor, accountId: string
  * quarter hour a Node HTTP client costs on two cores it shares with the server. Returns how many answers
  * reached a token (allowed, or refused for the token's state: both carry its rate-limit headers).
  */
-export async function warmTokens(baseUrl: string, secrets: readonly SeededSecret[], connections: number, verifyKey: string, depth = 32): Promise<number> {
+export async function warmTokens(baseUrl: string, secrets: readonly SeededSecret[], connections: number, verifyKey: string, depth = 8): Promise<number> {
   const { hostname, port } = new URL(baseUrl);
   let next = 0;
   let reached = 0;
