@@ -239,10 +239,7 @@ async function inProcessRate(context: Context, request: VerificationRequest, fre
     let pending: Promise<{ valid: boolean }> | undefined;
     while (!pending && performance.now() - started < 50) {
       for (let i = 0; i < 1000; i++) {
-        if (fresh) {
-          entry.acceptedAuthToken = undefined;
-          entry.secretHash = secretHash;
-        }
+        if (fresh) entry.secret = secretHash;
         const result = context.verifier.verify(request);
         if (result instanceof Promise) {
           pending = result;

@@ -159,8 +159,44 @@ export async function listTokens(db: Executor, dialect: Dialect, accountId: stri
   if (!candidates) return (await scanned(undefined)).map(toStoredToken);
   const nearest = await scanned(ORDERED_WINDOW);
   if (nearest.length === limit) return nearest.map(toStoredToken);
-  const found = await newestFirst(withFilters(inRange(candidates, accountId, filter, cursor, nowMs), filter).selectAll().where(contains)).limit(limit).execute();
+  const matching = withFilters(inRange(candidates, accountId, filter, cursor, nowMs), filter).where(contains);
+  if (dialect === 'postgres') {
+    const fenced = await fromCollectedCandidates(db, matching, limit);
+    if (fenced) return fenced.map(toStoredToken);
+  }
+  const found = await newestFirst(matching.selectAll()).limit(limit).execute();
   return found.map(toStoredToken);
+}
+
+/**
+ * On PostgreSQL, how many of the trigram index's candidates a search collects and sorts itself (see
+ * fromCollectedCandidates); past this, it asks the list index in order instead.
+ */
+const COLLECTED_CANDIDATES = 5_000;
+
+/**
+ * The page from the trigram index's candidates on PostgreSQL, collected first, whole rows (a MATERIALIZED CTE: the
+ * planner cannot fold the ORDER BY … LIMIT into it) and sorted after; undefined when there are more than
+ * COLLECTED_CANDIDATES of them. Asked as one query with the limit, the planner weighs walking the list index in
+ * order until the page is full against the trigram index: its estimate of a LIKE '%word%' comes from a sample of
+ * names, so it guesses thousands of matches spread evenly, the walk looks cheap, and for a rare term whose
+ * matches are all among the oldest tokens it reads the whole account (seconds at a million tokens, or
+ * milliseconds, depending on the sample ANALYZE drew). Here the trigram index is the only way to the candidates,
+ * and a few thousand of them are sorted in milliseconds; a term with more is common, and the walk finds its page
+ * soon.
+ */
+async function fromCollectedCandidates(db: Executor, matching: SelectQueryBuilder<Schema, 'tokens', object>, limit: number): Promise<TokenRow[] | undefined> {
+  const rows = await newestFirst(
+    db
+      .with((cte) => cte('candidates').materialized(), () => matching.selectAll().limit(COLLECTED_CANDIDATES + 1))
+      .selectFrom('candidates')
+      .selectAll()
+      .select(sql<string>`count(*) over ()`.as('candidate_count')),
+  )
+    .limit(limit)
+    .execute();
+  if (rows.length > 0 && Number(rows[0].candidate_count) > COLLECTED_CANDIDATES) return undefined;
+  return rows.map(({ candidate_count: _, ...row }) => row as TokenRow);
 }
 
 /** Fewer characters (code points) than this hold no trigram. */

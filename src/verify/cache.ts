@@ -2,7 +2,7 @@
  * The verifier's in-process cache, keyed by Account SID. Bounded (least recently used goes first), with
  * negative entries for unknown SIDs kept apart so guessed SIDs cannot push real tokens out, and a safety TTL.
  * Changes from the ChangeFeed drop entries: a token's own, an account's (every entry of an account carries the
- * account's mark, and a dropped mark makes all of them misses at once: no index of SIDs per account), or
+ * account's mark in its grant, and a dropped mark makes all of them misses at once: no index of SIDs per account), or
  * everything. Whether the cache may be trusted at all is the verifier's question (the node's freshness).
  */
 import type { Change } from '../changes/feed.js';
@@ -48,6 +48,11 @@ export class LruMap<V> {
     }
   }
 
+  /** In LRU order, least recent first. */
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+
   delete(key: string): V | undefined {
     const value = this.map.get(key);
     if (value !== undefined) this.map.delete(key);
@@ -75,20 +80,37 @@ export const DEFAULT_CACHE_OPTIONS: TokenCacheOptions = {
 };
 
 const TOUCH_INTERVAL_MS = 1_000;
+const EPOCH_SPAN_MS = 2 ** 30;
 
 export class TokenCache {
   private readonly tokens: LruMap<CachedToken>;
   private readonly unknown: LruMap<NegativeEntry>;
-  /** The current mark of each account with entries here (one object per account, shared by its entries). */
+  /** The current mark of each account with entries here (one object per account, shared by its entries' grants). */
   private readonly accounts = new Map<string, AccountMark>();
   /**
-   * Entry times are kept relative to the first time this cache saw (ms since then): small integers live inside
-   * the entry, while a full epoch timestamp would be a separately allocated number — for each of 100k+ entries.
+   * Entry times are kept relative to an epoch of this cache (ms since then), as whole numbers below 2^30: such
+   * small integers live inside the entry, while a full epoch timestamp or a fraction would be a separately
+   * allocated number — for each of a million entries. When the clock gets that far past the epoch (every twelve
+   * days) the epoch moves to now and every entry's times move with it; a clock set back that far empties the
+   * cache instead (no entry outlives its TTL because the clock went back).
    */
   private epoch: number | undefined;
-  private since(now: number): number {
-    this.epoch ??= now;
-    return now - this.epoch;
+  private since(nowMs: number): number {
+    this.epoch ??= Math.floor(nowMs);
+    const elapsed = Math.floor(nowMs) - this.epoch;
+    // `| 0` makes the number a small integer in V8's eyes too: a difference of two timestamps is a heap number
+    // even when it is whole, and one such number stored in an entry makes the field a boxed double in all of them.
+    if (elapsed < EPOCH_SPAN_MS && elapsed > -EPOCH_SPAN_MS) return elapsed | 0;
+    this.epoch += elapsed;
+    if (elapsed < 0) this.clear();
+    for (const entries of [this.tokens, this.unknown] as LruMap<CacheEntry>[]) {
+      for (const entry of entries.values()) {
+        // Clamped: an entry that far in the past is stale and due a touch however far back it is.
+        entry.staleAt = Math.max(entry.staleAt - elapsed, -EPOCH_SPAN_MS) | 0;
+        entry.touchedAt = Math.max(entry.touchedAt - elapsed, -EPOCH_SPAN_MS) | 0;
+      }
+    }
+    return 0;
   }
   /**
    * Bumped by every invalidation. A load records the generation it started at and is cached only if no
@@ -115,7 +137,7 @@ export class TokenCache {
     const token = this.tokens.peek(accountSid);
     const entry = token ?? this.unknown.peek(accountSid);
     if (entry === undefined) return undefined;
-    if (now >= entry.staleAt || (token !== undefined && token.account!.dropped)) {
+    if (now >= entry.staleAt || token?.grant.account.dropped) {
       this.remove(accountSid);
       return undefined;
     }
@@ -127,9 +149,22 @@ export class TokenCache {
     return entry;
   }
 
-  /** Stores a loaded entry unless an invalidation arrived since `loadedAtGeneration`; true when stored. */
+  /** The current mark of an account's entries, for the grants of entries about to be stored. */
+  markOf(accountId: string): AccountMark {
+    let mark = this.accounts.get(accountId);
+    if (mark === undefined) {
+      mark = { dropped: false };
+      this.accounts.set(accountId, mark);
+    }
+    return mark;
+  }
+
+  /**
+   * Stores a loaded entry unless an invalidation arrived since `loadedAtGeneration` (or, the same, its grant
+   * holds a dropped account mark); true when stored.
+   */
   set(entry: CacheEntry, nowMs: number, loadedAtGeneration: number): boolean {
-    if (loadedAtGeneration !== this.generation) return false;
+    if (loadedAtGeneration !== this.generation || (!entry.negative && entry.grant.account.dropped)) return false;
     const now = this.since(nowMs);
     if (entry.negative) {
       entry.staleAt = now + this.options.negativeTtlMs;
@@ -139,13 +174,7 @@ export class TokenCache {
     }
     entry.staleAt = now + this.options.ttlMs;
     entry.touchedAt = now;
-    const { accountSid, accountId } = entry;
-    let mark = this.accounts.get(accountId);
-    if (mark === undefined) {
-      mark = { dropped: false };
-      this.accounts.set(accountId, mark);
-    }
-    entry.account = mark;
+    const { accountSid } = entry;
     this.unknown.delete(accountSid);
     this.tokens.set(accountSid, entry);
     return true;

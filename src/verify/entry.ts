@@ -10,6 +10,9 @@ import { TOKEN_KINDS, type TokenKind } from '../domain/token.js';
 import { TOKEN_STATES, type TokenState } from '../domain/filters.js';
 import type { VerifiableToken } from './repository.js';
 
+/** A SHA-256 digest as a latin1 string. */
+const SECRET_HASH_CHARS = 32;
+
 /** One rate-limit counter: `key` names it (on this node and in Redis), `tokenId` groups a token's counters. */
 export interface RateBucket {
   readonly key: string;
@@ -36,6 +39,12 @@ export interface TokenIdentity {
  */
 export interface Grant {
   readonly accountId: string;
+  /**
+   * The cache's mark for the account's entries (cache.ts), the one mutable part: every grant of the account holds
+   * it, and an account change drops it, so every entry of the account is a miss at once. A grant made after
+   * that holds the account's new mark: an interned grant with a dropped mark is made again.
+   */
+  readonly account: AccountMark;
   readonly kind: TokenKind;
   readonly apiVersion: number;
   readonly scopes: readonly string[];
@@ -60,8 +69,8 @@ interface RareParts {
 }
 
 /**
- * Marks the entries the cache holds for one account: an account change sets `dropped`, and every entry of the
- * account is then a miss at once, with no index of the account's SIDs to keep (see cache.ts).
+ * Marks the entries the cache holds for one account, through their grants: an account change sets `dropped`, and
+ * every entry of the account is then a miss at once, with no index of the account's SIDs to keep (see cache.ts).
  */
 export interface AccountMark {
   dropped: boolean;
@@ -93,23 +102,21 @@ export interface TokenFacts extends TokenIdentity {
 export class CachedToken implements RateBucket, TokenFacts {
   declare readonly negative: false;
   /**
-   * HMAC-SHA256 of the current Auth Token under the server's hash key, as a 32-character latin1 string (a third
-   * of a Buffer's memory; constantTimeEqual compares it in constant time just as well). Dropped once
-   * `acceptedAuthToken` holds the current secret itself: the memo then answers for it (see `rememberSecret`).
+   * The current secret, in one field: until the first match, the HMAC-SHA256 of the Auth Token under the server's
+   * hash key as a 32-character latin1 string (a third of a Buffer's memory; constantTimeEqual compares it in
+   * constant time just as well); after it, the Auth Token that matched (see `rememberSecret`), whose length is
+   * never 32. A repeat request is then accepted by a constant-time comparison with it instead of a fresh HMAC
+   * (~3 µs, the largest cost of a warm verification). It lives only as long as this entry: a reset, edit or lost
+   * notification drops the entry and the memo with it. Read it as `secretHash` and `acceptedAuthToken`.
    */
-  secretHash: string | undefined;
+  secret: string;
   /**
-   * The last Auth Token that matched the current secret. A repeat request is then accepted by a constant-time
-   * comparison with it instead of a fresh HMAC (~3 µs, the largest cost of a warm verification). It lives only
-   * as long as this entry: a reset, edit or lost notification drops the entry and the memo with it.
+   * When the cache must reload this entry even without a change notification (the safety TTL), and when it last
+   * moved the entry to the recent end of its LRU order: cache-relative ms, kept small integers by the cache so
+   * they live inside the entry (a fractional or large number would be a separate heap number each).
    */
-  acceptedAuthToken: string | undefined = undefined;
-  /** When the cache must reload this entry even without a change notification (the safety TTL; cache-relative ms). */
   staleAt = 0;
-  /** When the cache last moved this entry to the recent end of its LRU order (cache-relative ms). */
   touchedAt = 0;
-  /** Set by the cache when it stores the entry. */
-  account: AccountMark | undefined = undefined;
 
   constructor(
     readonly id: string,
@@ -120,7 +127,14 @@ export class CachedToken implements RateBucket, TokenFacts {
     /** Undefined for most tokens. */
     public rare: RareParts | undefined,
   ) {
-    this.secretHash = secretHash;
+    this.secret = secretHash;
+  }
+
+  get secretHash(): string | undefined {
+    return this.secret.length === SECRET_HASH_CHARS ? this.secret : undefined;
+  }
+  get acceptedAuthToken(): string | undefined {
+    return this.secret.length === SECRET_HASH_CHARS ? undefined : this.secret;
   }
 
   get key(): string {
@@ -173,10 +187,12 @@ export class CachedToken implements RateBucket, TokenFacts {
     return this.rare?.previousSecretExpiresAt ?? 0;
   }
 
-  /** Keeps a flat copy of the Auth Token that matched the current secret (the hash is no longer needed). */
+  /**
+   * Keeps a flat copy of the Auth Token that matched the current secret in place of its hash. Issued Auth Tokens
+   * are never as long as a hash; one that were would not be remembered, and the hash would go on answering.
+   */
   rememberSecret(authToken: string): void {
-    this.acceptedAuthToken = detachedCopy(authToken);
-    this.secretHash = undefined;
+    if (authToken.length !== SECRET_HASH_CHARS) this.secret = detachedCopy(authToken);
   }
 }
 // On the prototype: the discriminant of CacheEntry costs no slot in each of a million entries.
@@ -202,12 +218,12 @@ class Interner<T> {
   private readonly known = new Map<string, T>();
   constructor(private readonly bound: number) {}
 
-  /** The shared value for `key`, made by `make` the first time. */
-  get(key: string, make: () => T): T {
+  /** The shared value for `key`, made by `make` the first time, and again when `current` says it is not. */
+  get(key: string, make: () => T, current: (known: T) => boolean = () => true): T {
     const known = this.known.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined && current(known)) return known;
     const value = make();
-    if (this.known.size < this.bound) this.known.set(key, value);
+    if (known !== undefined || this.known.size < this.bound) this.known.set(key, value);
     return value;
   }
 }
@@ -233,7 +249,8 @@ export class EntryFactory {
     return this.lists.get(values.join(SEPARATOR), () => Object.freeze(values.map((v) => this.string(v))));
   }
 
-  make(row: VerifiableToken): CachedToken {
+  /** `account`: the cache's current mark for the token's account (TokenCache.markOf). */
+  make(row: VerifiableToken, account: AccountMark): CachedToken {
     const rule: RateLimitRule = row.rateLimit ?? this.catalog.defaultRateLimit;
     const { accountId, kind, apiVersion, state, allowedCidrs, apiAccessEnabled, expiresAt, notBefore, previousSecretHash } = row;
     const key = [accountId, kind, apiVersion, row.scopes.join(LIST_SEPARATOR), state, allowedCidrs.join(LIST_SEPARATOR), apiAccessEnabled, rule.limit, rule.windowSeconds].join(SEPARATOR);
@@ -242,6 +259,7 @@ export class EntryFactory {
       const cidrs = allowedCidrs.map(parseCidr).filter((c): c is Cidr => c !== undefined);
       return Object.freeze({
         accountId: this.string(accountId),
+        account,
         kind: this.string(kind) as TokenKind,
         apiVersion,
         scopes,
@@ -252,7 +270,7 @@ export class EntryFactory {
         limit: rule.limit,
         windowSeconds: rule.windowSeconds,
       });
-    });
+    }, (known) => known.account === account);
     const rare =
       expiresAt !== null || notBefore !== null || previousSecretHash
         ? { expiresAt, notBefore, previousSecretHash: previousSecretHash ? hexToLatin1(previousSecretHash) : null, previousSecretExpiresAt: row.previousSecretExpiresAt ?? 0, scopeBuckets: undefined }

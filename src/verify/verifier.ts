@@ -150,7 +150,7 @@ export class Verifier {
       timer = setTimeout(() => reject(new Error('token read deadline passed')), this.deps.readDeadlineMs);
     });
     const read = this.loader(accountSid).then((row) => {
-      const entry: CacheEntry = row ? this.entries.make(row) : negativeEntry(accountSid);
+      const entry: CacheEntry = row ? this.entries.make(row, this.cache.markOf(row.accountId)) : negativeEntry(accountSid);
       this.cache.set(entry, this.now(), generation);
       return entry;
     });

@@ -92,12 +92,13 @@ const FACTS: (keyof TokenFacts | keyof RateBucket)[] = [
 describe('the compact cache entry answers as the plain one', () => {
   it('the same facts, the same decision and the same secret matches, for generated tokens and requests', () => {
     const entries = new EntryFactory(catalog);
+    const cache = new TokenCache();
     fc.assert(
       fc.property(fc.array(fc.tuple(tokenSpec, fc.array(requestSpec, { minLength: 1, maxLength: 8 })), { minLength: 1, maxLength: 6 }), (tokens) => {
         // One factory for all of them: tokens of equal grants share one, and must still answer for themselves.
         const pairs = tokens.map(([spec, requests]) => {
           const token = made(spec);
-          return { token, requests, compact: entries.make(token.row), reference: referenceEntry(token.row, catalog) };
+          return { token, requests, compact: entries.make(token.row, cache.markOf(token.row.accountId)), reference: referenceEntry(token.row, catalog) };
         });
         for (const { token, requests, compact, reference } of pairs) {
           for (const fact of FACTS) expect(compact[fact], fact).toEqual(reference[fact]);
@@ -124,7 +125,7 @@ describe('the compact cache entry answers as the plain one', () => {
   it('once the memo holds the current secret the hash is gone, and only the memo or the grace secret match', () => {
     const current = generateAuthToken();
     const previous = generateAuthToken();
-    const entry = new EntryFactory(catalog).make({ ...made(fc.sample(tokenSpec, 1)[0]).row, secretHash: hashSecret(current, hashKey), previousSecretHash: hashSecret(previous, hashKey), previousSecretExpiresAt: NOW + 1000 });
+    const entry = new EntryFactory(catalog).make({ ...made(fc.sample(tokenSpec, 1)[0]).row, secretHash: hashSecret(current, hashKey), previousSecretHash: hashSecret(previous, hashKey), previousSecretExpiresAt: NOW + 1000 }, { dropped: false });
     expect(matchSecret(entry, current, hashKey, NOW)).toBe('current');
     entry.rememberSecret(current);
     expect([entry.secretHash, entry.acceptedAuthToken]).toEqual([undefined, current]);
@@ -133,9 +134,11 @@ describe('the compact cache entry answers as the plain one', () => {
 
   it('tokens of one account with the same rules share one frozen grant', () => {
     const entries = new EntryFactory(catalog);
+    const cache = new TokenCache();
+    const make = (row: VerifiableToken) => entries.make(row, cache.markOf(row.accountId));
     const spec = { ...fc.sample(tokenSpec, 1)[0], expiresAt: NOW, notBefore: null };
-    const [a, b] = [entries.make(made(spec).row), entries.make(made({ ...spec, expiresAt: NOW + 1 }).row)];
-    const other = entries.make(made({ ...spec, account: spec.account === 'acc_1' ? 'acc_2' : 'acc_1' }).row);
+    const [a, b] = [make(made(spec).row), make(made({ ...spec, expiresAt: NOW + 1 }).row)];
+    const other = make(made({ ...spec, account: spec.account === 'acc_1' ? 'acc_2' : 'acc_1' }).row);
     expect(a.grant).toBe(b.grant);
     expect(Object.isFrozen(a.grant)).toBe(true);
     expect(other.grant).not.toBe(a.grant);
@@ -144,14 +147,24 @@ describe('the compact cache entry answers as the plain one', () => {
 });
 
 describe('an account change without an index of SIDs', () => {
-  const token = (accountSid: string, accountId: string) => new EntryFactory(catalog).make({ ...made(fc.sample(tokenSpec, 1)[0]).row, accountSid, accountId });
+  // One factory, as in the verifier: the tokens share a grant, and so the account's mark.
+  const entries = new EntryFactory(catalog);
+  const spec = fc.sample(tokenSpec, 1)[0];
+  let cache: TokenCache;
+  const token = (accountSid: string, accountId: string) => entries.make({ ...made(spec).row, accountSid, accountId }, cache.markOf(accountId));
 
   it('drops every entry of the account at once, and serves what is loaded after it', () => {
-    const cache = new TokenCache({ ...DEFAULT_CACHE_OPTIONS, maxEntries: 10 });
-    for (const [sid, account] of [['IR1', 'acc_1'], ['IR2', 'acc_1'], ['IR3', 'acc_2']]) cache.set(token(sid, account), 0, cache.generation);
+    cache = new TokenCache({ ...DEFAULT_CACHE_OPTIONS, maxEntries: 10 });
+    const before = [['IR1', 'acc_1'], ['IR2', 'acc_1'], ['IR3', 'acc_2']].map(([sid, account]) => token(sid, account));
+    for (const entry of before) cache.set(entry, 0, cache.generation);
+    expect(before[0].grant).toBe(before[1].grant);
     cache.invalidate({ kind: 'account', accountId: 'acc_1' });
     expect(['IR1', 'IR2', 'IR3'].map((sid) => cache.get(sid, 1)?.accountSid)).toEqual([undefined, undefined, 'IR3']);
+    // The same values as before, but a grant of its own: the interned one holds the dropped mark.
     const reloaded = token('IR1', 'acc_1');
+    expect(reloaded.grant).not.toBe(before[0].grant);
+    expect(reloaded.grant).toEqual({ ...before[0].grant, account: { dropped: false } });
+    expect(token('IR2', 'acc_1').grant).toBe(reloaded.grant);
     expect(cache.set(reloaded, 2, cache.generation)).toBe(true);
     expect(cache.get('IR1', 3)).toBe(reloaded);
     cache.invalidate({ kind: 'all' });

@@ -31,7 +31,7 @@ function entry(overrides: Partial<StoredToken & { apiAccessEnabled: boolean }> =
     apiAccessEnabled: true,
     ...overrides,
   };
-  return entries.make(row);
+  return entries.make(row, { dropped: false });
 }
 
 function parsed(path: string): RequestTarget {
@@ -179,18 +179,22 @@ describe('matchSecret', () => {
     const previous = generateAuthToken();
     const e = entry({ previousSecretHash: hashSecret(previous, hashKey), previousSecretExpiresAt: NOW + 1000 }, current);
     expect(matchSecret(e, current, hashKey, NOW)).toBe('current');
-    e.acceptedAuthToken = current;
+    e.rememberSecret(current);
     expect(matchSecret(e, current, hashKey, NOW)).toBe('current');
     expect(matchSecret(e, previous, hashKey, NOW)).toBe('previous');
     expect(matchSecret(e, previous, hashKey, NOW + 1000)).toBe('none');
     expect(matchSecret(e, generateAuthToken(), hashKey, NOW)).toBe('none');
   });
 
-  it('a memo that is not the presented secret falls through to the keyed hash', () => {
+  it('the memo takes the place of the hash; a value as long as a hash is never taken for a memo', () => {
     const current = generateAuthToken();
     const e = entry({}, current);
-    e.acceptedAuthToken = generateAuthToken();
+    const hash = e.secretHash;
+    e.rememberSecret('x'.repeat(hash!.length));
+    expect([e.secretHash, e.acceptedAuthToken]).toEqual([hash, undefined]);
     expect(matchSecret(e, current, hashKey, NOW)).toBe('current');
+    e.rememberSecret(current);
+    expect([e.secretHash, e.acceptedAuthToken]).toEqual([undefined, current]);
   });
 });
 

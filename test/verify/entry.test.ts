@@ -40,9 +40,9 @@ function row(overrides: Partial<VerifiableToken> = {}): VerifiableToken {
 describe('cache entries', () => {
   it('tokens with the same scopes share one frozen scope list', () => {
     const entries = new EntryFactory(catalog);
-    const a = entries.make(row());
-    const b = entries.make(row({ scopes: ['listActions', 'getActionById'] }));
-    const c = entries.make(row({ scopes: ['listActions'] }));
+    const a = entries.make(row(), { dropped: false });
+    const b = entries.make(row({ scopes: ['listActions', 'getActionById'] }), { dropped: false });
+    const c = entries.make(row({ scopes: ['listActions'] }), { dropped: false });
     expect(a.scopes).toBe(b.scopes);
     expect(a.scopes).not.toBe(c.scopes);
     expect(Object.isFrozen(a.scopes)).toBe(true);
@@ -50,7 +50,7 @@ describe('cache entries', () => {
 
   it("an entry is its own token bucket (key and tokenId are the token's id); a scope's own limit gets one bucket, made once", () => {
     const entries = new EntryFactory(catalog);
-    const entry = entries.make(row({ rateLimit: { limit: 7, windowSeconds: 60 } }));
+    const entry = entries.make(row({ rateLimit: { limit: 7, windowSeconds: 60 } }), { dropped: false });
     expect([entry.key, entry.tokenId, entry.limit, entry.windowSeconds]).toEqual([entry.id, entry.id, 7, 60]);
     const rule = { limit: 100, windowSeconds: 86_400 };
     const bucket = scopeBucket(entry, 'exportReport', rule);
@@ -62,8 +62,8 @@ describe('cache entries', () => {
   it('a long scope list is searched through a set, a short one directly; both answer the same', () => {
     const entries = new EntryFactory(catalog);
     const many = Array.from({ length: 20 }, (_, i) => `scope${i}`);
-    const long = entries.make(row({ scopes: many }));
-    const short = entries.make(row({ scopes: many.slice(0, 3) }));
+    const long = entries.make(row({ scopes: many }), { dropped: false });
+    const short = entries.make(row({ scopes: many.slice(0, 3) }), { dropped: false });
     expect(long.scopeSet).toBeInstanceOf(Set);
     expect(short.scopeSet).toBeUndefined();
     for (const scope of many) expect(hasScope(long, scope)).toBe(true);
