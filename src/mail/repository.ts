@@ -1,5 +1,5 @@
 /** The mail_settings, mail_messages and mail_message_events queries. */
-import type { Dialect, Executor } from '../store/database.js';
+import type { Executor } from '../store/database.js';
 import type { MailMessagesTable, MailSettingsTable } from '../store/schema.js';
 
 export async function findSettings(db: Executor, accountId: string): Promise<MailSettingsTable | undefined> {
@@ -45,23 +45,6 @@ export async function joinOpenMessage(db: Executor, accountId: string, recipient
 
 export async function linkEvent(db: Executor, messageId: string, eventId: string): Promise<void> {
   await db.insertInto('mail_message_events').values({ message_id: messageId, event_id: eventId }).execute();
-}
-
-/** Whether any message is due: a read, so an idle worker takes no write lock. */
-export async function hasDue(db: Executor, now: number): Promise<boolean> {
-  return (await db.selectFrom('mail_messages').select('id').where('status', '=', 'pending').where('next_attempt_at', '<=', now).limit(1).executeTakeFirst()) !== undefined;
-}
-
-/**
- * Takes up to `limit` messages due at `now` for `claimId` until `leaseUntil` (as webhook deliveries are taken):
- * while the lease runs no node takes them again; PostgreSQL skips rows another node is claiming.
- */
-export async function claimDue(db: Executor, dialect: Dialect, now: number, limit: number, claimId: string, leaseUntil: number): Promise<string[]> {
-  let query = db.selectFrom('mail_messages').select('id').where('status', '=', 'pending').where('next_attempt_at', '<=', now).orderBy('next_attempt_at').limit(limit);
-  if (dialect === 'postgres') query = query.forUpdate().skipLocked();
-  const ids = (await query.execute()).map((r) => r.id);
-  if (ids.length > 0) await db.updateTable('mail_messages').set({ claim_id: claimId, next_attempt_at: leaseUntil }).where('id', 'in', ids).execute();
-  return ids;
 }
 
 export async function findMessage(db: Executor, id: string): Promise<MailMessagesTable | undefined> {

@@ -5,12 +5,12 @@
  * jitter, for 24 h from when the message was first due).
  */
 import { createTransport, type Transporter } from 'nodemailer';
-import { randomOpaqueId } from '../domain/credentials.js';
 import { type LifecycleEvent, nextAttemptAt } from '../domain/lifecycle-events.js';
 import type { MailDelivery } from '../domain/mail.js';
 import type { Store } from '../store/database.js';
+import { claimLeasedBatch } from '../store/leased-work.js';
 import { renderMail } from './render.js';
-import { claimDue, eventsOfMessage, findMessage, finishAttempt, hasDue, userDisplays } from './repository.js';
+import { eventsOfMessage, findMessage, finishAttempt, userDisplays } from './repository.js';
 
 export interface MailWorkerDeps {
   store: Pick<Store, 'db' | 'dialect'>;
@@ -42,15 +42,10 @@ export class MailWorker {
 
   /** Sends every message due now (one batch); returns how many attempts it made. */
   async runOnce(): Promise<number> {
-    const { db, dialect } = this.deps.store;
-    const now = this.now();
-    if (!(await hasDue(db, now))) return 0;
-    const claimId = randomOpaqueId(16);
     // The lease outlasts the slowest exchange (connect, greeting, a few commands) with room to record it.
-    const leaseUntil = now + 6 * this.deps.timeoutMs + 30_000;
-    const ids = await db.transaction().execute((trx) => claimDue(trx, dialect, now, this.deps.batchSize ?? 20, claimId, leaseUntil));
-    await Promise.all(ids.map((id) => this.attempt(id, claimId)));
-    return ids.length;
+    const batch = await claimLeasedBatch(this.deps.store, 'mail_messages', { now: this.now(), limit: this.deps.batchSize ?? 20, leaseMs: 6 * this.deps.timeoutMs + 30_000 });
+    await Promise.all(batch.ids.map((id) => this.attempt(id, batch.claimId)));
+    return batch.ids.length;
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 /** The webhook_endpoints, webhook_deliveries and webhook_attempts queries. */
-import type { Dialect, Executor } from '../store/database.js';
+import type { Executor } from '../store/database.js';
 import type { WebhookDeliveriesTable, WebhookEndpointsTable } from '../store/schema.js';
 
 export type EndpointRow = WebhookEndpointsTable;
@@ -32,24 +32,6 @@ export async function deleteEndpoint(db: Executor, accountId: string, id: string
 
 export async function insertDelivery(db: Executor, row: DeliveryRow): Promise<void> {
   await db.insertInto('webhook_deliveries').values(row).execute();
-}
-
-/**
- * Takes up to `limit` deliveries due at `now` for `claimId` until `leaseUntil`: while the lease runs no node takes
- * them again; a node that dies mid-request leaves them to be retried when it ends. PostgreSQL skips the rows
- * another node is claiming (FOR UPDATE SKIP LOCKED); SQLite has one write transaction at a time.
- */
-export async function claimDue(db: Executor, dialect: Dialect, now: number, limit: number, claimId: string, leaseUntil: number): Promise<string[]> {
-  let query = db.selectFrom('webhook_deliveries').select('id').where('status', '=', 'pending').where('next_attempt_at', '<=', now).orderBy('next_attempt_at').limit(limit);
-  if (dialect === 'postgres') query = query.forUpdate().skipLocked();
-  const ids = (await query.execute()).map((r) => r.id);
-  if (ids.length > 0) await db.updateTable('webhook_deliveries').set({ claim_id: claimId, next_attempt_at: leaseUntil }).where('id', 'in', ids).execute();
-  return ids;
-}
-
-/** Whether any delivery is due: a read, so an idle worker takes no write lock. */
-export async function hasDue(db: Executor, now: number): Promise<boolean> {
-  return (await db.selectFrom('webhook_deliveries').select('id').where('status', '=', 'pending').where('next_attempt_at', '<=', now).limit(1).executeTakeFirst()) !== undefined;
 }
 
 /** What one claimed delivery sends: its endpoint and the event's payload as stored (the exact bytes signed). */

@@ -5,11 +5,11 @@
  * of one event carries the same Sidekey-Event-Id, so a receiver that saw it before can ignore it.
  */
 import { nextAttemptAt } from '../domain/lifecycle-events.js';
-import { randomOpaqueId } from '../domain/credentials.js';
 import { DELIVERY_ID_HEADER, EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from '../domain/webhooks.js';
 import { type KeyRing, open } from '../secrets/keys.js';
 import type { Store } from '../store/database.js';
-import { claimDue, findWork, finishAttempt, hasDue } from './repository.js';
+import { claimLeasedBatch } from '../store/leased-work.js';
+import { findWork, finishAttempt } from './repository.js';
 import { send, type SendOutcome } from './sender.js';
 import { TargetRefused, type TargetGuard } from './targets.js';
 
@@ -34,15 +34,10 @@ export class DeliveryWorker {
 
   /** Sends every delivery due now (one batch, at once); returns how many attempts it made. */
   async runOnce(): Promise<number> {
-    const { db, dialect } = this.deps.store;
-    const now = this.now();
-    if (!(await hasDue(db, now))) return 0;
-    const claimId = randomOpaqueId(16);
     // The lease outlasts the slowest attempt (resolve + send) with room to record it.
-    const leaseUntil = now + 2 * this.deps.timeoutMs + 30_000;
-    const ids = await db.transaction().execute((trx) => claimDue(trx, dialect, now, this.deps.batchSize ?? 20, claimId, leaseUntil));
-    await Promise.all(ids.map((id) => this.attempt(id, claimId)));
-    return ids.length;
+    const batch = await claimLeasedBatch(this.deps.store, 'webhook_deliveries', { now: this.now(), limit: this.deps.batchSize ?? 20, leaseMs: 2 * this.deps.timeoutMs + 30_000 });
+    await Promise.all(batch.ids.map((id) => this.attempt(id, batch.claimId)));
+    return batch.ids.length;
   }
 
   private async attempt(deliveryId: string, claimId: string): Promise<void> {
