@@ -15,7 +15,7 @@ import { type KeyRing, loadKeyRing } from '../secrets/keys.js';
 import { AccountService } from '../accounts/service.js';
 import { TokenService } from '../tokens/service.js';
 import { AuditLog } from '../audit/index.js';
-import { type DeliveryChannel, Dispatcher, ExpiryScheduler, LifecycleEvents, PeriodicRunner, outboxFollower } from '../events/index.js';
+import { CanaryAlarm, type DeliveryChannel, Dispatcher, ExpiryScheduler, LifecycleEvents, PeriodicRunner, UnusedScheduler, outboxFollower } from '../events/index.js';
 import { ChangeFeed } from '../changes/feed.js';
 import { proxyTrust } from '../domain/client-address.js';
 import { DeliveryWorker, TargetGuard, WebhookChannel, WebhookService } from '../webhooks/index.js';
@@ -56,11 +56,18 @@ export interface Context extends Services {
 export interface Lifecycle {
   events: LifecycleEvents;
   scheduler: ExpiryScheduler;
+  /** `token.unused` notices, when LIFECYCLE_UNUSED_NOTICE_DAYS is set. */
+  unused: UnusedScheduler | undefined;
+  /** Turns uses of canary tokens (reported by this node's verifier) into `token.canary_used` events. */
+  canaries: CanaryAlarm;
   dispatcher: Dispatcher;
   deliveries: DeliveryWorker;
   /** Starts this node's timers (`serve` does; tests drive the parts themselves, under their own clock). */
   start(): void;
 }
+
+/** How soon a canary's use reaches the outbox (its events are bounded by the alarm's interval, not by this). */
+const CANARY_FLUSH_INTERVAL_MS = 1_000;
 
 export function loadCatalog(path: string): Catalog {
   let raw: unknown;
@@ -111,19 +118,24 @@ export async function openServices(config: Config, options: { migrate?: boolean;
   const channels: DeliveryChannel[] = [new WebhookChannel({ now: options.now })];
   const deliveries = new DeliveryWorker({ store, keys, guard, timeoutMs: config.webhookTimeoutMs, now: options.now });
   const scheduler = new ExpiryScheduler({ store, thresholdsDays: config.expiryNoticeDays, now: options.now });
+  const unused = config.unusedNoticeDays === undefined ? undefined : new UnusedScheduler({ store, days: config.unusedNoticeDays, now: options.now });
+  const canaries = new CanaryAlarm({ store, now: options.now });
   const dispatcher = new Dispatcher({ store, channels, now: options.now });
   const eventsLog = pino({ level: config.logLevel, name: 'sidekey.events' });
   const runner = new PeriodicRunner(
     [
       { name: 'expiry-scan', intervalMs: config.lifecycleScanIntervalMs, run: () => scheduler.runOnce() },
+      ...(unused ? [{ name: 'unused-scan', intervalMs: config.lifecycleScanIntervalMs, run: () => unused.runOnce() }] : []),
+      { name: 'canary-alerts', intervalMs: CANARY_FLUSH_INTERVAL_MS, run: () => canaries.runOnce() },
       { name: 'dispatch', intervalMs: config.webhookPollIntervalMs, run: () => dispatcher.runOnce() },
       { name: 'webhook-deliveries', intervalMs: config.webhookPollIntervalMs, run: () => deliveries.runOnce() },
     ],
     (task, err) => eventsLog.warn({ err, task }, 'a lifecycle task failed; it runs again on its next tick'),
   );
-  const lifecycle: Lifecycle = { events, scheduler, dispatcher, deliveries, start: () => runner.start() };
+  const lifecycle: Lifecycle = { events, scheduler, unused, canaries, dispatcher, deliveries, start: () => runner.start() };
   const webhooks = new WebhookService({ store, keys, accounts, tokens, audit, events, guard, now: options.now });
-  const closers: (() => Promise<void> | void)[] = [async () => store.close(), () => runner.stop()];
+  // After the timers stop, the canary uses still held go to the database (the store closes last).
+  const closers: (() => Promise<void> | void)[] = [async () => store.close(), () => canaries.runOnce({ everything: true }).then(() => undefined, (err) => eventsLog.warn({ err }, 'canary uses could not be written at shutdown')), () => runner.stop()];
   return {
     config,
     store,
@@ -156,6 +168,7 @@ export async function createContext(config: Config, options: { migrate?: boolean
       hashKey: keys.hashKey,
       changes,
       changeLog,
+      canaries: services.lifecycle.canaries,
       now: options.now,
       options: { redisKeyPrefix: config.redisKeyPrefix, ...options.verification },
     });

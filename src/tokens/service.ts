@@ -196,17 +196,23 @@ export class TokenService {
 
   // ---- creating ------------------------------------------------------------------------------------------
 
-  async create(actor: Actor, accountId: string, input: TokenSettingsInput): Promise<IssuedToken> {
+  /**
+   * A scoped token, or (`kind: 'canary'`) a canary: a decoy that never authenticates and alerts its contacts when
+   * used (domain/canary.ts). Nothing ever changes a token's kind, so no edit, reset or copy makes a canary work.
+   */
+  async create(actor: Actor, accountId: string, input: TokenSettingsInput & { kind?: 'scoped' | 'canary' }): Promise<IssuedToken> {
     await this.deps.accounts.requireTokenManager(actor, accountId);
     const now = this.now();
-    const { settings, errors } = validateSettings(input, { catalog: this.deps.catalog, kind: 'scoped', apiVersion: input.apiVersion ?? this.deps.catalog.latestVersion, expiresAt: null, notBefore: null, nowMs: now, isCreate: true });
+    const { kind = 'scoped', ...fields } = input;
+    const { settings, errors } = validateSettings(fields, { catalog: this.deps.catalog, kind, apiVersion: input.apiVersion ?? this.deps.catalog.latestVersion, expiresAt: null, notBefore: null, nowMs: now, isCreate: true });
     await this.checkPrimaryContact(accountId, settings.primaryContactUserId, errors);
     if (errors.length) throw invalidInput(errors);
     return this.deps.store.db.transaction().execute(async (trx) => {
       await this.requireApiAccess(trx, accountId);
-      const { authToken, ...token } = this.newStoredToken(actor, accountId, 'scoped', now, stripUndefined(settings));
+      const { authToken, ...token } = this.newStoredToken(actor, accountId, kind, now, stripUndefined(settings));
       await tokens.insertToken(trx, token);
-      await this.deps.audit.record(trx, { accountId, tokenId: token.id, actor, action: 'token.create', at: now, details: { name: token.name, accountSid: token.accountSid, apiVersion: token.apiVersion, scopes: token.scopes } });
+      const details = { name: token.name, accountSid: token.accountSid, apiVersion: token.apiVersion, scopes: token.scopes, ...(kind === 'canary' ? { kind } : {}) };
+      await this.deps.audit.record(trx, { accountId, tokenId: token.id, actor, action: 'token.create', at: now, details });
       return { token: tokens.publicToken(token), authToken };
     });
   }
@@ -218,9 +224,11 @@ export class TokenService {
       await this.requireApiAccess(trx, accountId);
       const source = await this.load(trx, accountId, tokenId);
       const now = this.now();
-      // The legacy card always holds exactly two pairs, so a legacy copy becomes a scoped token with the same reach.
-      const scopes = source.kind === 'scoped' ? source.scopes : legacyEquivalentScopes(this.deps.catalog, source.kind, source.apiVersion);
-      const { authToken, ...copy } = this.newStoredToken(actor, accountId, 'scoped', now, {
+      // The legacy card always holds exactly two pairs, so a legacy copy becomes a scoped token with the same reach;
+      // a canary's copy is another canary (a copy never works where its source did not).
+      const kind = source.kind === 'canary' ? 'canary' : 'scoped';
+      const scopes = source.kind === 'scoped' || source.kind === 'canary' ? source.scopes : legacyEquivalentScopes(this.deps.catalog, source.kind, source.apiVersion);
+      const { authToken, ...copy } = this.newStoredToken(actor, accountId, kind, now, {
         name: duplicateName(source.name),
         description: source.description,
         apiVersion: source.apiVersion,
