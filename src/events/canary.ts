@@ -73,16 +73,17 @@ export class CanaryAlarm {
         continue;
       }
       if (!options.everything && !alertDue(held.lastVisitAt, now, this.intervalMs)) continue;
-      const { first, count } = held;
+      const { first, count, lastVisitAt } = held;
       held.first = undefined;
       held.count = 0;
       held.lastVisitAt = now;
       try {
         if (await this.settle(tokenId, first, count, now)) raised += 1;
       } catch (error) {
-        // Kept for the next run: the database being away delays an alert, it does not lose the uses.
-        held.first ??= first;
+        // Kept, ahead of what arrived meanwhile, for the next run: the database being away delays an alert, it loses no use.
+        held.first = first;
         held.count += count;
+        held.lastVisitAt = lastVisitAt;
         throw error;
       }
     }
