@@ -41,7 +41,7 @@ describeEachDialect('canary alerts and unused notices on two nodes', (dialect) =
     return { id: token.id, authorization: basic(token.accountSid, authToken), path: apiPath(token.accountSid) };
   };
   /** `count` uses of the canary on `node`, each refused as a wrong credential. */
-  const useCanary = async (node: Context, canary: { authorization: string; path: string }, count: number) => {
+  const presentCanary = async (node: Context, canary: { authorization: string; path: string }, count: number) => {
     for (let i = 0; i < count; i++) {
       const answer = await node.verifier.verify({ authorization: canary.authorization, method: 'GET', path: canary.path, ip: `198.51.100.${i % 250}`, userAgent: 'flood/1.0' });
       expect(answer.code).toBe('INVALID_CREDENTIALS');
@@ -62,19 +62,19 @@ describeEachDialect('canary alerts and unused notices on two nodes', (dialect) =
   it('a flood of 1,000 uses in a minute raises one event, and the next one counts the 999 it did not show', async () => {
     clock = START;
     const canary = await createCanary('Flooded');
-    await useCanary(a, canary, 1);
+    await presentCanary(a, canary, 1);
     expect(await a.lifecycle.canaries.runOnce()).toBe(1);
     let sent = 1;
     for (let second = 1; second < 60; second++) {
       clock = START + second * SECOND;
       const count = second < 59 ? 17 : 999 - 17 * 58;
-      await useCanary(a, canary, count);
+      await presentCanary(a, canary, count);
       sent += count;
       expect(await a.lifecycle.canaries.runOnce()).toBe(0);
     }
     expect(sent).toBe(1_000);
     clock = START + CANARY_ALERT_INTERVAL_MS;
-    await useCanary(a, canary, 1);
+    await presentCanary(a, canary, 1);
     expect(await a.lifecycle.canaries.runOnce()).toBe(1);
     const raised = await events(canary.id, 'token.canary_used');
     expect(raised.map((e) => e.data.suppressedUses)).toEqual([0, 999]);
@@ -91,7 +91,7 @@ describeEachDialect('canary alerts and unused notices on two nodes', (dialect) =
     let sent = 0;
     for (let second = 0; second < minutes * 60; second++) {
       clock = begin + second * SECOND;
-      await Promise.all([useCanary(a, canary, 5), useCanary(b, canary, 5)]);
+      await Promise.all([presentCanary(a, canary, 5), presentCanary(b, canary, 5)]);
       sent += 10;
       await together([() => a.lifecycle.canaries.runOnce(), () => b.lifecycle.canaries.runOnce()]);
     }
@@ -103,7 +103,7 @@ describeEachDialect('canary alerts and unused notices on two nodes', (dialect) =
     await a.lifecycle.canaries.runOnce({ everything: true });
     await b.lifecycle.canaries.runOnce({ everything: true });
     clock += CANARY_ALERT_INTERVAL_MS;
-    await useCanary(b, canary, 1);
+    await presentCanary(b, canary, 1);
     sent += 1;
     expect(await b.lifecycle.canaries.runOnce()).toBe(1);
     const raised = await events(canary.id, 'token.canary_used');
