@@ -242,6 +242,7 @@ export const ReadinessReport = Type.Object({
 
 export type TokenDto = Static<typeof TokenSchema>;
 export type TokenSettingsDto = Static<typeof TokenSettingsSchema>;
+export type CreateTokenDto = Static<typeof CreateTokenBody>;
 export type TokenWithSecretDto = Static<typeof TokenWithSecret>;
 export type TokenListDto = Static<typeof TokenList>;
 export type TokenListQueryDto = Static<typeof TokenListQuery>;

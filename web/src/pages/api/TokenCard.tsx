@@ -2,13 +2,13 @@ import { Anchor, Card, Group, SimpleGrid, Stack, Text } from '@mantine/core';
 import { memo } from 'react';
 import { Link } from 'react-router';
 import type { TokenDto } from '../../../../src/http/management/schemas.js';
-import { StateBadge, VersionBadge } from '../../components/badges.js';
+import { CanaryBadge, StateBadge, VersionBadge } from '../../components/badges.js';
 import { CopyValueButton } from '../../components/CopyValueButton.js';
 import { TokenMoreMenu } from '../../components/tokenActions/TokenMoreMenu.js';
 import { formatDate, formatDateTime, formatRelative, maskSecret, pluralize } from '../../lib/format.js';
 import { routes } from '../../lib/routes.js';
 
-/** One scoped token in the list. The name is a link stretched over the card, so the whole card opens the token. */
+/** One token in the list (scoped, or a canary, which has no version or scopes to show). The name is a link stretched over the card, so the whole card opens the token. */
 export const TokenCard = memo(function TokenCard({ token, latestVersion }: { token: TokenDto; latestVersion: number | undefined }) {
   return (
     <Card className="token-card" pos="relative" component="article" aria-labelledby={`token-${token.id}-name`} bg="white">
@@ -27,8 +27,9 @@ export const TokenCard = memo(function TokenCard({ token, latestVersion }: { tok
               {token.name}
             </Anchor>
             <Group gap={6}>
+              {token.kind === 'canary' && <CanaryBadge />}
               <StateBadge state={token.state} />
-              <VersionBadge version={token.apiVersion} latest={latestVersion} />
+              {token.kind !== 'canary' && <VersionBadge version={token.apiVersion} latest={latestVersion} />}
             </Group>
           </Stack>
           <TokenMoreMenu token={token} className="above-card-link" />
@@ -45,7 +46,7 @@ export const TokenCard = memo(function TokenCard({ token, latestVersion }: { tok
             value={token.lastUsedAt ? formatRelative(token.lastUsedAt) : 'Never used'}
             title={token.lastUsedAt ? formatDateTime(token.lastUsedAt) : undefined}
           />
-          <Fact label="Scopes" value={pluralize(token.scopes.length, 'scope')} />
+          {token.kind === 'canary' ? <Fact label="Uses" value="Alert the contacts" /> : <Fact label="Scopes" value={pluralize(token.scopes.length, 'scope')} />}
         </SimpleGrid>
 
         <Group gap={6} wrap="nowrap" mt="auto">
