@@ -15,7 +15,7 @@ import { type KeyRing, loadKeyRing } from '../secrets/keys.js';
 import { AccountService } from '../accounts/service.js';
 import { TokenService } from '../tokens/service.js';
 import { AuditLog } from '../audit/index.js';
-import { CanaryAlarm, type DeliveryChannel, Dispatcher, ExpiryScheduler, LifecycleEvents, PeriodicRunner, UnusedScheduler, outboxFollower } from '../events/index.js';
+import { CanaryAlarm, type DeliveryChannel, Dispatcher, ExpiryScheduler, LifecycleEvents, PeriodicRunner, Retention, UnusedScheduler, outboxFollower } from '../events/index.js';
 import { ChangeFeed } from '../changes/feed.js';
 import { proxyTrust } from '../domain/client-address.js';
 import { DeliveryWorker, TargetGuard, WebhookChannel, WebhookService } from '../webhooks/index.js';
@@ -60,6 +60,8 @@ export interface Lifecycle {
   unused: UnusedScheduler | undefined;
   /** Turns uses of canary tokens (reported by this node's verifier) into `token.canary_used` events. */
   canaries: CanaryAlarm;
+  /** Deletes dispatched events and finished deliveries older than LIFECYCLE_RETENTION_DAYS. */
+  retention: Retention;
   dispatcher: Dispatcher;
   deliveries: DeliveryWorker;
   /** Starts this node's timers (`serve` does; tests drive the parts themselves, under their own clock). */
@@ -68,6 +70,8 @@ export interface Lifecycle {
 
 /** How soon a canary's use reaches the outbox (its events are bounded by the alarm's interval, not by this). */
 const CANARY_FLUSH_INTERVAL_MS = 1_000;
+/** How often each node deletes what is past the retention window (batched: a backlog takes several runs). */
+const RETENTION_INTERVAL_MS = 3_600_000;
 
 export function loadCatalog(path: string): Catalog {
   let raw: unknown;
@@ -121,18 +125,20 @@ export async function openServices(config: Config, options: { migrate?: boolean;
   const unused = config.unusedNoticeDays === undefined ? undefined : new UnusedScheduler({ store, days: config.unusedNoticeDays, now: options.now });
   const canaries = new CanaryAlarm({ store, now: options.now });
   const dispatcher = new Dispatcher({ store, channels, now: options.now });
+  const retention = new Retention({ store, channels, days: config.lifecycleRetentionDays, now: options.now });
   const eventsLog = pino({ level: config.logLevel, name: 'sidekey.events' });
   const runner = new PeriodicRunner(
     [
       { name: 'expiry-scan', intervalMs: config.lifecycleScanIntervalMs, run: () => scheduler.runOnce() },
       ...(unused ? [{ name: 'unused-scan', intervalMs: config.lifecycleScanIntervalMs, run: () => unused.runOnce() }] : []),
       { name: 'canary-alerts', intervalMs: CANARY_FLUSH_INTERVAL_MS, run: () => canaries.runOnce() },
+      { name: 'retention', intervalMs: RETENTION_INTERVAL_MS, run: () => retention.runOnce() },
       { name: 'dispatch', intervalMs: config.webhookPollIntervalMs, run: () => dispatcher.runOnce() },
       { name: 'webhook-deliveries', intervalMs: config.webhookPollIntervalMs, run: () => deliveries.runOnce() },
     ],
     (task, err) => eventsLog.warn({ err, task }, 'a lifecycle task failed; it runs again on its next tick'),
   );
-  const lifecycle: Lifecycle = { events, scheduler, unused, canaries, dispatcher, deliveries, start: () => runner.start() };
+  const lifecycle: Lifecycle = { events, scheduler, unused, canaries, retention, dispatcher, deliveries, start: () => runner.start() };
   const webhooks = new WebhookService({ store, keys, accounts, tokens, audit, events, guard, now: options.now });
   // After the timers stop, the canary uses still held go to the database (the store closes last).
   const closers: (() => Promise<void> | void)[] = [async () => store.close(), () => canaries.runOnce({ everything: true }).then(() => undefined, (err) => eventsLog.warn({ err }, 'canary uses could not be written at shutdown')), () => runner.stop()];

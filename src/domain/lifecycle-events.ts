@@ -195,6 +195,16 @@ export function unusedEvent(token: EventToken & { accountId: string; lastUsedAt:
   };
 }
 
+/**
+ * The retention window: what finished before the returned instant is deleted — events handed to every channel,
+ * deliveries delivered or given up (with their attempts). What is still pending is kept whatever its age, and so
+ * is an event any delivery still names (a redelivery may be asked for it). The exactly-once keys of notices are
+ * never deleted: without them an old notice would be raised again.
+ */
+export function retentionCutoff(nowMs: number, days: number): number {
+  return nowMs - days * DAY_MS;
+}
+
 /** Webhook retries: the first wait, its growth cap, and how long an event is tried before the delivery gives up. */
 export const RETRY = { firstDelayMs: 30_000, maxDelayMs: 3_600_000, windowMs: DAY_MS } as const;
 

@@ -11,6 +11,8 @@ import { claimUndispatched, hasUndispatched, markDispatched } from './repository
 /** Something that delivers events (webhooks; later e-mail): it accepts an event inside the dispatch transaction. */
 export interface DeliveryChannel {
   accept(trx: Executor, event: LifecycleEvent): Promise<void>;
+  /** Deletes up to `limit` of its records that finished before `before` (the retention job); returns how many. */
+  prune?(db: Executor, before: number, limit: number): Promise<number>;
 }
 
 export interface DispatcherDeps {

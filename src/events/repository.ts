@@ -125,3 +125,23 @@ export async function lockCanaryGuard(db: Executor, dialect: Dialect, tokenId: s
 export async function saveCanaryGuard(db: Executor, tokenId: string, guard: CanaryGuard): Promise<void> {
   await db.updateTable('canary_alerts').set({ last_alert_at: guard.lastAlertAt, suppressed: guard.suppressed }).where('token_id', '=', tokenId).execute();
 }
+
+/**
+ * Deletes up to `limit` dispatched events that happened before `before`, except those a webhook delivery still
+ * names (its row references the event: a redelivery of an old event keeps it until that delivery is pruned too).
+ */
+export async function deleteDispatchedEvents(db: Executor, before: number, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('lifecycle_events')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('lifecycle_events as e')
+        .select('e.id')
+        .where('e.dispatched_at', 'is not', null)
+        .where('e.occurred_at', '<', before)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('webhook_deliveries').select('webhook_deliveries.id').whereRef('webhook_deliveries.event_id', '=', 'e.id'))))
+        .limit(limit),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
