@@ -97,6 +97,8 @@ export interface VerifyQuestion {
   apiVersion?: number | string;
   /** The API client's address, for tokens restricted to IP ranges. */
   ip?: string;
+  /** The API client's User-Agent, reported when the credentials are a canary token's. */
+  userAgent?: string;
 }
 
 /** The token the credentials authenticated. */
