@@ -58,6 +58,7 @@ async function verdict(client: SidekeyClient, request: IncomingMessage & { origi
       path: request.originalUrl ?? request.url ?? '/',
       apiVersion: header(request, 'ir-version'),
       ip: options.ip ? options.ip(request) : request.socket.remoteAddress,
+      userAgent: header(request, 'user-agent'),
     });
   } catch (error) {
     if (!(error instanceof SidekeyUnavailableError)) throw error;

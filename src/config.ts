@@ -141,7 +141,15 @@ export const CONFIG = Type.Object({
     (item) => (/^\d+$/.test(item) && Number(item) >= 1 && Number(item) <= 365 ? undefined : `"${item}" is not a whole number of days from 1 to 365`),
     Number,
   ),
-  lifecycleScanIntervalMs: integer({ env: 'LIFECYCLE_SCAN_INTERVAL_MS', default: '60000', description: 'how often each node looks for tokens whose expiry notice or expiry is due' }, 1_000, 3_600_000),
+  unusedNoticeDays: Type.Optional(
+    integer({ env: 'LIFECYCLE_UNUSED_NOTICE_DAYS', description: 'raise `token.unused` when an enabled token has had no authenticated use for this many days (once per idle stretch); unset, never' }, 1, 3650),
+  ),
+  lifecycleRetentionDays: integer(
+    { env: 'LIFECYCLE_RETENTION_DAYS', default: '90', description: 'how many days dispatched lifecycle events and finished webhook deliveries (with their attempts) are kept; pending ones are kept until they finish' },
+    1,
+    36_500,
+  ),
+  lifecycleScanIntervalMs: integer({ env: 'LIFECYCLE_SCAN_INTERVAL_MS', default: '60000', description: 'how often each node looks for tokens whose expiry notice, expiry or unused notice is due' }, 1_000, 3_600_000),
   webhookPollIntervalMs: integer({ env: 'WEBHOOK_POLL_INTERVAL_MS', default: '1000', description: 'how often each node hands new events to webhook endpoints and e-mail, and sends the deliveries and e-mails due' }, 100, 60_000),
   webhookTimeoutMs: integer({ env: 'WEBHOOK_TIMEOUT_MS', default: '10000', description: 'the deadline of one webhook attempt (resolve, connect, answer); past it the attempt failed and is retried' }, 100, 60_000),
   webhookAllowedPrivateTargets: list(

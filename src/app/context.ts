@@ -15,7 +15,7 @@ import { type KeyRing, loadKeyRing } from '../secrets/keys.js';
 import { AccountService } from '../accounts/service.js';
 import { TokenService } from '../tokens/service.js';
 import { AuditLog } from '../audit/index.js';
-import { type DeliveryChannel, Dispatcher, ExpiryScheduler, LifecycleEvents, PeriodicRunner, outboxFollower } from '../events/index.js';
+import { CanaryAlarm, type DeliveryChannel, Dispatcher, ExpiryScheduler, LifecycleEvents, PeriodicRunner, Retention, UnusedScheduler, outboxFollower } from '../events/index.js';
 import { ChangeFeed } from '../changes/feed.js';
 import { proxyTrust } from '../domain/client-address.js';
 import { DeliveryWorker, TargetGuard, WebhookChannel, WebhookService } from '../webhooks/index.js';
@@ -58,6 +58,12 @@ export interface Context extends Services {
 export interface Lifecycle {
   events: LifecycleEvents;
   scheduler: ExpiryScheduler;
+  /** `token.unused` notices, when LIFECYCLE_UNUSED_NOTICE_DAYS is set. */
+  unused: UnusedScheduler | undefined;
+  /** Turns uses of canary tokens (reported by this node's verifier) into `token.canary_used` events. */
+  canaries: CanaryAlarm;
+  /** Deletes dispatched events and finished deliveries older than LIFECYCLE_RETENTION_DAYS. */
+  retention: Retention;
   dispatcher: Dispatcher;
   deliveries: DeliveryWorker;
   /** Sends e-mail notifications; null when this deployment sends none (no SMTP_URL). */
@@ -68,6 +74,10 @@ export interface Lifecycle {
 
 /** The deadline of each step of one SMTP exchange: a server slower than this is retried later. */
 const SMTP_TIMEOUT_MS = 30_000;
+/** How soon a canary's use reaches the outbox (its events are bounded by the alarm's interval, not by this). */
+const CANARY_FLUSH_INTERVAL_MS = 1_000;
+/** How often each node deletes what is past the retention window (batched: a backlog takes several runs). */
+const RETENTION_INTERVAL_MS = 3_600_000;
 
 export function loadCatalog(path: string): Catalog {
   let raw: unknown;
@@ -120,21 +130,33 @@ export async function openServices(config: Config, options: { migrate?: boolean;
   const mailWorker =
     config.smtpUrl !== undefined && config.mailFrom !== undefined ? new MailWorker({ store, smtpUrl: config.smtpUrl, from: config.mailFrom, baseUrl: publicBaseUrl(config), timeoutMs: SMTP_TIMEOUT_MS, now: options.now }) : null;
   const scheduler = new ExpiryScheduler({ store, thresholdsDays: config.expiryNoticeDays, now: options.now });
+  const unused = config.unusedNoticeDays === undefined ? undefined : new UnusedScheduler({ store, days: config.unusedNoticeDays, now: options.now });
+  const canaries = new CanaryAlarm({ store, now: options.now });
   const dispatcher = new Dispatcher({ store, channels, now: options.now });
+  const retention = new Retention({ store, channels, days: config.lifecycleRetentionDays, now: options.now });
   const eventsLog = pino({ level: config.logLevel, name: 'sidekey.events' });
   const runner = new PeriodicRunner(
     [
       { name: 'expiry-scan', intervalMs: config.lifecycleScanIntervalMs, run: () => scheduler.runOnce() },
+      ...(unused ? [{ name: 'unused-scan', intervalMs: config.lifecycleScanIntervalMs, run: () => unused.runOnce() }] : []),
+      { name: 'canary-alerts', intervalMs: CANARY_FLUSH_INTERVAL_MS, run: () => canaries.runOnce() },
+      { name: 'retention', intervalMs: RETENTION_INTERVAL_MS, run: () => retention.runOnce() },
       { name: 'dispatch', intervalMs: config.webhookPollIntervalMs, run: () => dispatcher.runOnce() },
       { name: 'webhook-deliveries', intervalMs: config.webhookPollIntervalMs, run: () => deliveries.runOnce() },
       ...(mailWorker ? [{ name: 'mail', intervalMs: config.webhookPollIntervalMs, run: () => mailWorker.runOnce() }] : []),
     ],
     (task, err) => eventsLog.warn({ err, task }, 'a lifecycle task failed; it runs again on its next tick'),
   );
-  const lifecycle: Lifecycle = { events, scheduler, dispatcher, deliveries, mail: mailWorker, start: () => runner.start() };
+  const lifecycle: Lifecycle = { events, scheduler, unused, canaries, retention, dispatcher, deliveries, mail: mailWorker, start: () => runner.start() };
   const webhooks = new WebhookService({ store, keys, accounts, tokens, audit, events, guard, now: options.now });
   const mail = new MailService({ store, accounts, audit, from: mailWorker ? config.mailFrom! : null, now: options.now });
-  const closers: (() => Promise<void> | void)[] = [async () => store.close(), () => mailWorker?.close(), () => runner.stop()];
+  // After the timers stop, the canary uses still held go to the database (the store closes last).
+  const closers: (() => Promise<void> | void)[] = [
+    async () => store.close(),
+    () => mailWorker?.close(),
+    () => canaries.runOnce({ everything: true }).then(() => undefined, (err) => eventsLog.warn({ err }, 'canary uses could not be written at shutdown')),
+    () => runner.stop(),
+  ];
   return {
     config,
     store,
@@ -168,6 +190,7 @@ export async function createContext(config: Config, options: { migrate?: boolean
       hashKey: keys.hashKey,
       changes,
       changeLog,
+      canaries: services.lifecycle.canaries,
       now: options.now,
       options: { redisKeyPrefix: config.redisKeyPrefix, ...options.verification },
     });

@@ -225,17 +225,19 @@ withAccount(tokensCmd.command('list').description('List tokens, newest first'))
     }),
   );
 
-withAccount(tokensCmd.command('create').description('Create a scoped token and print its Auth Token once'))
+withAccount(tokensCmd.command('create').description('Create a scoped token (or, with --canary, a canary token) and print its Auth Token once'))
   .requiredOption('--name <name>')
   .option('--description <text>')
   .option('--api-version <n>')
   .option('--scope <id...>', 'scope ids from the catalog (GET /api/v1/catalog)')
   .option('--developer-email <email...>')
+  .option('--canary', 'a canary token: never works; any use alerts its contacts (token.canary_used); takes no scopes')
   .action((o) => {
-    // The wizard's rule: a token that can call nothing is refused before anything is created.
-    if (lacksScopes(o.scope ?? [])) throw new UsageProblem(`--scope is required: ${NO_SCOPES_REASON} (the scope ids are in GET /api/v1/catalog)`);
+    // The wizard's rule: a token that can call nothing is refused before anything is created (a canary is meant to).
+    if (!o.canary && lacksScopes(o.scope ?? [])) throw new UsageProblem(`--scope is required: ${NO_SCOPES_REASON} (the scope ids are in GET /api/v1/catalog)`);
     return withServices(o, async ({ tokens }) => {
       const issued = await tokens.create(cli, o.account, {
+        kind: o.canary ? 'canary' : 'scoped',
         name: o.name,
         description: o.description,
         apiVersion: o.apiVersion === undefined ? undefined : Number(o.apiVersion),

@@ -4,9 +4,11 @@ export type CreatedOnFilter = (typeof CREATED_ON)[number];
 export const TOKEN_STATES = ['enabled', 'disabled'] as const;
 export type TokenState = (typeof TOKEN_STATES)[number];
 
-/** `legacy` means both legacy pairs (Read/Write and Read-Only). */
+/** `scoped` means the token list (scoped and canary tokens), `legacy` both legacy pairs (Read/Write and Read-Only). */
 export const KIND_FILTERS = ['scoped', 'legacy'] as const;
 export type KindFilter = (typeof KIND_FILTERS)[number];
+
+export const isLegacyKind = (kind: string) => kind === 'legacy_rw' || kind === 'legacy_ro';
 
 export interface TokenFilter {
   kind?: KindFilter;
@@ -45,7 +47,7 @@ export function foldName(name: string): string {
 
 /** The reference meaning of a filter: the SQL in the store must agree with this (property-tested). */
 export function matchesFilter(token: { name: string; state: TokenState; createdAtMs: number; kind?: string }, filter: TokenFilter, nowMs: number): boolean {
-  if (filter.kind && token.kind !== undefined && (token.kind === 'scoped') !== (filter.kind === 'scoped')) return false;
+  if (filter.kind && token.kind !== undefined && isLegacyKind(token.kind) !== (filter.kind === 'legacy')) return false;
   if (filter.name && !foldName(token.name).includes(foldName(filter.name))) return false;
   if (filter.state && token.state !== filter.state) return false;
   if (filter.createdOn) {

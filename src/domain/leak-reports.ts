@@ -20,9 +20,22 @@ export interface LeakLabelEntry {
   label: LeakLabel;
 }
 
-/** What a report did to a token: disabled it, or found it disabled already (its exposure is recorded either way). */
-export const EXPOSURE_ACTIONS = ['disabled', 'already_disabled'] as const;
+/**
+ * What a report did to a token (its exposure is recorded whatever it did): disabled it, found it disabled already,
+ * or left a canary armed.
+ */
+export const EXPOSURE_ACTIONS = ['disabled', 'already_disabled', 'canary_kept'] as const;
 export type ExposureAction = (typeof EXPOSURE_ACTIONS)[number];
+
+/**
+ * What a report does to a token. An enabled token is disabled: its secret is public. A canary is left as it is —
+ * it authenticates nothing, and disabling it would silence the alarm just when a thief may be about to use what
+ * was found (its exposure still tells its contacts where it turned up).
+ */
+export function exposureActionFor(token: { kind: string; state: string }): ExposureAction {
+  if (token.kind === 'canary') return 'canary_kept';
+  return token.state === 'enabled' ? 'disabled' : 'already_disabled';
+}
 
 /**
  * What became of one reported string: not a credential of this Sidekey (malformed, a bad checksum, an Account SID

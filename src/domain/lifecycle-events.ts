@@ -1,11 +1,13 @@
 /**
  * Lifecycle events: what happened to a token, as data that leaves Sidekey (webhooks; later e-mail). The names,
  * the payload of each, how an audited change becomes one (`eventFromAudit`), which expiry notice is due for a
- * token (`dueExpiryNotice`), and the webhook retry schedule (`nextAttemptAt`) — pure functions, no I/O.
+ * token (`dueExpiryNotice`), when an idle token's notice is due (`dueUnusedNotice`), what a canary's use says
+ * (`canaryUsedEvent`), and the webhook retry schedule (`nextAttemptAt`) — pure functions, no I/O.
  *
  * A payload is built field by field from names listed here, never by passing an audit event's details
  * through: whatever a future mutation adds to its details (a hash, a ciphertext) cannot reach a receiver.
  */
+import type { CanaryUse } from './canary.js';
 
 export const LIFECYCLE_EVENT_TYPES = [
   'token.created',
@@ -18,6 +20,8 @@ export const LIFECYCLE_EVENT_TYPES = [
   'token.expiring',
   'token.expired',
   'token.exposed',
+  'token.canary_used',
+  'token.unused',
 ] as const;
 export type LifecycleEventType = (typeof LIFECYCLE_EVENT_TYPES)[number];
 
@@ -49,9 +53,17 @@ export interface EventData {
   'token.expired': { expiresAt: string };
   /**
    * A leak report (docs/leak-reports.md): who reported it (`reporter`, e.g. github) under which pattern name, where
-   * it was found, and what Sidekey did — `disabled` the token, or found it `already_disabled`. Never the secret.
+   * it was found, and what Sidekey did — `disabled` the token, found it `already_disabled`, or left a canary armed
+   * (`canary_kept`). Never the secret.
    */
   'token.exposed': { exposureId: string; reporter: string; reportType: string; source: string; url: string; action: string };
+  /**
+   * One use of a canary token (domain/canary.ts): who sent it and where; `suppressedUses` counts the uses since
+   * the previous event of this canary that no event showed (the rate limit).
+   */
+  'token.canary_used': { ip: string | null; method: string; path: string; userAgent: string | null; usedAt: string; secretMatched: boolean; suppressedUses: number };
+  /** No authenticated use since `since` (its last use, or its creation when it was never used), `days` days or more. */
+  'token.unused': { lastUsedAt: string | null; since: string; days: number };
 }
 
 /** One event as every channel receives it (a webhook's body is exactly this, as JSON). */
@@ -155,6 +167,52 @@ export function expiryEvent(token: EventToken & { accountId: string; expiresAt: 
   return daysBefore === 0
     ? { ...base, type: 'token.expired', data: { expiresAt: iso(token.expiresAt) } }
     : { ...base, type: 'token.expiring', data: { expiresAt: iso(token.expiresAt), daysBefore } };
+}
+
+/** The event a canary's use raises, built field by field from the use (never the Auth Token that was sent). */
+export function canaryUsedEvent(token: EventToken & { accountId: string }, use: CanaryUse, suppressedUses: number, id: string): LifecycleEvent {
+  return {
+    id,
+    type: 'token.canary_used',
+    occurredAt: iso(use.at),
+    accountId: token.accountId,
+    token: { id: token.id, accountSid: token.accountSid, name: token.name },
+    actor: { kind: 'system' },
+    data: { ip: use.ip, method: use.method, path: use.path, userAgent: use.userAgent, usedAt: iso(use.at), secretMatched: use.secretMatched, suppressedUses },
+  };
+}
+
+/**
+ * The unused stretch an enabled token is in, when it has lasted `days` days or more: `since` is its last
+ * authenticated use, or its creation when it has none. A use starts a new stretch (a new `since`), so a token
+ * gets one notice per stretch, however long it lasts.
+ */
+export function dueUnusedNotice(token: { lastUsedAt: number | null; createdAt: number }, nowMs: number, days: number): { since: number } | null {
+  const since = token.lastUsedAt ?? token.createdAt;
+  return nowMs - since >= days * DAY_MS ? { since } : null;
+}
+
+/** The event a due unused notice raises. */
+export function unusedEvent(token: EventToken & { accountId: string; lastUsedAt: number | null }, since: number, days: number, nowMs: number, id: string): LifecycleEvent {
+  return {
+    id,
+    type: 'token.unused',
+    occurredAt: iso(nowMs),
+    accountId: token.accountId,
+    token: { id: token.id, accountSid: token.accountSid, name: token.name },
+    actor: { kind: 'system' },
+    data: { lastUsedAt: token.lastUsedAt === null ? null : iso(token.lastUsedAt), since: iso(since), days },
+  };
+}
+
+/**
+ * The retention window: what finished before the returned instant is deleted — events handed to every channel,
+ * deliveries delivered or given up (with their attempts). What is still pending is kept whatever its age, and so
+ * is an event any delivery still names (a redelivery may be asked for it). The exactly-once keys of notices are
+ * never deleted: without them an old notice would be raised again.
+ */
+export function retentionCutoff(nowMs: number, days: number): number {
+  return nowMs - days * DAY_MS;
 }
 
 /** Webhook retries: the first wait, its growth cap, and how long an event is tried before the delivery gives up. */

@@ -86,6 +86,7 @@ export function validateSettings(
 ): { settings: NormalisedSettings; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const out: NormalisedSettings = {};
+  if (context.kind === 'canary') errors.push(...canaryRefusals(input));
   if (input.name !== undefined || context.isCreate) {
     const name = (input.name ?? '').trim();
     if (name.length === 0) errors.push({ field: 'name', message: 'is required' });
@@ -111,7 +112,7 @@ export function validateSettings(
   }
   if (input.scopes !== undefined) {
     const scopes = [...new Set(input.scopes)];
-    if (context.kind !== 'scoped' && scopes.length > 0) errors.push({ field: 'scopes', message: 'legacy tokens carry no scopes: Read/Write allows every endpoint, Read-Only every GET' });
+    if (context.kind !== 'scoped' && scopes.length > 0) errors.push({ field: 'scopes', message: NO_SCOPES[context.kind] });
     else {
       const version = out.apiVersion ?? context.apiVersion;
       const missing = scopesMissingInVersion(context.catalog, scopes, version);
@@ -149,8 +150,32 @@ export function validateSettings(
   return { settings: out, errors };
 }
 
+const CANARY_HAS_NONE = 'a canary token never authenticates, so it has';
+
+/** Why a token of each kind but `scoped` carries no scopes. */
+const NO_SCOPES: Record<Exclude<TokenKind, 'scoped'>, string> = {
+  legacy_rw: 'legacy tokens carry no scopes: Read/Write allows every endpoint, Read-Only every GET',
+  legacy_ro: 'legacy tokens carry no scopes: Read/Write allows every endpoint, Read-Only every GET',
+  canary: `${CANARY_HAS_NONE} no scopes`,
+};
+
+/**
+ * A canary never authenticates, so the settings that shape what a token may do mean nothing on one; setting
+ * them would suggest it works. Only its name, description and contacts (who is alerted) are set.
+ */
+function canaryRefusals(input: TokenSettingsInput): FieldError[] {
+  const why = CANARY_HAS_NONE;
+  const refusals: FieldError[] = [];
+  if (input.expiresAt != null) refusals.push({ field: 'expiresAt', message: `${why} no validity window` });
+  if (input.notBefore != null) refusals.push({ field: 'notBefore', message: `${why} no validity window` });
+  if (input.allowedCidrs !== undefined && input.allowedCidrs.length > 0) refusals.push({ field: 'allowedCidrs', message: `${why} no IP allow-list` });
+  if (input.rateLimit != null) refusals.push({ field: 'rateLimit', message: `${why} no rate limit` });
+  return refusals;
+}
+
 /** Upgrade only moves forward, to a version the catalog lists; the scopes that do not exist there are dropped. */
-export function planUpgrade(catalog: Catalog, token: Pick<Token, 'apiVersion' | 'scopes'>, target: number): { errors: FieldError[]; kept: string[]; dropped: string[] } {
+export function planUpgrade(catalog: Catalog, token: Pick<Token, 'kind' | 'apiVersion' | 'scopes'>, target: number): { errors: FieldError[]; kept: string[]; dropped: string[] } {
+  if (token.kind === 'canary') return { errors: [{ field: 'apiVersion', message: `${CANARY_HAS_NONE} no API version to move to` }], kept: [], dropped: [] };
   if (!isSupportedVersion(catalog, target)) return { errors: [{ field: 'apiVersion', message: `must be one of ${catalog.versions.map((v) => v.version).join(', ')}` }], kept: [], dropped: [] };
   if (target <= token.apiVersion) return { errors: [{ field: 'apiVersion', message: `must be newer than the token's version ${token.apiVersion}` }], kept: [], dropped: [] };
   const dropped = scopesMissingInVersion(catalog, token.scopes, target);

@@ -77,7 +77,8 @@ export const FIELD_OF_CODE: Record<DenialCode, { field: string; message: string 
   VERIFIER_UNAVAILABLE: { field: 'verifier', message: 'cannot reach its database; nothing was allowed (see Retry-After)' },
 };
 
-export const TOKEN_KINDS = ['scoped', 'legacy_rw', 'legacy_ro'] as const;
+/** `canary`: a decoy that never authenticates; any use of it alerts its contacts (domain/canary.ts). */
+export const TOKEN_KINDS = ['scoped', 'legacy_rw', 'legacy_ro', 'canary'] as const;
 export type TokenKind = (typeof TOKEN_KINDS)[number];
 
 // ---- POST /v1/verify: question and answer -------------------------------------------------------------------
@@ -96,6 +97,8 @@ export interface VerifyQuestion {
   apiVersion?: number | string;
   /** The API client's address, for tokens restricted to IP ranges. */
   ip?: string;
+  /** The API client's User-Agent, reported when the credentials are a canary token's. */
+  userAgent?: string;
 }
 
 /** The token the credentials authenticated. */

@@ -17,6 +17,8 @@ export interface EventContacts {
 /** Something that delivers events (webhooks, e-mail): it accepts an event inside the dispatch transaction. */
 export interface DeliveryChannel {
   accept(trx: Executor, event: LifecycleEvent, contacts: EventContacts | null): Promise<void>;
+  /** Deletes up to `limit` of its records that finished before `before` (the retention job); returns how many. */
+  prune?(db: Executor, before: number, limit: number): Promise<number>;
 }
 
 export interface DispatcherDeps {

@@ -1,4 +1,6 @@
-/** The lifecycle_events outbox and lifecycle_notices queries, and the token fields an event names. */
+/** The lifecycle_events outbox, the notices (expiry, unused) and canary alert guards, and the token fields an event names. */
+import { sql } from 'kysely';
+import type { CanaryGuard } from '../domain/canary.js';
 import type { Dialect, Executor } from '../store/database.js';
 import type { LifecycleEventsTable } from '../store/schema.js';
 
@@ -83,4 +85,80 @@ export async function markDispatched(db: Executor, ids: string[], at: number): P
 /** A token's events, newest first. */
 export async function selectTokenEvents(db: Executor, accountId: string, tokenId: string, limit: number) {
   return db.selectFrom('lifecycle_events').selectAll().where('account_id', '=', accountId).where('token_id', '=', tokenId).orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** The stretch an idle token is in: its last authenticated use, or its creation when it has none. */
+const unusedSince = sql<number>`coalesce(tokens.last_used_at, tokens.created_at)`;
+
+/**
+ * Enabled tokens (canaries aside: they are never used by design) idle since `cutoff` or longer, whose current
+ * stretch has no notice yet; the longest idle first.
+ */
+export async function findUnusedCandidates(db: Executor, cutoff: number, limit: number) {
+  return db
+    .selectFrom('tokens')
+    .select(['id', 'account_id as accountId', 'account_sid as accountSid', 'name', 'last_used_at as lastUsedAt', 'created_at as createdAt'])
+    .where('state', '=', 'enabled')
+    .where('kind', '!=', 'canary')
+    .where(unusedSince, '<=', cutoff)
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('unused_notices').select('unused_notices.token_id').whereRef('unused_notices.token_id', '=', 'tokens.id').where('unused_notices.since', '=', unusedSince))),
+    )
+    .orderBy(unusedSince)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** What an unused notice re-reads of its token in the notice's transaction. */
+export async function findUnusedSummary(db: Executor, tokenId: string) {
+  return db.selectFrom('tokens').select(['id', 'account_id as accountId', 'account_sid as accountSid', 'name', 'state', 'last_used_at as lastUsedAt', 'created_at as createdAt']).where('id', '=', tokenId).executeTakeFirst();
+}
+
+/** Claims the unused notice of one stretch; false when any node raised it before. */
+export async function claimUnusedNotice(db: Executor, notice: { tokenId: string; since: number; eventId: string }): Promise<boolean> {
+  const result = await db
+    .insertInto('unused_notices')
+    .values({ token_id: notice.tokenId, since: notice.since, event_id: notice.eventId })
+    .onConflict((oc) => oc.columns(['token_id', 'since']).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/**
+ * A canary's alert guard, locked for this transaction (created first when it has none, so two nodes' first uses
+ * meet on its key: PostgreSQL makes the second insert wait for the first, then do nothing).
+ */
+export async function lockCanaryGuard(db: Executor, dialect: Dialect, tokenId: string): Promise<CanaryGuard> {
+  await db.insertInto('canary_alerts').values({ token_id: tokenId, last_alert_at: null, suppressed: 0 }).onConflict((oc) => oc.column('token_id').doNothing()).execute();
+  let query = db.selectFrom('canary_alerts').select(['last_alert_at', 'suppressed']).where('token_id', '=', tokenId);
+  if (dialect === 'postgres') query = query.forUpdate();
+  const row = await query.executeTakeFirstOrThrow();
+  return { lastAlertAt: row.last_alert_at === null ? null : Number(row.last_alert_at), suppressed: Number(row.suppressed) };
+}
+
+export async function saveCanaryGuard(db: Executor, tokenId: string, guard: CanaryGuard): Promise<void> {
+  await db.updateTable('canary_alerts').set({ last_alert_at: guard.lastAlertAt, suppressed: guard.suppressed }).where('token_id', '=', tokenId).execute();
+}
+
+/**
+ * Deletes up to `limit` dispatched events that happened before `before`, except those a webhook delivery or an
+ * e-mail still names (its row references the event: a redelivery of an old event keeps it until that delivery is
+ * pruned too).
+ */
+export async function deleteDispatchedEvents(db: Executor, before: number, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('lifecycle_events')
+    .where('id', 'in', (eb) =>
+      eb
+        .selectFrom('lifecycle_events as e')
+        .select('e.id')
+        .where('e.dispatched_at', 'is not', null)
+        .where('e.occurred_at', '<', before)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('webhook_deliveries').select('webhook_deliveries.id').whereRef('webhook_deliveries.event_id', '=', 'e.id'))))
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('mail_message_events').select('mail_message_events.event_id').whereRef('mail_message_events.event_id', '=', 'e.id'))))
+        .limit(limit),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

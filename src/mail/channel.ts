@@ -8,7 +8,7 @@ import type { LifecycleEvent } from '../domain/lifecycle-events.js';
 import { mailBatch, recipientsOf } from '../domain/mail.js';
 import { newId } from '../domain/ids.js';
 import type { Executor } from '../store/database.js';
-import { insertMessage, joinOpenMessage, linkEvent } from './repository.js';
+import { deleteFinishedMessages, insertMessage, joinOpenMessage, linkEvent } from './repository.js';
 import { loadSettings } from './settings.js';
 
 export class MailChannel implements DeliveryChannel {
@@ -23,6 +23,10 @@ export class MailChannel implements DeliveryChannel {
       const messageId = await this.messageFor(trx, event, recipient, batch, settings.delivery, now);
       await linkEvent(trx, messageId, event.id);
     }
+  }
+
+  prune(db: Executor, before: number, limit: number): Promise<number> {
+    return deleteFinishedMessages(db, before, limit);
   }
 
   /** The digest still open for this window, or a new message (its own, when the window's digest has already left). */

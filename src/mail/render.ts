@@ -36,6 +36,13 @@ const FIELD_NAMES: Record<string, string> = {
   rateLimit: 'rate limit',
 };
 
+/** What a leak report did, after its `action`. */
+const EXPOSURE_OUTCOMES: Record<string, string> = {
+  disabled: 'Sidekey disabled the token. Reset its Auth Token before you enable it again.',
+  already_disabled: 'the token was already disabled. Reset its Auth Token before you enable it again.',
+  canary_kept: 'it is a canary, so it stays armed: any use of it still raises an alert.',
+};
+
 /** One sentence per event type: what happened to the token. */
 const WHAT_HAPPENED: Described = {
   'token.created': (e) => (e.data.duplicateOf ? 'Created as a copy of another token.' : 'Created.'),
@@ -50,8 +57,10 @@ const WHAT_HAPPENED: Described = {
   'token.upgraded': (e) => `Upgraded from API version ${e.data.fromVersion} to ${e.data.toVersion}${e.data.droppedScopes.length > 0 ? `; scopes no longer available: ${e.data.droppedScopes.join(', ')}` : ''}.`,
   'token.expiring': (e) => `Expires in ${e.data.daysBefore} day${e.data.daysBefore === 1 ? '' : 's'}, at ${when(e.data.expiresAt)}.`,
   'token.expired': (e) => `Expired at ${when(e.data.expiresAt)}: it no longer authenticates.`,
-  'token.exposed': (e) =>
-    `Its Auth Token was reported public by ${e.data.reporter} (${e.data.source}, ${e.data.url}); ${e.data.action === 'disabled' ? 'Sidekey disabled the token. Reset its Auth Token before you enable it again.' : 'the token was already disabled. Reset its Auth Token before you enable it again.'}`,
+  'token.canary_used': (e) =>
+    `Canary used: ${e.data.method} ${e.data.path} from ${e.data.ip ?? 'an unknown address'}${e.data.userAgent ? `, user agent ${e.data.userAgent}` : ''}, with ${e.data.secretMatched ? 'its own' : 'another'} Auth Token${e.data.suppressedUses > 0 ? `; ${e.data.suppressedUses} more use${e.data.suppressedUses === 1 ? '' : 's'} since the previous alert` : ''}.`,
+  'token.unused': (e) => `Unused for ${e.data.days} days: no authenticated use since ${when(e.data.since)}${e.data.lastUsedAt === null ? ' (never used)' : ''}.`,
+  'token.exposed': (e) => `Its Auth Token was reported public by ${e.data.reporter} (${e.data.source}, ${e.data.url}); ${EXPOSURE_OUTCOMES[e.data.action] ?? EXPOSURE_OUTCOMES.disabled}`,
 };
 
 const whatHappened = (event: LifecycleEvent): string => (WHAT_HAPPENED[event.type] as (e: LifecycleEvent) => string)(event);

@@ -110,3 +110,12 @@ export async function messagesOfEvents(db: Executor, accountId: string, eventIds
     .orderBy('mail_messages.id')
     .execute();
 }
+
+/** The retention job's share: sent or failed messages created before `before` (their event links go with them). */
+export async function deleteFinishedMessages(db: Executor, before: number, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('mail_messages')
+    .where('id', 'in', (eb) => eb.selectFrom('mail_messages').select('id').where('status', 'in', ['sent', 'failed']).where('created_at', '<', before).limit(limit))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -328,6 +328,26 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('tokens_previous_secret_hash').on('tokens').column('previous_secret_hash').execute();
     },
   },
+  '0010_canary_tokens': {
+    // Canary tokens are rows of `tokens` with kind 'canary' (no column changes). Their alert guard, one row per canary
+    // that was ever used, bounds the alerts across nodes; the idle-token notices raised, keyed by (token, stretch
+    // start), make each `token.unused` happen once whichever node gets there first.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('canary_alerts')
+        .addColumn('token_id', 'varchar(40)', (c) => c.primaryKey().references('tokens.id').onDelete('cascade'))
+        .addColumn('last_alert_at', bigint)
+        .addColumn('suppressed', bigint, (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('unused_notices')
+        .addColumn('token_id', 'varchar(40)', (c) => c.notNull().references('tokens.id').onDelete('cascade'))
+        .addColumn('since', bigint, (c) => c.notNull())
+        .addColumn('event_id', 'varchar(40)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('unused_notices_pk', ['token_id', 'since'])
+        .execute();
+    },
+  },
 };
 
 class InCodeProvider implements MigrationProvider {

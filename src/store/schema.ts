@@ -132,6 +132,20 @@ export interface LifecycleNoticesTable {
   event_id: string;
 }
 
+/** Idle-token notices raised: one row per (token, unused stretch), `since` being the stretch's start (its last use or creation). */
+export interface UnusedNoticesTable {
+  token_id: string;
+  since: number;
+  event_id: string;
+}
+
+/** Each canary token's alert guard, shared by every node (domain/canary.ts `CanaryGuard`). */
+export interface CanaryAlertsTable {
+  token_id: string;
+  last_alert_at: number | null;
+  suppressed: number;
+}
+
 export interface WebhookEndpointsTable {
   id: string;
   account_id: string;
@@ -242,6 +256,8 @@ export interface Schema {
   mail_messages: MailMessagesTable;
   mail_message_events: MailMessageEventsTable;
   token_exposures: TokenExposuresTable;
+  unused_notices: UnusedNoticesTable;
+  canary_alerts: CanaryAlertsTable;
 }
 
 export type TokenRow = Selectable<TokensTable>;

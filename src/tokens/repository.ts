@@ -247,7 +247,7 @@ function inRange(rows: SelectQueryBuilder<Schema, 'tokens', object>, accountId: 
 /** The state and kind filters, on any query over token rows. */
 function withFilters<Q extends { where(column: 'state' | 'kind', op: '=' | 'in', value: string | string[]): Q }>(query: Q, filter: TokenFilter): Q {
   if (filter.state) query = query.where('state', '=', filter.state);
-  if (filter.kind) query = filter.kind === 'scoped' ? query.where('kind', '=', 'scoped') : query.where('kind', 'in', ['legacy_rw', 'legacy_ro']);
+  if (filter.kind) query = filter.kind === 'scoped' ? query.where('kind', 'in', ['scoped', 'canary']) : query.where('kind', 'in', ['legacy_rw', 'legacy_ro']);
   return query;
 }
 

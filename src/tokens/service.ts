@@ -10,7 +10,7 @@ import type { Actor } from '../domain/actor.js';
 import { actorUserId } from '../domain/actor.js';
 import { newId } from '../domain/ids.js';
 import { constantTimeEqual, generateAccountSid, generateAuthToken, hashSecret, isWellFormedAuthToken } from '../domain/credentials.js';
-import type { ExposureAction, ExposureOutcome } from '../domain/leak-reports.js';
+import { type ExposureOutcome, exposureActionFor } from '../domain/leak-reports.js';
 import { conflict, invalidInput, notFound, type FieldError } from '../domain/errors.js';
 import { type TokenFilter, decodeCursor, encodeCursor } from '../domain/filters.js';
 import { type Token, type TokenKind, type TokenSettingsInput, LIMITS, duplicateName, planUpgrade, validateSettings } from '../domain/token.js';
@@ -214,17 +214,23 @@ export class TokenService {
 
   // ---- creating ------------------------------------------------------------------------------------------
 
-  async create(actor: Actor, accountId: string, input: TokenSettingsInput): Promise<IssuedToken> {
+  /**
+   * A scoped token, or (`kind: 'canary'`) a canary: a decoy that never authenticates and alerts its contacts when
+   * used (domain/canary.ts). Nothing ever changes a token's kind, so no edit, reset or copy makes a canary work.
+   */
+  async create(actor: Actor, accountId: string, input: TokenSettingsInput & { kind?: 'scoped' | 'canary' }): Promise<IssuedToken> {
     await this.deps.accounts.requireTokenManager(actor, accountId);
     const now = this.now();
-    const { settings, errors } = validateSettings(input, { catalog: this.deps.catalog, kind: 'scoped', apiVersion: input.apiVersion ?? this.deps.catalog.latestVersion, expiresAt: null, notBefore: null, nowMs: now, isCreate: true });
+    const { kind = 'scoped', ...fields } = input;
+    const { settings, errors } = validateSettings(fields, { catalog: this.deps.catalog, kind, apiVersion: input.apiVersion ?? this.deps.catalog.latestVersion, expiresAt: null, notBefore: null, nowMs: now, isCreate: true });
     await this.checkPrimaryContact(accountId, settings.primaryContactUserId, errors);
     if (errors.length) throw invalidInput(errors);
     return this.deps.store.db.transaction().execute(async (trx) => {
       await this.requireApiAccess(trx, accountId);
-      const { authToken, ...token } = this.newStoredToken(actor, accountId, 'scoped', now, stripUndefined(settings));
+      const { authToken, ...token } = this.newStoredToken(actor, accountId, kind, now, stripUndefined(settings));
       await tokens.insertToken(trx, token);
-      await this.deps.audit.record(trx, { accountId, tokenId: token.id, actor, action: 'token.create', at: now, details: { name: token.name, accountSid: token.accountSid, apiVersion: token.apiVersion, scopes: token.scopes } });
+      const details = { name: token.name, accountSid: token.accountSid, apiVersion: token.apiVersion, scopes: token.scopes, ...(kind === 'canary' ? { kind } : {}) };
+      await this.deps.audit.record(trx, { accountId, tokenId: token.id, actor, action: 'token.create', at: now, details });
       return { token: tokens.publicToken(token), authToken };
     });
   }
@@ -236,9 +242,11 @@ export class TokenService {
       await this.requireApiAccess(trx, accountId);
       const source = await this.load(trx, accountId, tokenId);
       const now = this.now();
-      // The legacy card always holds exactly two pairs, so a legacy copy becomes a scoped token with the same reach.
-      const scopes = source.kind === 'scoped' ? source.scopes : legacyEquivalentScopes(this.deps.catalog, source.kind, source.apiVersion);
-      const { authToken, ...copy } = this.newStoredToken(actor, accountId, 'scoped', now, {
+      // The legacy card always holds exactly two pairs, so a legacy copy becomes a scoped token with the same reach;
+      // a canary's copy is another canary (a copy never works where its source did not).
+      const kind = source.kind === 'canary' ? 'canary' : 'scoped';
+      const scopes = source.kind === 'scoped' || source.kind === 'canary' ? source.scopes : legacyEquivalentScopes(this.deps.catalog, source.kind, source.apiVersion);
+      const { authToken, ...copy } = this.newStoredToken(actor, accountId, kind, now, {
         name: duplicateName(source.name),
         description: source.description,
         apiVersion: source.apiVersion,
@@ -382,7 +390,7 @@ export class TokenService {
         // A reset or delete since the lookup: the reported string no longer authenticates.
         if (!current || !this.holdsSecret(current, secretHash, now)) return { value: { kind: 'unknown' } as ExposureOutcome, change: undefined };
         if (await exposureRecords.exposureExists(trx, current.id, secretHash, report.url)) return { value: { kind: 'repeated' } as ExposureOutcome, change: undefined };
-        const action: ExposureAction = current.state === 'enabled' ? 'disabled' : 'already_disabled';
+        const action = exposureActionFor(current);
         let change: LoggedChangeKind | undefined;
         if (action === 'disabled') {
           if (!(await tokens.replaceToken(trx, { ...current, state: 'disabled', revision: current.revision + 1, updatedAt: now }, current.revision))) return undefined;

@@ -18,7 +18,7 @@ import { PostgresWakeups } from '../changes/postgres-wakeups.js';
 import type { TokenCacheOptions } from './cache.js';
 import { MemoryRateLimitStore, type RateLimitStore } from './rate-limit.js';
 import { UsageRecorder } from './usage.js';
-import { Verifier } from './verifier.js';
+import { type CanaryReporter, Verifier } from './verifier.js';
 // The Redis parts are imported only when REDIS_URL is set: ioredis alone adds ~20 MB to every process.
 type RedisRateLimitStore = import('./redis-rate-limit.js').RedisRateLimitStore;
 type RedisWakeups = import('../changes/redis-wakeups.js').RedisWakeups;
@@ -78,6 +78,8 @@ export async function startVerification(input: {
   hashKey: Buffer;
   changes: ChangeFeed;
   changeLog: ChangeLog;
+  /** Where the verifier hands uses of canary tokens (the lifecycle's canary alarm). */
+  canaries?: CanaryReporter;
   options?: VerificationOptions;
   now?: () => number;
 }): Promise<VerificationRuntime> {
@@ -122,6 +124,7 @@ export async function startVerification(input: {
     readDeadlineMs: Math.min(READ_DEADLINE_MS, store.timeoutMs),
     rateLimits,
     usage,
+    canaries: input.canaries,
     cache: { maxEntries: config.tokenCacheEntries, ...options.cache },
     now,
   });

@@ -3,6 +3,8 @@
  *   parse the request target (refuse an ambiguous one; no I/O) → reject malformed credentials (format, checksum; no I/O) → cache lookup by SID (a miss loads once,
  *   however many requests wait for it) → constant-time secret check → authorize (pure) → rate limit →
  *   count usage in memory → answer.
+ * A canary token (domain/canary.ts) leaves that path right after the secret check, with the very answer a wrong
+ * secret gets, having only handed its use to the canary reporter (memory; the reporter writes events later).
  * A cache hit makes no database call and no write; with in-memory rate limits it returns synchronously.
  *
  * The cache is trusted only while this node is fresh (its tailer confirmed, within the staleness bound, that it
@@ -24,6 +26,7 @@ import type { RateLimitOutcome, RateLimitStore } from './rate-limit.js';
 import type { UsageRecorder } from './usage.js';
 import { type VerifiableToken, findVerifiableToken } from './repository.js';
 import { UnknownSidBudget, type UnknownSidBudgetOptions } from './unknown-sids.js';
+import { type CanaryUse, canaryUse } from '../domain/canary.js';
 
 export interface VerificationRequest extends RequestFacts {
   /** The request target as the API client sent it (path and query)… */
@@ -35,6 +38,13 @@ export interface VerificationRequest extends RequestFacts {
   /** …or the two parts given separately (POST /v1/verify). */
   accountSid?: string;
   authToken?: string;
+  /** The API client's User-Agent, reported by `token.canary_used` (nothing else reads it). */
+  userAgent?: string;
+}
+
+/** Takes the uses of canary tokens, synchronously and without I/O: it is called on the hot path. */
+export interface CanaryReporter {
+  report(use: CanaryUse): void;
 }
 
 export interface VerificationResult {
@@ -70,6 +80,8 @@ export interface VerifierOptions {
   readDeadlineMs: number;
   rateLimits: RateLimitStore;
   usage: UsageRecorder;
+  /** Where uses of canary tokens go; without one they are refused all the same, and only counted. */
+  canaries?: CanaryReporter;
   cache?: Partial<TokenCacheOptions>;
   /** Per client address: how many unknown Account SIDs may be looked up in the database per window. */
   unknownSids?: UnknownSidBudgetOptions;
@@ -163,9 +175,10 @@ export class Verifier {
     return loading;
   }
 
-  private decide(entry: CacheEntry, authToken: string, request: RequestFacts, target: RequestTarget, now: number): VerificationResult | Promise<VerificationResult> {
+  private decide(entry: CacheEntry, authToken: string, request: VerificationRequest, target: RequestTarget, now: number): VerificationResult | Promise<VerificationResult> {
     if (entry.negative) return INVALID;
     const match = matchSecret(entry, authToken, this.deps.hashKey, now);
+    if (entry.kind === 'canary') return this.canaryUsed(entry, match !== 'none', request, target, now);
     if (match === 'none') {
       this.deps.usage.count(entry.id, 'INVALID_CREDENTIALS', now);
       return INVALID;
@@ -183,6 +196,19 @@ export class Verifier {
     const outcome = this.deps.rateLimits.consume(buckets, now, authorization.code !== 'ALLOWED');
     if (outcome instanceof Promise) return outcome.then((settled) => this.answer(entry, authorization, settled, now));
     return this.answer(entry, authorization, outcome, now);
+  }
+
+  /**
+   * A canary's answer is a wrong secret's: the same frozen INVALID, after the same keyed hash (its secret is never
+   * memoised, so every use pays it), counted the same way. A disabled canary is silent: that is how its owner
+   * stops the alerts without deleting the trap.
+   */
+  private canaryUsed(entry: CachedToken, secretMatched: boolean, request: VerificationRequest, target: RequestTarget, now: number): VerificationResult {
+    this.deps.usage.count(entry.id, 'INVALID_CREDENTIALS', now);
+    if (entry.state === 'enabled' && this.deps.canaries) {
+      this.deps.canaries.report(canaryUse({ tokenId: entry.id, at: now, ip: request.ip, method: request.method, path: target.path, userAgent: request.userAgent, secretMatched }));
+    }
+    return INVALID;
   }
 
   private bucketsFor(entry: CachedToken, scope: Scope | undefined): readonly RateBucket[] {

@@ -3,7 +3,7 @@ import type { DeliveryChannel } from '../events/index.js';
 import type { LifecycleEvent } from '../domain/lifecycle-events.js';
 import { newId } from '../domain/ids.js';
 import type { Executor } from '../store/database.js';
-import { enabledEndpoints, insertDelivery } from './repository.js';
+import { deleteFinishedDeliveries, enabledEndpoints, insertDelivery } from './repository.js';
 
 export class WebhookChannel implements DeliveryChannel {
   constructor(private readonly deps: { now?: () => number }) {}
@@ -14,5 +14,10 @@ export class WebhookChannel implements DeliveryChannel {
       if (!(JSON.parse(endpoint.events) as string[]).includes(event.type)) continue;
       await insertDelivery(trx, { id: newId('whd'), account_id: event.accountId, endpoint_id: endpoint.id, event_id: event.id, status: 'pending', attempts: 0, next_attempt_at: now, claim_id: null, created_at: now });
     }
+  }
+
+  /** Delivered and failed deliveries created before `before`, with their attempts (a pending one is never old). */
+  prune(db: Executor, before: number, limit: number): Promise<number> {
+    return deleteFinishedDeliveries(db, before, limit);
   }
 }

@@ -111,3 +111,12 @@ export async function attemptsOf(db: Executor, deliveryIds: string[]) {
   if (deliveryIds.length === 0) return [];
   return db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', deliveryIds).orderBy('delivery_id').orderBy('attempt').execute();
 }
+
+/** Deletes up to `limit` delivered or failed deliveries created before `before`; their attempts go with them (cascade). */
+export async function deleteFinishedDeliveries(db: Executor, before: number, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('webhook_deliveries')
+    .where('id', 'in', (eb) => eb.selectFrom('webhook_deliveries').select('id').where('status', 'in', ['delivered', 'failed']).where('created_at', '<', before).limit(limit))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

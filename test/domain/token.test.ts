@@ -145,15 +145,15 @@ describe('upgrade plans', () => {
   });
 
   it('only moves forward to a listed version, and reports the scopes that do not exist there', () => {
-    expect(planUpgrade(versioned, { apiVersion: 1, scopes: ['keep', 'retired', 'retiredLater'] }, 2)).toEqual({ errors: [], kept: ['keep', 'retiredLater'], dropped: ['retired'] });
-    expect(planUpgrade(versioned, { apiVersion: 1, scopes: ['keep', 'retired', 'retiredLater'] }, 3)).toEqual({ errors: [], kept: ['keep'], dropped: ['retired', 'retiredLater'] });
-    expect(planUpgrade(versioned, { apiVersion: 2, scopes: [] }, 2).errors).toEqual([{ field: 'apiVersion', message: "must be newer than the token's version 2" }]);
-    expect(planUpgrade(versioned, { apiVersion: 2, scopes: [] }, 1).errors[0].field).toBe('apiVersion');
-    expect(planUpgrade(versioned, { apiVersion: 2, scopes: [] }, 9).errors).toEqual([{ field: 'apiVersion', message: 'must be one of 1, 2, 3' }]);
+    expect(planUpgrade(versioned, { kind: 'scoped', apiVersion: 1, scopes: ['keep', 'retired', 'retiredLater'] }, 2)).toEqual({ errors: [], kept: ['keep', 'retiredLater'], dropped: ['retired'] });
+    expect(planUpgrade(versioned, { kind: 'scoped', apiVersion: 1, scopes: ['keep', 'retired', 'retiredLater'] }, 3)).toEqual({ errors: [], kept: ['keep'], dropped: ['retired', 'retiredLater'] });
+    expect(planUpgrade(versioned, { kind: 'scoped', apiVersion: 2, scopes: [] }, 2).errors).toEqual([{ field: 'apiVersion', message: "must be newer than the token's version 2" }]);
+    expect(planUpgrade(versioned, { kind: 'scoped', apiVersion: 2, scopes: [] }, 1).errors[0].field).toBe('apiVersion');
+    expect(planUpgrade(versioned, { kind: 'scoped', apiVersion: 2, scopes: [] }, 9).errors).toEqual([{ field: 'apiVersion', message: 'must be one of 1, 2, 3' }]);
   });
 
   it('on the brand catalog nothing is dropped moving 11 → 14 (no scope has an until)', () => {
-    expect(planUpgrade(catalog, { apiVersion: 11, scopes: ['listActions', 'getActionById'] }, 14)).toEqual({ errors: [], kept: ['listActions', 'getActionById'], dropped: [] });
+    expect(planUpgrade(catalog, { kind: 'scoped', apiVersion: 11, scopes: ['listActions', 'getActionById'] }, 14)).toEqual({ errors: [], kept: ['listActions', 'getActionById'], dropped: [] });
   });
 });
 

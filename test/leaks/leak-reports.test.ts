@@ -151,6 +151,15 @@ describeEachDialect('leak reports', (dialect) => {
     expect((await context.tokens.exposures(brand.admin, brand.accountId, issued.tokenId)).map((e) => e.action)).toEqual(['already_disabled']);
   });
 
+  it('a leaked canary stays armed: its exposure is recorded and raised, and any use of it still alerts', async () => {
+    const canary = await context.tokens.create(brand.admin, brand.accountId, { kind: 'canary', name: 'Decoy in a repository' });
+    const response = await report([leak(canary.authToken)]);
+    expect(response.json()[0].label).toBe('true_positive');
+    expect(await context.tokens.get(brand.admin, brand.accountId, canary.token.id)).toMatchObject({ kind: 'canary', state: 'enabled' });
+    expect((await auditOf(canary.token.id)).map((a) => a.action)).toEqual(['token.create', 'token.expose']);
+    expect((await outboxOf(canary.token.id)).map((e) => [e.type, e.type === 'token.exposed' ? e.data.action : null])).toEqual([['token.created', null], ['token.exposed', 'canary_kept']]);
+  });
+
   it('anything that is not a current secret of this Sidekey is false_positive and changes nothing', async () => {
     const issued = await issueToken(context, brand);
     const reset = await context.tokens.reset(brand.admin, brand.accountId, issued.tokenId); // no grace: the old secret is dead

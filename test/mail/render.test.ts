@@ -19,6 +19,8 @@ const EXAMPLES: { [T in LifecycleEventType]: Extract<LifecycleEvent, { type: T }
   'token.upgraded': { ...base, id: 'lev_7', type: 'token.upgraded', data: { fromVersion: 12, toVersion: 14, droppedScopes: ['retired'] } },
   'token.expiring': { ...base, id: 'lev_8', type: 'token.expiring', actor: { kind: 'system' }, data: { expiresAt: '2026-10-06T08:10:00.000Z', daysBefore: 1 } },
   'token.expired': { ...base, id: 'lev_9', type: 'token.expired', actor: { kind: 'system' }, data: { expiresAt: AT } },
+  'token.canary_used': { ...base, id: 'lev_11', type: 'token.canary_used', actor: { kind: 'system' }, data: { ip: '198.51.100.7', method: 'GET', path: '/Advertisers/IRabc/Actions', userAgent: 'curl/8.5.0', usedAt: AT, secretMatched: true, suppressedUses: 3 } },
+  'token.unused': { ...base, id: 'lev_12', type: 'token.unused', actor: { kind: 'system' }, data: { lastUsedAt: null, since: '2026-09-05T08:10:00.000Z', days: 30 } },
   'token.exposed': { ...base, id: 'lev_10', type: 'token.exposed', actor: { kind: 'operator', via: 'leak report' }, data: { exposureId: 'exp_1', reporter: 'github', reportType: 'sidekey_auth_token', source: 'content', url: 'https://github.com/o/r/blob/x/.env', action: 'disabled' } },
 };
 const context = { baseUrl: 'https://sidekey.example/', users: new Map([['usr_1', 'Erin <erin@brand.test>']]), delivery: 'immediate' as const };
@@ -42,6 +44,8 @@ describe('notification text', () => {
     expect(line('token.reset')).toBe('Auth Token reset; the previous one works until 2026-10-05 09:10 UTC.');
     expect(line('token.upgraded')).toBe('Upgraded from API version 12 to 14; scopes no longer available: retired.');
     expect(line('token.expiring')).toBe('Expires in 1 day, at 2026-10-06 08:10 UTC.');
+    expect(line('token.canary_used')).toBe('Canary used: GET /Advertisers/IRabc/Actions from 198.51.100.7, user agent curl/8.5.0, with its own Auth Token; 3 more uses since the previous alert.');
+    expect(line('token.unused')).toBe('Unused for 30 days: no authenticated use since 2026-09-05 08:10 UTC (never used).');
     expect(line('token.exposed')).toBe('Its Auth Token was reported public by github (content, https://github.com/o/r/blob/x/.env); Sidekey disabled the token. Reset its Auth Token before you enable it again.');
   });
 

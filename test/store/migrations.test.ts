@@ -62,7 +62,7 @@ describeEachDialect('migrations', (dialect) => {
   });
 
   it('creates every table and the indexes the list, the audit trail and memberships need', async () => {
-    expect(await tableNames(store)).toEqual(expect.arrayContaining(['accounts', 'audit_events', 'memberships', 'sessions', 'setup_links', 'tokens', 'usage_daily', 'users', 'change_log', 'lifecycle_events', 'lifecycle_notices', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'mail_settings', 'mail_messages', 'mail_message_events']));
+    expect(await tableNames(store)).toEqual(expect.arrayContaining(['accounts', 'audit_events', 'memberships', 'sessions', 'setup_links', 'tokens', 'usage_daily', 'users', 'change_log', 'lifecycle_events', 'lifecycle_notices', 'webhook_endpoints', 'webhook_deliveries', 'webhook_attempts', 'mail_settings', 'mail_messages', 'mail_message_events', 'canary_alerts', 'unused_notices']));
     expect(await indexNames(store)).toEqual(expect.arrayContaining(['audit_events_account', 'audit_events_token', 'change_log_created', 'memberships_user', 'tokens_account_list', 'tokens_account_state_created', 'lifecycle_events_pending', 'lifecycle_events_token', 'webhook_deliveries_due', 'mail_messages_batch', 'mail_messages_due']));
     // The name search's trigram index: a GIN index on PostgreSQL, an FTS5 table on SQLite.
     if (dialect === 'postgres') expect(await indexNames(store)).toContain('tokens_name_trigram');

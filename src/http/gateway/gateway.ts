@@ -78,7 +78,7 @@ export function gatewayRoutes({ verifier, catalog, upstreamUrl: upstream, trusts
     const known = allRoutes.knows(target.segments);
     if (known === LETTER_CASE_DIFFERS) return writeAnswer(res, denialAnswer(refused(403, "A path segment differs from the catalog's spelling only in letter case; servers disagree on which endpoint that is."), catalog.name), peer.requestId());
     if (!known) return writeAnswer(res, jsonAnswer(404, toEnvelope(`No endpoint ${req.method} ${excerpt(target.path)} in the ${catalog.name} catalog.`)), peer.requestId());
-    const result = await verifier.verify({ authorization: req.headers.authorization, method: req.method!, target, apiVersion: firstHeaderValue(req.headers['ir-version']), ip: peer.clientAddress });
+    const result = await verifier.verify({ authorization: req.headers.authorization, method: req.method!, target, apiVersion: firstHeaderValue(req.headers['ir-version']), ip: peer.clientAddress, userAgent: req.headers['user-agent'] });
     if (!result.valid) return writeAnswer(res, denialAnswer(result, catalog.name), peer.requestId());
     // From here the answer is the upstream's, streamed as it comes.
     const limit = result.rateLimit;

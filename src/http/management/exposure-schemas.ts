@@ -10,7 +10,7 @@ const ExposureSchema = Type.Object({
   source: Type.String({ description: 'what kind of place it was found in: commit, issue_comment, gist, npm…' }),
   url: Type.String({ description: 'where it was found (may be empty)' }),
   reportedAt: Type.String({ format: 'date-time', description: 'ISO 8601, UTC' }),
-  action: Type.Enum([...EXPOSURE_ACTIONS], { description: 'disabled: the report disabled the token; already_disabled: it was disabled before' }),
+  action: Type.Enum([...EXPOSURE_ACTIONS], { description: 'disabled: the report disabled the token; already_disabled: it was disabled before; canary_kept: a canary token, left armed (it authenticates nothing)' }),
 });
 export const ExposureList = Type.Object({ items: Type.Array(ExposureSchema) });
 

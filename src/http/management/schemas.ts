@@ -45,7 +45,7 @@ export const TokenSchema = Type.Object(
   {
     id: Type.String(),
     accountId: Type.String(),
-    kind: Type.Union([Type.Literal('scoped'), Type.Literal('legacy_rw'), Type.Literal('legacy_ro')]),
+    kind: Type.Union([Type.Literal('scoped'), Type.Literal('legacy_rw'), Type.Literal('legacy_ro'), Type.Literal('canary')], { description: '`canary`: a decoy that never authenticates; any use raises token.canary_used' }),
     accountSid: Type.String(),
     name: Type.String(),
     description: Type.String(),
@@ -91,14 +91,25 @@ const optional = <T extends Record<string, Parameters<typeof Type.Optional>[0]>>
 /** Fields a user may change (PATCH): any of them. */
 export const TokenSettingsSchema = Type.Object(optional(settings), { additionalProperties: false });
 /** A new token: `name` required, the rest optional. */
-export const CreateTokenBody = Type.Object({ ...optional(settings), name: settings.name }, { additionalProperties: false });
+export const CreateTokenBody = Type.Object(
+  {
+    ...optional(settings),
+    name: settings.name,
+    kind: Type.Optional(
+      Type.Union([Type.Literal('scoped'), Type.Literal('canary')], {
+        description: '`canary`: a decoy that never authenticates and alerts its contacts (token.canary_used) on any use; it takes no scopes, validity window, IP ranges or rate limit. Default `scoped`',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 /** The action routes (enable API access, duplicate, disable …) read no field: no body, null or {}. */
 export const NoFieldsBody = Type.Union([Type.Object({}, { additionalProperties: false }), Type.Null()]);
 
 export const TokenWithSecret = Type.Object({ token: TokenSchema, authToken: Type.String() });
 export const TokenList = Type.Object({ items: Type.Array(TokenSchema), nextCursor: Nullable(Type.String()) });
 export const TokenListQuery = Type.Object({
-  kind: Type.Optional(Type.Union([Type.Literal('scoped'), Type.Literal('legacy')], { description: 'legacy = the Read/Write and Read-Only pairs' })),
+  kind: Type.Optional(Type.Union([Type.Literal('scoped'), Type.Literal('legacy')], { description: 'scoped = the token list (scoped and canary tokens); legacy = the Read/Write and Read-Only pairs' })),
   name: Type.Optional(Type.String({ maxLength: 100 })),
   createdOn: Type.Optional(Type.Union([Type.Literal('last7'), Type.Literal('last30'), Type.Literal('older30')])),
   state: Type.Optional(Type.Union([Type.Literal('enabled'), Type.Literal('disabled')])),
@@ -231,6 +242,7 @@ export const ReadinessReport = Type.Object({
 
 export type TokenDto = Static<typeof TokenSchema>;
 export type TokenSettingsDto = Static<typeof TokenSettingsSchema>;
+export type CreateTokenDto = Static<typeof CreateTokenBody>;
 export type TokenWithSecretDto = Static<typeof TokenWithSecret>;
 export type TokenListDto = Static<typeof TokenList>;
 export type TokenListQueryDto = Static<typeof TokenListQuery>;

@@ -65,7 +65,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<TokenRoutesDeps> = async (ap
       const page = await tokens.list(req.actor!, req.params.accountId, req.query);
       return { items: page.items.map((t) => toTokenDto(t)), nextCursor: page.nextCursor };
     });
-    scoped.post('/accounts/:accountId/tokens', { schema: { ...write, operationId: 'createToken', summary: 'Create a scoped token; the Auth Token is in the response', params: AccountParams, body: CreateTokenBody, response: { 201: TokenWithSecret, ...writeOrConflictErrors } } }, async (req, reply) => {
+    scoped.post('/accounts/:accountId/tokens', { schema: { ...write, operationId: 'createToken', summary: 'Create a scoped token, or a canary token (kind: canary); the Auth Token is in the response', params: AccountParams, body: CreateTokenBody, response: { 201: TokenWithSecret, ...writeOrConflictErrors } } }, async (req, reply) => {
       const issued = await tokens.create(req.actor!, req.params.accountId, req.body);
       return reply.status(201).send({ token: toTokenDto(issued.token), authToken: issued.authToken });
     });

@@ -72,6 +72,7 @@ const VerifyBody = Type.Object(
     path: Type.String({ minLength: 1, maxLength: 8192, description: 'the path the API client called, query string included' }),
     apiVersion: Type.Optional(Type.Union([Type.Integer(), Type.String({ maxLength: 16 })], { description: "the request's IR-Version header, if any" })),
     ip: Type.Optional(Type.String({ maxLength: 64, description: "the API client's IP address, for tokens with an IP allow-list" })),
+    userAgent: Type.Optional(Type.String({ maxLength: 1024, description: "the API client's User-Agent, reported when it used a canary token" })),
   },
   { additionalProperties: false },
 );
@@ -182,7 +183,7 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log, pars
       const message = `The request carries ${override}: the API would run another method than the one checked.`;
       return envelopeAnswer(403, { ...toEnvelope(MESSAGE_OF_CODE.REQUEST_TARGET_REFUSED, [{ field: override, message }]), Code: 'REQUEST_TARGET_REFUSED' }, style);
     }
-    const result = await verifiers.auth.verify({ authorization: headers.authorization, method: original.method, path: original.target, apiVersion: firstHeaderValue(headers['ir-version']), ip: clientAddress });
+    const result = await verifiers.auth.verify({ authorization: headers.authorization, method: original.method, path: original.target, apiVersion: firstHeaderValue(headers['ir-version']), ip: clientAddress, userAgent: headers['user-agent'] });
     return result.valid ? allowedAnswer(result) : denialAnswer(result, realm, style);
   };
 

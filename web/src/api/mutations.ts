@@ -7,6 +7,7 @@ import { notifications } from '@mantine/notifications';
 import { type InfiniteData, type QueryClient, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import type {
+  CreateTokenDto,
   AddedUserDto,
   AddUserBodyDto,
   AccountUserDto,
@@ -205,7 +206,7 @@ export function useEnableLegacyTokens(accountId: string) {
 export function useCreateToken(accountId: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (settings: TokenSettingsDto) => api.post<TokenWithSecretDto>(`${accountApi(accountId)}/tokens`, settings),
+    mutationFn: (settings: CreateTokenDto) => api.post<TokenWithSecretDto>(`${accountApi(accountId)}/tokens`, settings),
     onSuccess: ({ token }) => addedToken(queryClient, token),
     meta: { inlineFieldErrors: true },
   });

@@ -17,6 +17,7 @@ import type {
   TokenListQueryDto,
   UsageDto,
 } from '../../../src/http/management/schemas.js';
+import { isLegacyKind } from '../../../src/domain/filters.js';
 import { api, queryString } from './client.js';
 
 export type TokenFilters = Pick<TokenListQueryDto, 'name' | 'createdOn' | 'state'>;
@@ -98,7 +99,7 @@ export function useAccountUsers(accountId: string) {
 }
 
 /**
- * Scoped tokens, newest first, one page of PAGE_SIZE at a time. `kind=scoped` keeps the legacy pair out of
+ * The token list (scoped and canary tokens), newest first, one page of PAGE_SIZE at a time. `kind=scoped` keeps the legacy pair out of
  * the cards; a server that does not filter by kind still works because the list also drops them here.
  */
 export function useTokenList(accountId: string, filters: TokenFilters) {
@@ -108,7 +109,7 @@ export function useTokenList(accountId: string, filters: TokenFilters) {
     queryFn: ({ pageParam }) =>
       api.get<TokenListDto>(`${accountApi(accountId)}/tokens${queryString({ ...filters, kind: 'scoped', cursor: pageParam, limit: PAGE_SIZE })}`),
     getNextPageParam: (last) => last.nextCursor,
-    select: (data) => data.pages.flatMap((page) => page.items).filter((token) => token.kind === 'scoped'),
+    select: (data) => data.pages.flatMap((page) => page.items).filter((token) => !isLegacyKind(token.kind)),
     // Typing in the search box must not blank the list between keystrokes.
     placeholderData: keepPreviousData,
   });

@@ -30,6 +30,15 @@ export function MethodBadge({ method, size = 'sm' }: { method: string; size?: 'x
   );
 }
 
+/** A canary token: a decoy that never works and alerts its contacts when used. */
+export function CanaryBadge() {
+  return (
+    <Badge color="grape" variant="filled" title="Never works; any use alerts the contacts">
+      Canary
+    </Badge>
+  );
+}
+
 /** The token's API version, with the hint the product gives when a newer one exists. */
 export function VersionBadge({ version, latest }: { version: number; latest: number | undefined }) {
   const outdated = latest !== undefined && version < latest;

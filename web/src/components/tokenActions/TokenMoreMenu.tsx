@@ -47,9 +47,11 @@ function ActiveTokenMoreMenu({ token, onDeleted, className }: TokenMoreMenuProps
   const target = useRef<HTMLButtonElement>(null);
   // The menu replaced the plain button under the user's pointer or keyboard: keep focus where they were.
   useEffect(() => target.current?.focus(), []);
-  const canUpgrade = catalog.data ? newerVersions(catalog.data, token.apiVersion).length > 0 : false;
+  // A canary has no API version to move (the server refuses it too).
+  const canUpgrade = token.kind !== 'canary' && catalog.data ? newerVersions(catalog.data, token.apiVersion).length > 0 : false;
   const close = () => setDialog(null);
-  const scoped = token.kind === 'scoped';
+  // Scoped tokens and canaries are the list's own; the legacy pair is neither copied nor deleted.
+  const scoped = token.kind === 'scoped' || token.kind === 'canary';
 
   return (
     <>

@@ -3,7 +3,7 @@
  * wire's TokenSettingsDto. Dates are whole days in the user's time zone; the server stores instants.
  */
 import dayjs from 'dayjs';
-import type { TokenDto, TokenSettingsDto } from '../../../../src/http/management/schemas.js';
+import type { CreateTokenDto, TokenDto, TokenSettingsDto } from '../../../../src/http/management/schemas.js';
 
 export interface RateLimitDraft {
   limit: number | string; // NumberInput hands back '' while the field is empty
@@ -62,8 +62,8 @@ export function rateLimitFor(draft: RateLimitDraft | null): TokenSettingsDto['ra
 }
 
 /** What the create call sends: the settings the user gave, leaving out the optional ones left empty. */
-export function settingsFromDraft(draft: TokenDraft): TokenSettingsDto {
-  const settings: TokenSettingsDto = {
+export function settingsFromDraft(draft: TokenDraft): CreateTokenDto {
+  const settings: CreateTokenDto = {
     name: draft.name.trim(),
     description: draft.description.trim(),
     apiVersion: draft.apiVersion,
@@ -74,5 +74,12 @@ export function settingsFromDraft(draft: TokenDraft): TokenSettingsDto {
   if (draft.expiresOn) settings.expiresAt = expiresAtFor(draft.expiresOn);
   if (draft.allowedCidrs.length > 0) settings.allowedCidrs = draft.allowedCidrs;
   if (draft.rateLimit) settings.rateLimit = rateLimitFor(draft.rateLimit);
+  return settings;
+}
+
+/** A canary's create call: its name, description and who is alerted; none of a working token's settings. */
+export function canaryFromDraft(draft: TokenDraft): CreateTokenDto {
+  const settings: CreateTokenDto = { kind: 'canary', name: draft.name.trim(), description: draft.description.trim(), developerEmails: draft.developerEmails };
+  if (draft.primaryContactUserId) settings.primaryContactUserId = draft.primaryContactUserId;
   return settings;
 }

@@ -2,7 +2,7 @@ import { Anchor, Card, Group, SimpleGrid, Stack, Text } from '@mantine/core';
 import { memo } from 'react';
 import { Link } from 'react-router';
 import type { ExposureDto, TokenDto } from '../../../../src/http/management/schemas.js';
-import { StateBadge, VersionBadge } from '../../components/badges.js';
+import { CanaryBadge, StateBadge, VersionBadge } from '../../components/badges.js';
 import { CopyValueButton } from '../../components/CopyValueButton.js';
 import { LeakedBadge } from '../../components/LeakedBadge.js';
 import { TokenMoreMenu } from '../../components/tokenActions/TokenMoreMenu.js';
@@ -10,8 +10,8 @@ import { formatDate, formatDateTime, formatRelative, maskSecret, pluralize } fro
 import { routes } from '../../lib/routes.js';
 
 /**
- * One scoped token in the list. The name is a link stretched over the card, so the whole card opens the token.
- * `exposure`: the token's latest leak report, if any (its page lists them all).
+ * One token in the list (scoped, or a canary, which has no version or scopes to show). The name is a link stretched
+ * over the card, so the whole card opens the token. `exposure`: the token's latest leak report, if any (its page lists them all).
  */
 export const TokenCard = memo(function TokenCard({ token, latestVersion, exposure }: { token: TokenDto; latestVersion: number | undefined; exposure?: ExposureDto }) {
   return (
@@ -31,8 +31,9 @@ export const TokenCard = memo(function TokenCard({ token, latestVersion, exposur
               {token.name}
             </Anchor>
             <Group gap={6}>
+              {token.kind === 'canary' && <CanaryBadge />}
               <StateBadge state={token.state} />
-              <VersionBadge version={token.apiVersion} latest={latestVersion} />
+              {token.kind !== 'canary' && <VersionBadge version={token.apiVersion} latest={latestVersion} />}
               <LeakedBadge exposure={exposure} />
             </Group>
           </Stack>
@@ -50,7 +51,7 @@ export const TokenCard = memo(function TokenCard({ token, latestVersion, exposur
             value={token.lastUsedAt ? formatRelative(token.lastUsedAt) : 'Never used'}
             title={token.lastUsedAt ? formatDateTime(token.lastUsedAt) : undefined}
           />
-          <Fact label="Scopes" value={pluralize(token.scopes.length, 'scope')} />
+          {token.kind === 'canary' ? <Fact label="Uses" value="Alert the contacts" /> : <Fact label="Scopes" value={pluralize(token.scopes.length, 'scope')} />}
         </SimpleGrid>
 
         <Group gap={6} wrap="nowrap" mt="auto">

@@ -1,8 +1,10 @@
 /**
- * Create Access Token: the product's four steps (Setup, Contact Information, API Scopes, Review). Nothing is
- * sent until Create; then the new token's credentials page opens with the Auth Token shown once.
+ * Create Access Token: the product's four steps (Setup, Contact Information, API Scopes, Review). Setup also
+ * offers a canary token, a decoy that never works and alerts its contacts when used: it has no scopes, so its
+ * wizard skips that step. Nothing is sent until Create; then the new token's credentials page opens with the
+ * Auth Token shown once.
  */
-import { Alert, Button, Divider, Group, Paper, Stack, Stepper, Title } from '@mantine/core';
+import { Alert, Button, Divider, Group, Paper, Radio, Stack, Stepper, Text, Title } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { isApiError } from '../../api/client.js';
@@ -13,7 +15,7 @@ import { ApiBreadcrumbs } from '../../components/ApiBreadcrumbs.js';
 import { LoadError, SectionLoader } from '../../components/Feedback.js';
 import { useShowNewSecret } from '../../components/NewSecretDialog.js';
 import { ContactFields } from '../../components/tokenForm/ContactFields.js';
-import { emptyDraft, settingsFromDraft, type TokenDraft } from '../../components/tokenForm/draft.js';
+import { canaryFromDraft, emptyDraft, settingsFromDraft, type TokenDraft } from '../../components/tokenForm/draft.js';
 import { fieldErrorsOf, type FieldErrors } from '../../lib/fieldErrors.js';
 import { RestrictionsFields } from '../../components/tokenForm/RestrictionsFields.js';
 import { ScopePicker } from '../../components/tokenForm/ScopePicker.js';
@@ -24,29 +26,34 @@ import { categoriesInVersion, latestVersion } from '../../lib/scopes.js';
 import { lacksScopes, NO_SCOPES_REASON } from '../../lib/validation.js';
 import { ReviewStep } from './ReviewStep.js';
 
-const STEPS = ['Setup', 'Contact Information', 'API Scopes', 'Review'] as const;
+type Kind = 'scoped' | 'canary';
+type StepName = 'Setup' | 'Contact Information' | 'API Scopes' | 'Review';
+const STEPS_OF_KIND: Record<Kind, readonly StepName[]> = {
+  scoped: ['Setup', 'Contact Information', 'API Scopes', 'Review'],
+  canary: ['Setup', 'Contact Information', 'Review'],
+};
 const STEP_PROBLEM_ID = 'wizard-step-problem';
 
 /** Which step shows a field the server may complain about, so a rejected Create returns the user to it. */
-const STEP_OF_FIELD: Record<string, number> = {
-  name: 0,
-  description: 0,
-  apiVersion: 0,
-  primaryContactUserId: 1,
-  developerEmails: 1,
-  scopes: 2,
-  expiresAt: 2,
-  notBefore: 2,
-  allowedCidrs: 2,
-  rateLimit: 2,
-  'rateLimit.limit': 2,
-  'rateLimit.windowSeconds': 2,
+const STEP_OF_FIELD: Record<string, StepName> = {
+  name: 'Setup',
+  description: 'Setup',
+  apiVersion: 'Setup',
+  primaryContactUserId: 'Contact Information',
+  developerEmails: 'Contact Information',
+  scopes: 'API Scopes',
+  expiresAt: 'API Scopes',
+  notBefore: 'API Scopes',
+  allowedCidrs: 'API Scopes',
+  rateLimit: 'API Scopes',
+  'rateLimit.limit': 'API Scopes',
+  'rateLimit.windowSeconds': 'API Scopes',
 };
 
 /** Checks that spare a round trip; the server checks everything again. */
-function checkStep(step: number, draft: TokenDraft): FieldErrors {
-  if (step === 0 && !draft.name.trim()) return { name: 'is required' };
-  if (step === 2) {
+function checkStep(step: StepName, draft: TokenDraft): FieldErrors {
+  if (step === 'Setup' && !draft.name.trim()) return { name: 'is required' };
+  if (step === 'API Scopes') {
     if (lacksScopes(draft.scopes)) return { scopes: `Select at least one scope: ${NO_SCOPES_REASON}.` };
     const limit = Number(draft.rateLimit?.limit);
     if (draft.rateLimit && (!Number.isInteger(limit) || limit < 1)) return { 'rateLimit.limit': 'must be a whole number of at least 1' };
@@ -66,7 +73,10 @@ export default function CreateTokenPage() {
 
 function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string; catalog: NonNullable<ReturnType<typeof useCatalog>['data']>; initial: TokenDraft }) {
   const [step, setStep] = useState(0);
+  const [kind, setKind] = useState<Kind>('scoped');
   const [draft, setDraft] = useState(initial);
+  const steps = STEPS_OF_KIND[kind];
+  const current = steps[step]!;
   const [clientErrors, setClientErrors] = useState<FieldErrors>({});
   const create = useCreateToken(accountId);
   const showNewSecret = useShowNewSecret();
@@ -90,24 +100,26 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
   };
 
   const next = () => {
-    const problems = checkStep(step, draft);
+    const problems = checkStep(current, draft);
     setClientErrors(problems);
-    if (Object.keys(problems).length === 0) setStep((s) => Math.min(s + 1, STEPS.length - 1));
+    if (Object.keys(problems).length === 0) setStep((s) => Math.min(s + 1, steps.length - 1));
     // The user is at the Next button, which may be far below the field at fault: say it there, and move focus to it.
     else requestAnimationFrame(() => document.getElementById(STEP_PROBLEM_ID)?.focus());
   };
 
   const submit = () =>
-    create.mutate(settingsFromDraft(draft), {
+    create.mutate(kind === 'canary' ? canaryFromDraft(draft) : settingsFromDraft(draft), {
       onSuccess: (result) => {
-        notifySuccess(`“${result.token.name}” is ready to use.`, 'Access token created');
+        if (kind === 'canary') notifySuccess(`Plant “${result.token.name}” where a thief would find it: any use alerts its contacts.`, 'Canary token created');
+        else notifySuccess(`“${result.token.name}” is ready to use.`, 'Access token created');
         showNewSecret({ ...result, reason: 'created' });
         navigate(routes.token(accountId, result.token.id, 'credentials'), { replace: true });
       },
       onError: (error) => {
         if (!isApiError(error) || error.status !== 400) return;
-        const steps = error.fieldErrors.map((f) => STEP_OF_FIELD[f.field] ?? STEP_OF_FIELD[f.field.split('.')[0]!]).filter((s) => s !== undefined);
-        if (steps.length > 0) setStep(Math.min(...steps));
+        const named = error.fieldErrors.map((f) => STEP_OF_FIELD[f.field] ?? STEP_OF_FIELD[f.field.split('.')[0]!]);
+        const at = named.map((name) => (name === undefined ? -1 : steps.indexOf(name))).filter((s) => s >= 0);
+        if (at.length > 0) setStep(Math.min(...at));
       },
     });
 
@@ -123,22 +135,36 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
       <Title order={1}>Create Access Token</Title>
       <Paper withBorder p="xl" bg="white">
         <Stepper active={step} onStepClick={(s) => s < step && setStep(s)} allowNextStepsSelect={false} size="sm" mb="xl">
-          {STEPS.map((label) => (
+          {steps.map((label) => (
             <Stepper.Step key={label} label={label} />
           ))}
         </Stepper>
         <Stack gap="md">
           <Title order={2} size="h3" id="wizard-step-title" tabIndex={-1} style={{ outline: 'none' }}>
-            {step + 1}. {STEPS[step]}
+            {step + 1}. {current}
           </Title>
           {rejected && (
             <Alert color="red" variant="light" role="alert" title="The token was not created">
               {rejected.message} {rejected.fieldErrors.length > 0 && 'Fix the highlighted fields and try again.'}
             </Alert>
           )}
-          {step === 0 && <SetupFields draft={draft} onChange={change} errors={errors} versions={catalog.versions} />}
-          {step === 1 && <ContactFields accountId={accountId} draft={draft} onChange={change} errors={errors} />}
-          {step === 2 && (
+          {current === 'Setup' && (
+            <Stack gap="lg">
+              <KindChoice kind={kind} onChange={setKind} />
+              <SetupFields draft={draft} onChange={change} errors={errors} versions={kind === 'scoped' ? catalog.versions : undefined} />
+            </Stack>
+          )}
+          {current === 'Contact Information' && (
+            <Stack gap="sm">
+              {kind === 'canary' && (
+                <Text size="sm" c="dimmed">
+                  The primary contact and these developer e-mails are the people alerted when someone uses the canary.
+                </Text>
+              )}
+              <ContactFields accountId={accountId} draft={draft} onChange={change} errors={errors} />
+            </Stack>
+          )}
+          {current === 'API Scopes' && (
             <Stack gap="xl">
               {/* An empty selection is reported beside Next (stepProblem); the picker shows the server's verdict. */}
               <ScopePicker catalog={catalog} version={draft.apiVersion} selected={draft.scopes} onChange={(scopes) => change({ scopes })} error={serverErrors.scopes} />
@@ -146,7 +172,7 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
               <RestrictionsFields draft={draft} onChange={change} errors={errors} />
             </Stack>
           )}
-          {step === 3 && <ReviewStep accountId={accountId} catalog={catalog} draft={draft} onEdit={setStep} />}
+          {current === 'Review' && <ReviewStep accountId={accountId} catalog={catalog} draft={draft} canary={kind === 'canary'} onEdit={(name) => setStep(steps.indexOf(name))} />}
         </Stack>
         {stepProblem && (
           <Alert id={STEP_PROBLEM_ID} tabIndex={-1} color="red" variant="light" role="alert" mt="xl" title="This step is not complete">
@@ -163,7 +189,7 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
                 Back
               </Button>
             )}
-            {step < STEPS.length - 1 ? (
+            {step < steps.length - 1 ? (
               <Button onClick={next}>Next</Button>
             ) : (
               <Button onClick={submit} loading={create.isPending}>
@@ -174,5 +200,37 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
         </Group>
       </Paper>
     </Stack>
+  );
+}
+
+/** The first choice of the wizard: a working token, or a canary (a decoy whose every use is an alarm). */
+function KindChoice({ kind, onChange }: { kind: Kind; onChange: (kind: Kind) => void }) {
+  return (
+    <Radio.Group label="Kind of token" value={kind} onChange={(value) => onChange(value as Kind)}>
+      <Stack gap="xs" mt="xs">
+        <Radio.Card value="scoped" p="md" radius="md" withBorder aria-label="Access token">
+          <Group wrap="nowrap" align="flex-start">
+            <Radio.Indicator />
+            <div>
+              <Text fw={600}>Access token</Text>
+              <Text size="sm" c="dimmed">
+                Calls the API with the scopes you choose.
+              </Text>
+            </div>
+          </Group>
+        </Radio.Card>
+        <Radio.Card value="canary" p="md" radius="md" withBorder aria-label="Canary token">
+          <Group wrap="nowrap" align="flex-start">
+            <Radio.Indicator />
+            <div>
+              <Text fw={600}>Canary token</Text>
+              <Text size="sm" c="dimmed">
+                Never works; any use alerts the contacts. Plant it where a thief would look (a repository, a wiki, a CI secret) and learn when it is found.
+              </Text>
+            </div>
+          </Group>
+        </Radio.Card>
+      </Stack>
+    </Radio.Group>
   );
 }

@@ -1,4 +1,4 @@
-import { Anchor, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Group, Paper, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 import type { CatalogDto } from '../../../../src/http/management/schemas.js';
 import { useAccountUsers } from '../../api/queries.js';
@@ -11,26 +11,48 @@ interface ReviewStepProps {
   accountId: string;
   catalog: CatalogDto;
   draft: TokenDraft;
-  onEdit: (step: number) => void;
+  /** A canary: no version, scopes or controls, only who is alerted. */
+  canary: boolean;
+  onEdit: (step: 'Setup' | 'Contact Information' | 'API Scopes') => void;
 }
 
 /** Everything the token will be, in one place, before anything is created. */
-export function ReviewStep({ accountId, catalog, draft, onEdit }: ReviewStepProps) {
+export function ReviewStep({ accountId, catalog, draft, canary, onEdit }: ReviewStepProps) {
   const users = useAccountUsers(accountId);
   const contact = users.data?.find((u) => u.id === draft.primaryContactUserId);
+  const contacts = (
+    <Section title="Contact Information" onEdit={() => onEdit('Contact Information')}>
+      <Line label="Primary Contact" value={contact ? `${contact.name || contact.email}` : draft.primaryContactUserId ? '…' : 'None'} />
+      <Line label="Developer e-mails" value={draft.developerEmails.length ? draft.developerEmails.join(', ') : 'None'} />
+    </Section>
+  );
+  if (canary) {
+    return (
+      <Stack gap="lg">
+        <Alert color="grape" variant="light" title="Canary token">
+          It never works: every use is refused exactly as a wrong credential is, so whoever tries it cannot tell, and the contacts below are alerted
+          (at most once a minute, with the caller's address, the path and the user agent).
+        </Alert>
+        <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
+          <Section title="Setup" onEdit={() => onEdit('Setup')}>
+            <Line label="Name" value={draft.name} />
+            <Line label="Description" value={draft.description || '—'} />
+          </Section>
+          {contacts}
+        </SimpleGrid>
+      </Stack>
+    );
+  }
   return (
     <Stack gap="lg">
       <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="md">
-        <Section title="Setup" onEdit={() => onEdit(0)}>
+        <Section title="Setup" onEdit={() => onEdit('Setup')}>
           <Line label="Name" value={draft.name} />
           <Line label="Description" value={draft.description || '—'} />
           <Line label="API Version" value={`Version ${draft.apiVersion}`} />
         </Section>
-        <Section title="Contact Information" onEdit={() => onEdit(1)}>
-          <Line label="Primary Contact" value={contact ? `${contact.name || contact.email}` : draft.primaryContactUserId ? '…' : 'None'} />
-          <Line label="Developer e-mails" value={draft.developerEmails.length ? draft.developerEmails.join(', ') : 'None'} />
-        </Section>
-        <Section title="Optional controls" onEdit={() => onEdit(2)}>
+        {contacts}
+        <Section title="Optional controls" onEdit={() => onEdit('API Scopes')}>
           <Line label="Expires" value={draft.expiresOn ? `End of ${formatDate(draft.expiresOn)}` : 'Never'} />
           <Line label="IP allowlist" value={draft.allowedCidrs.length ? draft.allowedCidrs.join(', ') : 'Any address'} />
           <Line
@@ -44,7 +66,7 @@ export function ReviewStep({ accountId, catalog, draft, onEdit }: ReviewStepProp
           <Title order={3} size="h4">
             What this token can do
           </Title>
-          <Anchor component="button" type="button" size="sm" onClick={() => onEdit(2)}>
+          <Anchor component="button" type="button" size="sm" onClick={() => onEdit('API Scopes')}>
             Edit scopes
           </Anchor>
         </Group>

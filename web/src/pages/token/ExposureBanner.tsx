@@ -11,6 +11,7 @@ import { formatDateTime } from '../../lib/format.js';
 const ACTIONS: Record<ExposureDto['action'], string> = {
   disabled: 'Sidekey disabled the token',
   already_disabled: 'the token was already disabled',
+  canary_kept: 'the canary stays armed: any use of it still raises an alert',
 };
 
 const REPORTERS: Record<string, string> = { github: 'GitHub secret scanning' };

@@ -73,10 +73,15 @@ function OverviewForm({ token }: { token: TokenDto }) {
           Overview
         </Title>
         <SetupFields draft={{ ...draft, apiVersion: token.apiVersion }} onChange={change} errors={errors} />
-        <VersionRow token={token} />
+        {/* A canary has no version to upgrade and no controls: it never works (the server refuses them too). */}
+        {token.kind !== 'canary' && <VersionRow token={token} />}
         <TokenFacts token={token} />
-        <Divider label="Optional controls" labelPosition="left" />
-        <RestrictionsFields draft={draft} onChange={change} errors={errors} />
+        {token.kind !== 'canary' && (
+          <>
+            <Divider label="Optional controls" labelPosition="left" />
+            <RestrictionsFields draft={draft} onChange={change} errors={errors} />
+          </>
+        )}
         <RejectedAlert error={update.error} shownFields={OVERVIEW_FIELDS} />
         <UpdateBar
           dirty={lines.length > 0}

@@ -5,7 +5,7 @@ import type { TokenDto } from '../../../../src/http/management/schemas.js';
 import { isApiError } from '../../api/client.js';
 import { useCatalog, useToken } from '../../api/queries.js';
 import { useCurrentAccount } from '../../auth/account.js';
-import { StateBadge, VersionBadge } from '../../components/badges.js';
+import { CanaryBadge, StateBadge, VersionBadge } from '../../components/badges.js';
 import { ApiBreadcrumbs } from '../../components/ApiBreadcrumbs.js';
 import { LoadError, NotFoundPanel, SectionLoader } from '../../components/Feedback.js';
 import { AlertIcon } from '../../components/icons.js';
@@ -56,8 +56,9 @@ export default function TokenLayout() {
             {title}
           </Title>
           <Group gap={6}>
+            {data.kind === 'canary' && <CanaryBadge />}
             <StateBadge state={data.state} />
-            <VersionBadge version={data.apiVersion} latest={catalog.data ? latestVersion(catalog.data) : undefined} />
+            {data.kind !== 'canary' && <VersionBadge version={data.apiVersion} latest={catalog.data ? latestVersion(catalog.data) : undefined} />}
           </Group>
         </Stack>
         <TokenMoreMenu token={data} onDeleted={() => navigate(routes.apiPage(account.id), { replace: true })} />
@@ -67,7 +68,7 @@ export default function TokenLayout() {
       <Grid gap="lg">
         <Grid.Col span={{ base: 12, md: 3 }}>
           <Paper withBorder p={6} bg="white" component="nav" aria-label="Token sections" className="token-sections">
-            {SECTIONS.map(({ section, label }) => (
+            {SECTIONS.filter(({ section }) => data.kind !== 'canary' || section !== 'scopes').map(({ section, label }) => (
               <NavLink
                 key={section}
                 component={RouterNavLink}
@@ -92,7 +93,14 @@ function TokenStatusAlerts({ token }: { token: TokenDto }) {
   const expired = token.expiresAt !== null && Date.parse(token.expiresAt) <= now;
   return (
     <>
-      {token.state === 'disabled' && (
+      {token.kind === 'canary' && (
+        <Alert color="grape" variant="light" icon={<AlertIcon />} title="This is a canary token">
+          {token.state === 'enabled'
+            ? 'It never works. Any use is refused like a wrong credential and alerts the contacts (token.canary_used, at most once a minute), with the caller’s address, the path and the user agent. Disable it to silence the alerts.'
+            : 'It never works, and while it is disabled its use alerts nobody. Enable it to be alerted again.'}
+        </Alert>
+      )}
+      {token.state === 'disabled' && token.kind !== 'canary' && (
         <Alert color="gray" variant="light" icon={<AlertIcon />} title="This token is disabled">
           Requests with it are refused. If you enable it again, reset it too, in case it leaked meanwhile.
         </Alert>
