@@ -22,6 +22,9 @@ export const theme = createTheme({
     Paper: { defaultProps: { radius: 'md' } },
     // Dialog titles read as headings (Mantine draws them at body weight).
     Modal: { defaultProps: { centered: true, overlayProps: { backgroundOpacity: 0.45, blur: 2 } }, styles: { title: { fontWeight: 650, fontSize: 'var(--mantine-font-size-lg)' } } },
+    // Mantine's initial-focus placeholder is a focusable role="presentation" element inside role="menu", which
+    // axe-core rejects (aria-required-children, critical). Without it an opened menu focuses its first item.
+    Menu: { defaultProps: { withInitialFocusPlaceholder: false } },
     Tooltip: { defaultProps: { withArrow: true, openDelay: 300 } },
     // Toasts are dismissable by keyboard and screen reader too, so their close button needs a name.
     Notification: { defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss notification' } } },
