@@ -3,7 +3,7 @@
  * newcomer sees first — sign-in, Settings → Technical → API, the create wizard and a token page — against a
  * `sidekey serve --demo` of its own in a fresh DATA_DIR. Each page is measured `--runs` times (default 3); the
  * median of each category is printed as a table and written, with every run, to `--out`
- * (default test-results/lighthouse/scores.json).
+ * (default test-results/lighthouse/scores.json). `--page 'API page'` (repeatable) measures only the pages named.
  *
  * The server runs on this Node (better-sqlite3 needs Node 22+); Lighthouse 12.2.3 runs on LIGHTHOUSE_NODE
  * (default /usr/bin/node, Debian's Node 20) and drives CHROME_PATH (default /usr/bin/chromium, never a
@@ -32,6 +32,13 @@ interface Run {
   metrics: Record<Metric, number>;
   /** Lighthouse's measure of how fast this machine ran its CPU benchmark at the time (a busy machine scores low). */
   benchmarkIndex: number;
+  /**
+   * Where the main thread's time went during the load, in ms by kind of work (mainthread-work-breakdown: script
+   * evaluation, style and layout, …) — what Total Blocking Time is made of, and steadier than TBT on a busy machine.
+   */
+  mainThread: Record<string, number>;
+  /** The scripts that kept the main thread busiest (bootup-time), in ms of evaluation, most first. */
+  scripts: { url: string; scripting: number }[];
 }
 
 interface PageScores {
@@ -50,7 +57,7 @@ interface LighthouseReport {
 }
 
 const { values: args } = parseArgs({
-  options: { runs: { type: 'string', default: '3' }, out: { type: 'string', default: join(ROOT, 'test-results', 'lighthouse', 'scores.json') } },
+  options: { runs: { type: 'string', default: '3' }, page: { type: 'string', multiple: true }, out: { type: 'string', default: join(ROOT, 'test-results', 'lighthouse', 'scores.json') } },
 });
 const runs = Number(args.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number of at least 1, not "${args.runs}"`);
@@ -157,7 +164,11 @@ async function readRun(reportPath: string): Promise<{ version: string; run: Run 
   if (report.runtimeError) throw new Error(`lighthouse: ${report.runtimeError.code} ${report.runtimeError.message}`);
   const scores = Object.fromEntries(CATEGORIES.map((c) => [c, Math.round(report.categories[c].score * 100)])) as Record<Category, number>;
   const metrics = Object.fromEntries(METRICS.map((m) => [m, report.audits[m].numericValue])) as Record<Metric, number>;
-  return { version: report.lighthouseVersion, run: { scores, metrics, benchmarkIndex: report.environment.benchmarkIndex } };
+  const mainThread = Object.fromEntries(report.audits['mainthread-work-breakdown'].details.items.map((i: { group: string; duration: number }) => [i.group, Math.round(i.duration)]));
+  const scripts = report.audits['bootup-time'].details.items
+    .slice(0, 5)
+    .map((i: { url: string; scripting: number }) => ({ url: i.url.replace(/^https?:\/\/[^/]+/, ''), scripting: Math.round(i.scripting) }));
+  return { version: report.lighthouseVersion, run: { scores, metrics, benchmarkIndex: report.environment.benchmarkIndex, mainThread, scripts } };
 }
 
 const median = (values: number[]) => {
@@ -171,6 +182,9 @@ function medianRun(all: Run[]): Run {
     scores: Object.fromEntries(CATEGORIES.map((c) => [c, median(all.map((r) => r.scores[c]))])) as Record<Category, number>,
     metrics: Object.fromEntries(METRICS.map((m) => [m, median(all.map((r) => r.metrics[m]))])) as Record<Metric, number>,
     benchmarkIndex: median(all.map((r) => r.benchmarkIndex)),
+    mainThread: Object.fromEntries([...new Set(all.flatMap((r) => Object.keys(r.mainThread)))].map((g) => [g, median(all.map((r) => r.mainThread[g] ?? 0))])),
+    // The scripts of the run with the median script evaluation.
+    scripts: [...all].sort((a, b) => (a.mainThread.scriptEvaluation ?? 0) - (b.mainThread.scriptEvaluation ?? 0))[Math.floor(all.length / 2)].scripts,
   };
 }
 
@@ -184,7 +198,14 @@ function table(report: LighthouseReport): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const lines = rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
   const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ');
-  return [`Lighthouse ${report.lighthouse}, mobile defaults, median of ${runs} run(s) per page`, ...lines, `load average before ${load(report.load.before)}, after ${load(report.load.after)} (${report.load.cpus} CPUs)`].join('\n');
+  const work = report.pages.map((p) => `${p.page}: ${Object.entries(p.median.mainThread).map(([g, ms]) => `${g} ${ms}`).join(', ')}`);
+  return [
+    `Lighthouse ${report.lighthouse}, mobile defaults, median of ${runs} run(s) per page`,
+    ...lines,
+    `load average before ${load(report.load.before)}, after ${load(report.load.after)} (${report.load.cpus} CPUs)`,
+    'main-thread work, ms (median):',
+    ...work,
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
@@ -197,7 +218,7 @@ async function main(): Promise<void> {
     const before = loadavg();
     let version = '';
     const measured: PageScores[] = [];
-    for (const { page, path } of pages) {
+    for (const { page, path } of args.page ? pages.filter((p) => args.page!.includes(p.page)) : pages) {
       const all: Run[] = [];
       for (let i = 0; i < runs; i++) {
         const reportPath = join(work, `report-${measured.length}-${i}.json`);

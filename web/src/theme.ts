@@ -22,6 +22,12 @@ export const theme = createTheme({
     Paper: { defaultProps: { radius: 'md' } },
     // Dialog titles read as headings (Mantine draws them at body weight).
     Modal: { defaultProps: { centered: true, overlayProps: { backgroundOpacity: 0.45, blur: 2 } }, styles: { title: { fontWeight: 650, fontSize: 'var(--mantine-font-size-lg)' } } },
+    // Mantine's initial-focus placeholder is a focusable role="presentation" element inside role="menu", which
+    // axe-core rejects (aria-required-children, critical). Without it an opened menu focuses its first item.
+    Menu: { defaultProps: { withInitialFocusPlaceholder: false } },
+    // A closed select renders no options: Mantine's default keeps every dropdown mounted (hidden), so each Select
+    // on a page built its option list and had floating-ui measure and position it during the page's load.
+    Combobox: { defaultProps: { keepMounted: false } },
     Tooltip: { defaultProps: { withArrow: true, openDelay: 300 } },
     // Toasts are dismissable by keyboard and screen reader too, so their close button needs a name.
     Notification: { defaultProps: { closeButtonProps: { 'aria-label': 'Dismiss notification' } } },

@@ -71,7 +71,8 @@ function ActiveTokenMoreMenu({ token, onDeleted, className }: TokenMoreMenuProps
           {scoped && (
             <>
               <Menu.Divider />
-              <Menu.Item color="red" onClick={() => setDialog('delete')}>
+              {/* red.9 draws the label in shade 9 (5.4:1 on white); plain red uses the filled shade 7, 3.9:1, below WCAG AA. */}
+              <Menu.Item color="red.9" onClick={() => setDialog('delete')}>
                 Delete
               </Menu.Item>
             </>

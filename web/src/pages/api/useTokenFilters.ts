@@ -42,7 +42,8 @@ export function useTokenFilters() {
           return next;
         },
         // Each keystroke or choice replaces the entry: Back leaves the page instead of undoing filters one by one.
-        { replace: true },
+        // The list stays where the user is looking (see Root in router.tsx).
+        { replace: true, preventScrollReset: true },
       ),
     [setParams],
   );
@@ -55,7 +56,7 @@ export function useTokenFilters() {
           for (const key of ['name', 'createdOn', 'state'] satisfies FilterKey[]) next.delete(key);
           return next;
         },
-        { replace: true },
+        { replace: true, preventScrollReset: true },
       ),
     [setParams],
   );

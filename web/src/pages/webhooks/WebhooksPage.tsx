@@ -139,7 +139,7 @@ function EndpointCard({ accountId, webhook, onSecret }: { accountId: string; web
             </Text>
           )}
           <Group gap={4} mt="xs">
-            <Badge color={enabled ? 'green' : 'gray'}>{enabled ? 'Enabled' : 'Disabled'}</Badge>
+            <Badge color={enabled ? 'teal' : 'gray'} variant="light">{enabled ? 'Enabled' : 'Disabled'}</Badge>
             {webhook.events.map((type) => (
               <Badge key={type} variant="light" tt="none">
                 {type}
