@@ -8,9 +8,12 @@
  * whose median is the figure; BENCH_DURATION (s, default 5) per load run; a group may read its own settings
  * (BENCH_RESETS, BENCH_SCENARIOS, BENCH_PG_URL, …, named in its file).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+// @ts-expect-error scripts/builds.mjs is plain JavaScript, shared with bin/sidekey.js and npm's postinstall.
+import { BUILDS, whyStale } from '../scripts/builds.mjs';
 import { stopStartedProcesses } from '../test/support/processes.js';
 import type { BenchGroup, Figure } from './figures.js';
 import { buildReport, currentLoadAverage, describeMachine, LATEST, renderSummary, renderTable } from './report.js';
@@ -53,8 +56,17 @@ function select(groups: BenchGroup[]): BenchGroup[] {
   return groups.filter((g) => only.includes(g.name));
 }
 
+/** The servers run the compiled build (bench/support.ts); an out-of-date one is rebuilt, never measured. */
+function buildServerIfStale() {
+  const stale = whyStale(BUILDS.server);
+  if (!stale) return;
+  log(`Building the server first (${stale})…`);
+  execFileSync(process.execPath, BUILDS.server.command, { cwd: ROOT, stdio: 'inherit' });
+}
+
 async function main() {
   const groups = select(await discoverGroups());
+  buildServerIfStale();
   const machine = describeMachine(ROOT);
   const startedAt = new Date().toISOString();
   const before = currentLoadAverage();

@@ -16,7 +16,7 @@ import { operator } from '../../src/domain/actor.js';
 import { randomBase62 } from '../../src/domain/credentials.js';
 import { startSidekey } from '../../test/support/servers.js';
 import type { BenchGroup, Figure } from '../figures.js';
-import { residentMemory, seedTokens, warmTokens } from '../support.js';
+import { residentMemory, seedTokens, sidekeyEnvironment, warmTokens } from '../support.js';
 
 const TOKENS = Number(process.env.BENCH_CACHED_TOKENS ?? 1_000_000);
 const CONNECTIONS = 4;
@@ -68,14 +68,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function run({ log }: { log: (line: string) => void }): Promise<Figure[]> {
   const work = mkdtempSync(join(tmpdir(), 'sidekey-bench-memory-'));
   const verifyKey = randomBytes(24).toString('base64url');
-  const env = {
-    DATA_DIR: work,
-    SIDEKEY_VERIFY_KEY: verifyKey,
-    SIDEKEY_MASTER_KEY: randomBytes(32).toString('base64'),
-    SIDEKEY_HASH_KEY: randomBytes(32).toString('base64'),
-    TOKEN_CACHE_ENTRIES: String(Math.ceil(TOKENS * 1.1)),
-    LOG_LEVEL: 'warn',
-  };
+  const env = { ...sidekeyEnvironment(work), SIDEKEY_VERIFY_KEY: verifyKey, TOKEN_CACHE_ENTRIES: String(Math.ceil(TOKENS * 1.1)) };
   try {
     const context = await createContext(loadConfig({ ...env, LOG_LEVEL: 'silent' }));
     const { accountId } = await context.accounts.createAccountWithAdmin({ email: `bench-${randomBase62(8).toLowerCase()}@bench.test`, password: 'bench password 0123456789', accountName: 'Bench memory brand' });
