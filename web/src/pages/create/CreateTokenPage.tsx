@@ -15,7 +15,7 @@ import { useShowNewSecret } from '../../components/NewSecretDialog.js';
 import { ContactFields } from '../../components/tokenForm/ContactFields.js';
 import { emptyDraft, settingsFromDraft, type TokenDraft } from '../../components/tokenForm/draft.js';
 import { fieldErrorsOf, type FieldErrors } from '../../lib/fieldErrors.js';
-import { RestrictionsFields } from '../../components/tokenForm/RestrictionsFields.js';
+import { LazyRestrictionsFields, preloadRestrictionsFields } from '../../components/tokenForm/LazyRestrictionsFields.js';
 import { ScopePicker } from '../../components/tokenForm/ScopePicker.js';
 import { SetupFields } from '../../components/tokenForm/SetupFields.js';
 import { notifySuccess } from '../../lib/notify.js';
@@ -73,6 +73,8 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
   const navigate = useNavigate();
   const serverErrors = useMemo(() => fieldErrorsOf(create.error), [create.error]);
   const errors = { ...serverErrors, ...clientErrors };
+  // Step 3's controls download once the first step is on screen, so they are there when the user reaches them.
+  useEffect(preloadRestrictionsFields, []);
 
   const change = (changes: Partial<TokenDraft>) => {
     setDraft((current) => {
@@ -143,7 +145,7 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
               {/* An empty selection is reported beside Next (stepProblem); the picker shows the server's verdict. */}
               <ScopePicker catalog={catalog} version={draft.apiVersion} selected={draft.scopes} onChange={(scopes) => change({ scopes })} error={serverErrors.scopes} />
               <Divider label="Optional controls" labelPosition="left" />
-              <RestrictionsFields draft={draft} onChange={change} errors={errors} />
+              <LazyRestrictionsFields draft={draft} onChange={change} errors={errors} />
             </Stack>
           )}
           {step === 3 && <ReviewStep accountId={accountId} catalog={catalog} draft={draft} onEdit={setStep} />}
