@@ -1,6 +1,7 @@
 import { Box, Button, Center, EmptyState, Group, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useIntersection } from '@mantine/hooks';
-import { useEffect } from 'react';
+import { useDeferredValue, useEffect, useState } from 'react';
+import type { TokenDto } from '../../../../src/http/management/schemas.js';
 import { Link } from 'react-router';
 import { type TokenFilters, useCatalog, useTokenList } from '../../api/queries.js';
 import { LoadError, SectionLoader } from '../../components/Feedback.js';
@@ -27,6 +28,9 @@ export function TokenList({ accountId, filters, filtered, onClearFilters }: Toke
   const latest = catalog.data ? latestVersion(catalog.data) : undefined;
   const { ref: sentinel, entry } = useIntersection({ rootMargin: '600px' });
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+  // Cards fetched while the page waits are drawn in the background (see TokenGrid); cards already in the cache,
+  // as on Back, are drawn at once so that the scroll position the user left can be restored.
+  const [fetchedOnOpen] = useState(list.isPending);
 
   useEffect(() => {
     if (entry?.isIntersecting && hasNextPage && !isFetchingNextPage) void fetchNextPage();
@@ -85,11 +89,7 @@ export function TokenList({ accountId, filters, filtered, onClearFilters }: Toke
           {list.isFetching && !isFetchingNextPage ? ' · updating…' : ''}
         </Text>
       </Group>
-      <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md" aria-busy={list.isFetching}>
-        {tokens.map((token) => (
-          <TokenCard key={token.id} token={token} latestVersion={latest} />
-        ))}
-      </SimpleGrid>
+      <TokenGrid tokens={tokens} latestVersion={latest} busy={list.isFetching} deferred={fetchedOnOpen} />
       <div ref={sentinel} />
       {hasNextPage && (
         <Center>
@@ -99,5 +99,25 @@ export function TokenList({ accountId, filters, filtered, onClearFilters }: Toke
         </Center>
       )}
     </Stack>
+  );
+}
+
+/** Cards a phone's first screen holds, drawn with the page; the rest follow in the background. */
+const FIRST_SCREEN_CARDS = 4;
+
+/**
+ * The cards. A page of fifty cards is a few hundred Mantine components: drawn in the render that receives the
+ * list, they block the main thread for as long. When `deferred`, the first screen's cards are drawn at once
+ * and the rest in a deferred render, which React interrupts every few milliseconds for input and paint.
+ */
+function TokenGrid({ tokens, latestVersion, busy, deferred }: { tokens: TokenDto[]; latestVersion: number | undefined; busy: boolean; deferred: boolean }) {
+  const [firstScreen] = useState(() => tokens.slice(0, FIRST_SCREEN_CARDS));
+  const shown = useDeferredValue(tokens, deferred ? firstScreen : tokens);
+  return (
+    <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md" aria-busy={busy || shown !== tokens}>
+      {shown.map((token) => (
+        <TokenCard key={token.id} token={token} latestVersion={latestVersion} />
+      ))}
+    </SimpleGrid>
   );
 }
