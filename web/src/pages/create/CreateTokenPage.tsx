@@ -2,6 +2,8 @@
  * Create Access Token: the product's four steps (Setup, Contact Information, API Scopes, Review). Nothing is
  * sent until Create; then the new token's credentials page opens with the Auth Token shown once.
  */
+// Styles of a Mantine component that only code loaded on demand renders travel with that code (see mantine.css).
+import '@mantine/core/styles/Stepper.css';
 import { Alert, Button, Divider, Group, Paper, Stack, Stepper, Title } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
