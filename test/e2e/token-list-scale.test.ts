@@ -36,6 +36,9 @@ const chromium = launchChromiumPerFile();
 
 const countText = (page: Page) => page.getByRole('status').filter({ hasText: /token/ }).first();
 
+/** The grid is aria-busy while it fetches or is still drawing the cards it received. */
+const listSettled = (page: Page) => page.waitForFunction(() => document.querySelector('[aria-busy]:has(> article)')?.getAttribute('aria-busy') === 'false');
+
 describe('the token list at scale', () => {
   it('pages through 1,050 tokens by scrolling and searches them by name', async () => {
     const { context, page, problems } = await chromium.openPage(server.baseUrl, { timeoutMs: 20_000 });
@@ -46,6 +49,7 @@ describe('the token list at scale', () => {
 
     // First page only: the newest 50, with more to come.
     await page.getByRole('article', { name: `Integration #${TOKEN_COUNT - 1}`, exact: true }).waitFor();
+    await listSettled(page);
     expect(await page.getByRole('article').count()).toBe(50);
     expect(await countText(page).textContent()).toContain('Showing the 50 newest tokens');
 
@@ -68,6 +72,7 @@ describe('the token list at scale', () => {
     await page.getByRole('searchbox', { name: 'Search by Name' }).fill('#104');
     await page.waitForURL(/name=%23104/);
     await page.getByText('11 tokens matching the filters').waitFor();
+    await listSettled(page);
     expect(await page.getByRole('article').count()).toBe(11);
 
     expect(problems).toEqual([]);

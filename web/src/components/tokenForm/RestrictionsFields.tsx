@@ -1,4 +1,5 @@
-// The date picker's styles load with the only form that has one, not with every page.
+// The date picker's and the number input's styles load with the only form that has them, not with every page.
+import '@mantine/core/styles/NumberInput.css';
 import '@mantine/dates/styles.css';
 import { Group, NumberInput, Select, Stack, Switch, Text } from '@mantine/core';
 import { DatePickerInput } from '@mantine/dates';

@@ -3,6 +3,9 @@
  * category, and under it a checkbox per endpoint showing its name, HTTP method and path. A search box narrows
  * every category at once; Clear All empties the selection.
  */
+// Styles of a Mantine component that only code loaded on demand renders travel with that code (see mantine.css).
+import '@mantine/core/styles/CheckboxIndicator.css';
+import '@mantine/core/styles/Checkbox.css';
 import { Badge, Button, Checkbox, Group, Paper, Stack, Switch, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { useMemo, useState } from 'react';
 import type { CatalogDto } from '../../../../src/http/management/schemas.js';

@@ -1,3 +1,6 @@
+// Styles of a Mantine component that only code loaded on demand renders travel with that code (see mantine.css).
+import '@mantine/core/styles/Pill.css';
+import '@mantine/core/styles/PillsInput.css';
 import { TagsInput, type TagsInputProps } from '@mantine/core';
 import { useRef, useState } from 'react';
 

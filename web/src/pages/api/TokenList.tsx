@@ -1,6 +1,7 @@
 import { Box, Button, Center, EmptyState, Group, SimpleGrid, Stack, Text } from '@mantine/core';
 import { useIntersection } from '@mantine/hooks';
-import { useEffect } from 'react';
+import { useDeferredValue, useEffect, useState } from 'react';
+import type { ExposureDto, TokenDto } from '../../../../src/http/management/schemas.js';
 import { Link } from 'react-router';
 import { useExposedTokens } from '../../api/exposures.js';
 import { type TokenFilters, useCatalog, useTokenList } from '../../api/queries.js';
@@ -29,6 +30,9 @@ export function TokenList({ accountId, filters, filtered, onClearFilters }: Toke
   const latest = catalog.data ? latestVersion(catalog.data) : undefined;
   const { ref: sentinel, entry } = useIntersection({ rootMargin: '600px' });
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+  // Cards fetched while the page waits are drawn in the background (see TokenGrid); cards already in the cache,
+  // as on Back, are drawn at once so that the scroll position the user left can be restored.
+  const [fetchedOnOpen] = useState(list.isPending);
 
   useEffect(() => {
     if (entry?.isIntersecting && hasNextPage && !isFetchingNextPage) void fetchNextPage();
@@ -87,12 +91,7 @@ export function TokenList({ accountId, filters, filtered, onClearFilters }: Toke
           {list.isFetching && !isFetchingNextPage ? ' · updating…' : ''}
         </Text>
       </Group>
-      <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md" aria-busy={list.isFetching}>
-        {tokens.map((token) => (
-          <TokenCard key={token.id} token={token} latestVersion={latest} exposure={exposed.data?.get(token.id)} />
-        ))}
-      </SimpleGrid>
-      <div ref={sentinel} />
+      <TokenGrid tokens={tokens} latestVersion={latest} exposures={exposed.data} busy={list.isFetching} deferred={fetchedOnOpen} sentinel={sentinel} />
       {hasNextPage && (
         <Center>
           <Button variant="default" onClick={() => void fetchNextPage()} loading={isFetchingNextPage}>
@@ -101,5 +100,38 @@ export function TokenList({ accountId, filters, filtered, onClearFilters }: Toke
         </Center>
       )}
     </Stack>
+  );
+}
+
+/** Cards a phone's first screen holds, drawn with the page; the rest follow in the background. */
+const FIRST_SCREEN_CARDS = 4;
+
+/**
+ * The cards. A page of fifty cards is a few hundred Mantine components: drawn in the render that receives the
+ * list, they block the main thread for as long. When `deferred`, the first screen's cards are drawn at once
+ * and the rest in a deferred render, which React interrupts every few milliseconds for input and paint.
+ * The `sentinel` that asks for the next page follows the cards only once all of them are drawn: below four
+ * cards it would be in view at once, and ask for page after page while the rest are still being drawn.
+ */
+function TokenGrid({
+  tokens,
+  latestVersion,
+  exposures,
+  busy,
+  deferred,
+  sentinel,
+}: { tokens: TokenDto[]; latestVersion: number | undefined; exposures: ReadonlyMap<string, ExposureDto> | undefined; busy: boolean; deferred: boolean; sentinel: (element: HTMLDivElement | null) => void }) {
+  const [firstScreen] = useState(() => tokens.slice(0, FIRST_SCREEN_CARDS));
+  const shown = useDeferredValue(tokens, deferred ? firstScreen : tokens);
+  const drawn = shown === tokens;
+  return (
+    <>
+      <SimpleGrid cols={{ base: 1, md: 2 }} spacing="md" aria-busy={busy || !drawn}>
+        {shown.map((token) => (
+          <TokenCard key={token.id} token={token} latestVersion={latestVersion} exposure={exposures?.get(token.id)} />
+        ))}
+      </SimpleGrid>
+      {drawn && <div ref={sentinel} />}
+    </>
   );
 }

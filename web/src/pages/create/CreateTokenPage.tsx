@@ -4,6 +4,11 @@
  * wizard skips that step. Nothing is sent until Create; then the new token's credentials page opens with the
  * Auth Token shown once.
  */
+// Styles of a Mantine component that only code loaded on demand renders travel with that code (see mantine.css).
+import '@mantine/core/styles/Stepper.css';
+import '@mantine/core/styles/RadioCard.css';
+import '@mantine/core/styles/RadioIndicator.css';
+import '@mantine/core/styles/Radio.css';
 import { Alert, Button, Divider, Group, Paper, Radio, Stack, Stepper, Text, Title } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
@@ -17,7 +22,7 @@ import { useShowNewSecret } from '../../components/NewSecretDialog.js';
 import { ContactFields } from '../../components/tokenForm/ContactFields.js';
 import { canaryFromDraft, emptyDraft, settingsFromDraft, type TokenDraft } from '../../components/tokenForm/draft.js';
 import { fieldErrorsOf, type FieldErrors } from '../../lib/fieldErrors.js';
-import { RestrictionsFields } from '../../components/tokenForm/RestrictionsFields.js';
+import { LazyRestrictionsFields, preloadRestrictionsFields } from '../../components/tokenForm/LazyRestrictionsFields.js';
 import { ScopePicker } from '../../components/tokenForm/ScopePicker.js';
 import { SetupFields } from '../../components/tokenForm/SetupFields.js';
 import { notifySuccess } from '../../lib/notify.js';
@@ -83,6 +88,8 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
   const navigate = useNavigate();
   const serverErrors = useMemo(() => fieldErrorsOf(create.error), [create.error]);
   const errors = { ...serverErrors, ...clientErrors };
+  // Step 3's controls download once the first step is on screen, so they are there when the user reaches them.
+  useEffect(preloadRestrictionsFields, []);
 
   const change = (changes: Partial<TokenDraft>) => {
     setDraft((current) => {
@@ -169,7 +176,7 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
               {/* An empty selection is reported beside Next (stepProblem); the picker shows the server's verdict. */}
               <ScopePicker catalog={catalog} version={draft.apiVersion} selected={draft.scopes} onChange={(scopes) => change({ scopes })} error={serverErrors.scopes} />
               <Divider label="Optional controls" labelPosition="left" />
-              <RestrictionsFields draft={draft} onChange={change} errors={errors} />
+              <LazyRestrictionsFields draft={draft} onChange={change} errors={errors} />
             </Stack>
           )}
           {current === 'Review' && <ReviewStep accountId={accountId} catalog={catalog} draft={draft} canary={kind === 'canary'} onEdit={(name) => setStep(steps.indexOf(name))} />}

@@ -2,6 +2,8 @@
  * The token's change history: who changed what and when, in words (lib/auditDetails.ts does the wording).
  * Scopes show by name with their method, people by name, the other side of a duplicate as a link.
  */
+// Styles of a Mantine component that only code loaded on demand renders travel with that code (see mantine.css).
+import '@mantine/core/styles/Timeline.css';
 import { Anchor, Badge, Box, Group, Paper, Stack, Text, Timeline, Title, Tooltip, VisuallyHidden } from '@mantine/core';
 import { Fragment, useMemo } from 'react';
 import { Link } from 'react-router';

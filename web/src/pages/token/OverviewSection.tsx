@@ -7,7 +7,7 @@ import { UpgradeVersionDialog } from '../../components/tokenActions/UpgradeVersi
 import { draftFromToken, expiresAtFor, rateLimitFor, type TokenDraft } from '../../components/tokenForm/draft.js';
 import { fieldErrorsOf } from '../../lib/fieldErrors.js';
 import { RejectedAlert } from '../../components/tokenForm/RejectedAlert.js';
-import { RestrictionsFields } from '../../components/tokenForm/RestrictionsFields.js';
+import { LazyRestrictionsFields } from '../../components/tokenForm/LazyRestrictionsFields.js';
 import { SetupFields } from '../../components/tokenForm/SetupFields.js';
 import { formatDate, formatDateTime, formatDuration } from '../../lib/format.js';
 import { notifySuccess } from '../../lib/notify.js';
@@ -79,7 +79,7 @@ function OverviewForm({ token }: { token: TokenDto }) {
         {token.kind !== 'canary' && (
           <>
             <Divider label="Optional controls" labelPosition="left" />
-            <RestrictionsFields draft={draft} onChange={change} errors={errors} />
+            <LazyRestrictionsFields draft={draft} onChange={change} errors={errors} />
           </>
         )}
         <RejectedAlert error={update.error} shownFields={OVERVIEW_FIELDS} />

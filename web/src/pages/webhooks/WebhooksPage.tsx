@@ -3,6 +3,9 @@
  * settings, and its endpoints, each with its event filter, state, secret rotation and delivery log with
  * "redeliver". A new signing secret is shown once.
  */
+// Styles of a Mantine component that only code loaded on demand renders travel with that code (see mantine.css).
+import '@mantine/core/styles/CheckboxIndicator.css';
+import '@mantine/core/styles/Checkbox.css';
 import { Alert, Anchor, Badge, Button, Checkbox, Code, Group, Modal, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
