@@ -134,7 +134,7 @@ export const CONFIG = Type.Object({
   sessionTtlSeconds: integer({ env: 'SESSION_TTL_SECONDS', default: '43200', description: 'the lifetime of a web session, in seconds' }, 60),
   maxStalenessMs: integer({ env: 'SIDEKEY_MAX_STALENESS_MS', default: '1500', description: 'how long a node may answer from its cache without confirming it is current; past it, it reads each token or fails closed with 503' }, 200, 60_000),
   databaseTimeoutMs: integer({ env: 'DATABASE_TIMEOUT_MS', default: '1000', description: 'the deadline of one database call (connect or query)' }, 100, 60_000),
-  tokenCacheEntries: integer({ env: 'TOKEN_CACHE_ENTRIES', default: String(DEFAULT_CACHE_OPTIONS.maxEntries), description: 'how many tokens a node keeps verified in memory (least recently used go first; about 400 bytes of memory each): more than the tokens in use, or verifications past it read the database' }, 100, 100_000_000),
+  tokenCacheEntries: integer({ env: 'TOKEN_CACHE_ENTRIES', default: String(DEFAULT_CACHE_OPTIONS.maxEntries), description: 'how many tokens a node keeps verified in memory (least recently used go first; about 450 bytes of memory each): more than the tokens in use, or verifications past it read the database' }, 100, 100_000_000),
   usageFlushIntervalMs: integer({ env: 'USAGE_FLUSH_INTERVAL_MS', default: '5000', description: 'how often usage counters are written; a kill -9 loses at most this much of them' }, 100, 3_600_000),
   expiryNoticeDays: list(
     { env: 'LIFECYCLE_EXPIRY_NOTICE_DAYS', default: '30,7,1', description: 'how many days before a token expires `token.expiring` is raised, comma-separated (each once per token and expiry)' },
