@@ -60,7 +60,7 @@ const WHAT_HAPPENED: Described = {
   'token.canary_used': (e) =>
     `Canary used: ${e.data.method} ${e.data.path} from ${e.data.ip ?? 'an unknown address'}${e.data.userAgent ? `, user agent ${e.data.userAgent}` : ''}, with ${e.data.secretMatched ? 'its own' : 'another'} Auth Token${e.data.suppressedUses > 0 ? `; ${e.data.suppressedUses} more use${e.data.suppressedUses === 1 ? '' : 's'} since the previous alert` : ''}.`,
   'token.unused': (e) => `Unused for ${e.data.days} days: no authenticated use since ${when(e.data.since)}${e.data.lastUsedAt === null ? ' (never used)' : ''}.`,
-  'token.exposed': (e) => `Its Auth Token was reported public by ${e.data.reporter} (${e.data.source}, ${e.data.url}); ${EXPOSURE_OUTCOMES[e.data.action] ?? EXPOSURE_OUTCOMES.disabled}`,
+  'token.exposed': (e) => `Auth Token reported public by ${e.data.reporter}: found in ${e.data.source} at ${e.data.url}; ${EXPOSURE_OUTCOMES[e.data.action] ?? EXPOSURE_OUTCOMES.disabled}`,
 };
 
 const whatHappened = (event: LifecycleEvent): string => (WHAT_HAPPENED[event.type] as (e: LifecycleEvent) => string)(event);

@@ -46,7 +46,14 @@ describe('notification text', () => {
     expect(line('token.expiring')).toBe('Expires in 1 day, at 2026-10-06 08:10 UTC.');
     expect(line('token.canary_used')).toBe('Canary used: GET /Advertisers/IRabc/Actions from 198.51.100.7, user agent curl/8.5.0, with its own Auth Token; 3 more uses since the previous alert.');
     expect(line('token.unused')).toBe('Unused for 30 days: no authenticated use since 2026-09-05 08:10 UTC (never used).');
-    expect(line('token.exposed')).toBe('Its Auth Token was reported public by github (content, https://github.com/o/r/blob/x/.env); Sidekey disabled the token. Reset its Auth Token before you enable it again.');
+    expect(line('token.exposed')).toBe('Auth Token reported public by github: found in content at https://github.com/o/r/blob/x/.env; Sidekey disabled the token. Reset its Auth Token before you enable it again.');
+  });
+
+  it('a subject names what happened in a few words, whatever the values in the sentence', () => {
+    const subject = (type: LifecycleEventType) => renderMail([EXAMPLES[type]], context).subject.split(' — ')[1];
+    expect(subject('token.exposed')).toBe('Auth Token reported public by github');
+    expect(subject('token.canary_used')).toBe('Canary used');
+    expect(subject('token.unused')).toBe('Unused for 30 days');
   });
 
   it('a digest lists every event, oldest first, under one subject', () => {
