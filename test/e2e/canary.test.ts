@@ -8,6 +8,7 @@ import { Receiver } from '../webhooks/receiver.js';
 import { signInToApi } from './support/api.js';
 import { launchChromiumPerFile, screenshot, seriousAccessibilityViolations, signIn } from './support/browser.js';
 import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { until } from './support/wait.js';
 
 let server: E2eServer;
 let receiver: Receiver;
@@ -24,14 +25,6 @@ afterAll(async () => {
 });
 
 const chromium = launchChromiumPerFile();
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('canary tokens in the UI', () => {
   it('an administrator creates a canary in the wizard; its use is refused and announced to the webhook', async () => {

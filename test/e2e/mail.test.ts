@@ -3,12 +3,13 @@
  * mail the developers, saves; the next token event reaches a real SMTP server only where the choice says, and the
  * token's Activity page lists the e-mail it produced.
  */
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { SmtpSink } from '../mail/smtp-sink.js';
 import { signInToApi } from './support/api.js';
 import { launchChromiumPerFile, screenshot, seriousAccessibilityViolations, signIn } from './support/browser.js';
 import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { until } from './support/wait.js';
+import { freePort } from '../verify/helpers.js';
 
 let server: E2eServer;
 let sink: SmtpSink;
@@ -27,25 +28,6 @@ afterAll(async () => {
 });
 
 const chromium = launchChromiumPerFile();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('e-mail notifications', () => {
   it('an administrator chooses which events mail the developers, and the next event is mailed accordingly', async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createContext, type Context } from '../../src/app/context.js';
 import { CANARY_ALERT_INTERVAL_MS } from '../../src/domain/canary.js';
 import { DAY_MS, type LifecycleEvent } from '../../src/domain/lifecycle-events.js';
-import { createTestDatabase, describeEachDialect, testConfig, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, describeEachDialect, runAsNodes, testConfig, type TestDatabase } from '../support/databases.js';
 import { createBrand, type Brand } from '../support/fixtures.js';
 import { apiPath, basic, issueToken } from '../verify/helpers.js';
 
@@ -47,15 +47,6 @@ describeEachDialect('canary alerts and unused notices on two nodes', (dialect) =
       expect(answer.code).toBe('INVALID_CREDENTIALS');
     }
   };
-  // In one process, two SQLite connections cannot wait for each other's write lock (better-sqlite3 waits
-  // synchronously, holding the thread the other needs): there the nodes take turns at the same instant; separate
-  // processes queue on BEGIN IMMEDIATE. PostgreSQL nodes run truly at once.
-  const together = async <T>(runs: (() => Promise<T>)[]): Promise<T[]> => {
-    if (dialect === 'postgres') return Promise.all(runs.map((run) => run()));
-    const results: T[] = [];
-    for (const run of runs) results.push(await run());
-    return results;
-  };
   /** Every use is shown by one event or counted in a later one's suppressedUses. */
   const accountedUses = (raised: Extract<LifecycleEvent, { type: 'token.canary_used' }>[]) => raised.reduce((sum, e) => sum + 1 + e.data.suppressedUses, 0);
 
@@ -93,7 +84,7 @@ describeEachDialect('canary alerts and unused notices on two nodes', (dialect) =
       clock = begin + second * SECOND;
       await Promise.all([presentCanary(a, canary, 5), presentCanary(b, canary, 5)]);
       sent += 10;
-      await together([() => a.lifecycle.canaries.runOnce(), () => b.lifecycle.canaries.runOnce()]);
+      await runAsNodes(dialect, [() => a.lifecycle.canaries.runOnce(), () => b.lifecycle.canaries.runOnce()]);
     }
     const duringFlood = await events(canary.id, 'token.canary_used');
     // Alerts at most once per interval: at 0 s, 60 s and 120 s of the 180 s flood.
@@ -118,7 +109,7 @@ describeEachDialect('canary alerts and unused notices on two nodes', (dialect) =
     const disabled = await issueToken(a, brand, { name: 'Parked' });
     await a.tokens.setState(brand.admin, brand.accountId, disabled.tokenId, 'disabled');
     const canary = await createCanary('Never used by design');
-    const scanBoth = async () => (await together([() => a.lifecycle.unused!.runOnce(), () => b.lifecycle.unused!.runOnce()])).reduce((x, y) => x + y, 0);
+    const scanBoth = async () => (await runAsNodes(dialect, [() => a.lifecycle.unused!.runOnce(), () => b.lifecycle.unused!.runOnce()])).reduce((x, y) => x + y, 0);
 
     clock = created + 30 * DAY_MS - 1;
     await scanBoth();

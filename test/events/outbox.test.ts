@@ -8,7 +8,7 @@ import { createContext, type Context } from '../../src/app/context.js';
 import { operator } from '../../src/domain/actor.js';
 import { DAY_MS, type LifecycleEvent } from '../../src/domain/lifecycle-events.js';
 import { Dispatcher } from '../../src/events/index.js';
-import { createTestDatabase, describeEachDialect, testConfig, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, describeEachDialect, runAsNodes, testConfig, type TestDatabase } from '../support/databases.js';
 import { createBrand, type Brand } from '../support/fixtures.js';
 
 const START = Date.UTC(2026, 6, 1, 9);
@@ -172,17 +172,10 @@ describeEachDialect('lifecycle events on two nodes at once', (dialect) => {
     for (let i = 0; i < 12; i++) ids.push((await nodes[i % 2].tokens.create(brand.admin, brand.accountId, { name: `Batch ${i}`, expiresAt: new Date(expiresAt + i * 60_000).toISOString() })).token.id);
     const handed: string[] = [];
     const dispatchers = nodes.map((node) => new Dispatcher({ store: node.store, channels: [{ accept: async (_trx, event) => void handed.push(event.id) }], now: () => clock }));
-    // In one process, two SQLite connections cannot wait for each other's write lock (better-sqlite3 waits
-    // synchronously, holding the thread the other needs): there the nodes take turns at the same instant; separate
-    // processes queue on BEGIN IMMEDIATE. PostgreSQL nodes run truly at once.
-    const together = async (runs: (() => Promise<unknown>)[]) => {
-      if (dialect === 'postgres') await Promise.all(runs.map((run) => run()));
-      else for (const run of runs) await run();
-    };
     for (const at of [expiresAt - 14 * DAY_MS + DAY_MS / 2, expiresAt - 3 * DAY_MS + DAY_MS / 2, expiresAt + DAY_MS]) {
       clock = at;
-      await together(nodes.flatMap((node) => [() => node.lifecycle.scheduler.runOnce(), () => node.lifecycle.scheduler.runOnce()]));
-      await together([...dispatchers, ...dispatchers].map((d) => () => d.runOnce()));
+      await runAsNodes(dialect, nodes.flatMap((node) => [() => node.lifecycle.scheduler.runOnce(), () => node.lifecycle.scheduler.runOnce()]));
+      await runAsNodes(dialect, [...dispatchers, ...dispatchers].map((d) => () => d.runOnce()));
     }
     const rows = await nodes[0].store.db.selectFrom('lifecycle_events').selectAll().where('token_id', 'in', ids).orderBy('id').execute();
     const timeBased = rows.map((r) => JSON.parse(r.payload) as LifecycleEvent).filter((e) => e.type !== 'token.created');

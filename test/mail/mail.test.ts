@@ -8,17 +8,14 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createContext, type Context } from '../../src/app/context.js';
-import type { Config } from '../../src/config.js';
 import { operator } from '../../src/domain/actor.js';
 import { DAY_MS, RETRY } from '../../src/domain/lifecycle-events.js';
-import { createTestDatabase, describeEachDialect, testConfig, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, describeEachDialect, runAsNodes, testConfig, type TestDatabase } from '../support/databases.js';
 import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
 import { login, startHttpApp, type Session } from '../support/http.js';
-import { type ReceivedMail, SmtpSink } from './smtp-sink.js';
+import { MAIL_BASE_URL, mailConfig, type ReceivedMail, SmtpSink } from './smtp-sink.js';
 
 const START = Date.UTC(2026, 9, 5, 8, 10);
-const BASE = 'https://sidekey.brand.test';
-const mailConfig = (sink: SmtpSink): Partial<Config> => ({ smtpUrl: sink.url, mailFrom: 'Sidekey <sidekey@brand.test>', publicUrl: BASE });
 
 describeEachDialect('e-mail notifications', (dialect) => {
   let db: TestDatabase;
@@ -55,7 +52,7 @@ describeEachDialect('e-mail notifications', (dialect) => {
     return response.json().items as { event: { id: string; type: string }; emails: { recipient: string; status: string; attempts: number; eventCount: number; lastError: string | null; nextAttemptAt: string | null }[] }[];
   };
   const since = (n: number) => sink.received.slice(n);
-  const tokenLink = (tokenId: string) => `${BASE}/accounts/${brand.accountId}/settings/api/tokens/${tokenId}/activity`;
+  const tokenLink = (tokenId: string) => `${MAIL_BASE_URL}/accounts/${brand.accountId}/settings/api/tokens/${tokenId}/activity`;
 
   it('every event type mails the primary contact and each developer e-mail once, naming the token, what happened, who and when, with a link and no secret', async () => {
     const adminEmail = brand.emails.account_administrator;
@@ -121,7 +118,7 @@ describeEachDialect('e-mail notifications', (dialect) => {
       // The HTML names the token escaped, never as markup.
       expect(html).toContain('Billing &#60;sync&#62; &#38; &#34;reports&#34;');
       expect(html).not.toContain('<sync>');
-      if (text.includes('Deleted:')) expect(text).not.toContain(BASE);
+      if (text.includes('Deleted:')) expect(text).not.toContain(MAIL_BASE_URL);
       else {
         expect(text).toContain(tokenLink(token.id));
         expect(html).toContain(`<a href="${tokenLink(token.id)}">Open the token</a>`);
@@ -330,14 +327,9 @@ describeEachDialect('e-mail on two nodes at once', (dialect) => {
       const { token } = await nodes[i % 2].tokens.create(brand.admin, brand.accountId, { name: `Node token ${i}`, developerEmails: ['dev@brand.test'] });
       await nodes[(i + 1) % 2].tokens.setState(brand.admin, brand.accountId, token.id, 'disabled');
     }
-    // PostgreSQL nodes run at once; two SQLite connections in one process take turns (see the outbox test).
-    const together = async (runs: (() => Promise<unknown>)[]) => {
-      if (dialect === 'postgres') await Promise.all(runs.map((run) => run()));
-      else for (const run of runs) await run();
-    };
     for (let round = 0; round < 3; round++) {
-      await together(nodes.flatMap((node) => [() => node.lifecycle.dispatcher.runOnce(), () => node.lifecycle.dispatcher.runOnce()]));
-      await together(nodes.flatMap((node) => [() => node.lifecycle.mail!.runOnce(), () => node.lifecycle.mail!.runOnce()]));
+      await runAsNodes(dialect, nodes.flatMap((node) => [() => node.lifecycle.dispatcher.runOnce(), () => node.lifecycle.dispatcher.runOnce()]));
+      await runAsNodes(dialect, nodes.flatMap((node) => [() => node.lifecycle.mail!.runOnce(), () => node.lifecycle.mail!.runOnce()]));
     }
     const ids = sink.received.map((m: ReceivedMail) => String(m.parsed.headers.get('x-sidekey-message-id')));
     expect(ids).toHaveLength(32);

@@ -7,7 +7,7 @@ import { createContext, type Context } from '../../src/app/context.js';
 import { DAY_MS } from '../../src/domain/lifecycle-events.js';
 import { createTestDatabase, describeEachDialect, testConfig, type TestDatabase } from '../support/databases.js';
 import { createBrand, type Brand } from '../support/fixtures.js';
-import { SmtpSink } from './smtp-sink.js';
+import { mailConfig, SmtpSink } from './smtp-sink.js';
 
 const START = Date.UTC(2026, 2, 1, 6);
 
@@ -20,7 +20,7 @@ describeEachDialect('e-mail retention', (dialect) => {
   beforeAll(async () => {
     db = await createTestDatabase(dialect);
     sink = await new SmtpSink().start();
-    context = await createContext(testConfig(db, { smtpUrl: sink.url, mailFrom: 'sidekey@brand.test', publicUrl: 'https://sidekey.brand.test', lifecycleRetentionDays: 30 }), { now: () => clock });
+    context = await createContext(testConfig(db, { ...mailConfig(sink), lifecycleRetentionDays: 30 }), { now: () => clock });
     brand = await createBrand(context);
   });
   afterAll(async () => {

@@ -6,6 +6,13 @@
 import type { AddressInfo } from 'node:net';
 import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import type { Config } from '../../src/config.js';
+
+/** The PUBLIC_URL the mail tests give Sidekey: every link in a message starts with it. */
+export const MAIL_BASE_URL = 'https://sidekey.brand.test';
+
+/** The settings that turn e-mail on, sending through `sink`. */
+export const mailConfig = (sink: SmtpSink): Partial<Config> => ({ smtpUrl: sink.url, mailFrom: 'Sidekey <sidekey@brand.test>', publicUrl: MAIL_BASE_URL });
 
 export interface ReceivedMail {
   /** The envelope's recipients (RCPT TO). */

@@ -86,3 +86,15 @@ export function describeEachDialect(name: string, body: (dialect: DialectName) =
 
 export type TestContext = Awaited<ReturnType<typeof createTestContext>>;
 export type { Context };
+
+/**
+ * Runs `runs` as several nodes on one database would. In one process, two SQLite connections cannot wait for each
+ * other's write lock (better-sqlite3 waits synchronously, holding the thread the other needs): there they take
+ * turns at the same instant; separate processes queue on BEGIN IMMEDIATE. PostgreSQL nodes run truly at once.
+ */
+export async function runAsNodes<T>(dialect: DialectName, runs: (() => Promise<T>)[]): Promise<T[]> {
+  if (dialect === 'postgres') return Promise.all(runs.map((run) => run()));
+  const results: T[] = [];
+  for (const run of runs) results.push(await run());
+  return results;
+}

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { createContext, type Context } from '../../src/app/context.js';
 import type { Config } from '../../src/config.js';
 import { RETRY } from '../../src/domain/lifecycle-events.js';
-import { createTestDatabase, describeEachDialect, testConfig, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, describeEachDialect, runAsNodes, testConfig, type TestDatabase } from '../support/databases.js';
 import { createBrand, TEST_PASSWORD, type Brand } from '../support/fixtures.js';
 import { login, startHttpApp, type Session } from '../support/http.js';
 import { Receiver } from './receiver.js';
@@ -303,14 +303,9 @@ describeEachDialect('webhooks on two nodes at once', (dialect) => {
       const { token } = await nodes[i % 2].tokens.create(brand.admin, brand.accountId, { name: `Node token ${i}` });
       await nodes[(i + 1) % 2].tokens.setState(brand.admin, brand.accountId, token.id, 'disabled');
     }
-    // PostgreSQL nodes run at once; two SQLite connections in one process take turns (see the outbox test).
-    const together = async (runs: (() => Promise<unknown>)[]) => {
-      if (dialect === 'postgres') await Promise.all(runs.map((run) => run()));
-      else for (const run of runs) await run();
-    };
     for (let round = 0; round < 3; round++) {
-      await together(nodes.flatMap((node) => [() => node.lifecycle.dispatcher.runOnce(), () => node.lifecycle.dispatcher.runOnce()]));
-      await together(nodes.flatMap((node) => [() => node.lifecycle.deliveries.runOnce(), () => node.lifecycle.deliveries.runOnce()]));
+      await runAsNodes(dialect, nodes.flatMap((node) => [() => node.lifecycle.dispatcher.runOnce(), () => node.lifecycle.dispatcher.runOnce()]));
+      await runAsNodes(dialect, nodes.flatMap((node) => [() => node.lifecycle.deliveries.runOnce(), () => node.lifecycle.deliveries.runOnce()]));
     }
     const log = (await nodes[0].store.db.selectFrom('webhook_attempts').selectAll().execute()).map((a) => ({ statusCode: a.status_code, error: a.error }));
     const ids = receiver.received.map((r) => String(r.headers['sidekey-event-id']));
