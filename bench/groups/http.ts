@@ -2,7 +2,8 @@
  * The hot path over HTTP, every server side by side in one run so each figure is a ratio to a baseline that saw
  * the same machine state. wrk (1 thread, 50 keep-alive connections) drives, in interleaved rounds:
  *
- *   bare node:http "ok" · Fastify 5 hello route · GET /v1/auth (warm token) · POST /v1/verify
+ *   bare node:http "ok" · Fastify 5 hello route · GET /v1/auth (warm token) · POST /v1/verify, each beside node:http
+ *   sending that very answer with no verification (the floor: what the exchange itself costs node:http)
  *   a minimal node:http proxy → upstream · the Sidekey gateway → upstream · nginx proxy_pass → upstream
  *   nginx auth_request → Sidekey /v1/auth, then proxy_pass → upstream
  *
@@ -80,21 +81,20 @@ async function run(environment: BenchEnvironment): Promise<Figure[]> {
     const nginxProxy = `http://127.0.0.1:${proxyPort}`;
 
     const auth: WrkRequest = { path: '/v1/auth', headers: { authorization, 'x-original-method': 'GET', 'x-original-uri': apiPath, 'x-sidekey-verify-key': VERIFY_KEY } };
+    const verify: WrkRequest = {
+      method: 'POST',
+      path: '/v1/verify',
+      headers: { 'content-type': 'application/json', 'x-sidekey-verify-key': VERIFY_KEY },
+      body: JSON.stringify({ accountSid: seeded.accountSid, authToken: seeded.authToken, method: 'GET', path: apiPath }),
+    };
+    const floor = await start(startBaseline('answer-floor.mjs', { ANSWERS: JSON.stringify({ get: await capture(sidekey.url, auth), post: await capture(sidekey.url, verify) }) }));
     const loads: Load[] = [
       { id: 'bare_node', label: 'bare node:http answering "ok"', origin: bare.url, request: { path: '/' } },
       { id: 'fastify', label: 'Fastify 5 hello route', origin: fastify.url, request: { path: '/' } },
       { id: 'auth', label: 'Sidekey GET /v1/auth, warm token', origin: sidekey.url, request: auth },
-      {
-        id: 'verify',
-        label: 'Sidekey POST /v1/verify, warm token',
-        origin: sidekey.url,
-        request: {
-          method: 'POST',
-          path: '/v1/verify',
-          headers: { 'content-type': 'application/json', 'x-sidekey-verify-key': VERIFY_KEY },
-          body: JSON.stringify({ accountSid: seeded.accountSid, authToken: seeded.authToken, method: 'GET', path: apiPath }),
-        },
-      },
+      { id: 'auth_floor', label: "node:http sending /v1/auth's answer, no verification", origin: floor.url, request: auth },
+      { id: 'verify', label: 'Sidekey POST /v1/verify, warm token', origin: sidekey.url, request: verify },
+      { id: 'verify_floor', label: "node:http sending /v1/verify's answer, no verification", origin: floor.url, request: verify },
       { id: 'node_proxy', label: 'minimal node:http proxy → upstream', origin: proxy.url, request: { path: apiPath, headers: { authorization } } },
       { id: 'gateway', label: 'Sidekey gateway → upstream', origin: sidekey.url, request: { path: apiPath, headers: { authorization } } },
       { id: 'nginx_proxy', label: 'nginx proxy_pass → upstream', origin: nginxProxy, request: { path: apiPath, headers: { authorization } } },
@@ -133,6 +133,10 @@ async function run(environment: BenchEnvironment): Promise<Figure[]> {
       ratio('fastify.ratio_to_bare_node', 'Fastify hello route ÷ bare node:http', 'fastify', 'bare_node'),
       ratio('auth.ratio_to_bare_node', 'GET /v1/auth ÷ bare node:http', 'auth', 'bare_node', 0.75),
       ratio('verify.ratio_to_bare_node', 'POST /v1/verify ÷ bare node:http', 'verify', 'bare_node', 0.6),
+      ratio('auth_floor.ratio_to_bare_node', "node:http sending /v1/auth's answer ÷ bare node:http", 'auth_floor', 'bare_node'),
+      ratio('auth.ratio_to_floor', "GET /v1/auth ÷ node:http sending its answer", 'auth', 'auth_floor'),
+      ratio('verify_floor.ratio_to_bare_node', "node:http sending /v1/verify's answer ÷ bare node:http", 'verify_floor', 'bare_node'),
+      ratio('verify.ratio_to_floor', "POST /v1/verify ÷ node:http sending its answer", 'verify', 'verify_floor'),
       ratio('gateway.ratio_to_node_proxy', 'gateway ÷ minimal node:http proxy', 'gateway', 'node_proxy', 0.9),
       ratio('gateway.ratio_to_nginx_auth_request', 'gateway ÷ nginx auth_request + Sidekey', 'gateway', 'nginx_auth_request', 1.0),
     );
@@ -146,6 +150,17 @@ async function run(environment: BenchEnvironment): Promise<Figure[]> {
     await context.close();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Headers node:http adds to every answer itself: the floor server adds its own. */
+const ADDED_BY_NODE: ReadonlySet<string> = new Set(['date', 'connection', 'keep-alive']);
+
+/** Sidekey's answer to `request` (status, raw header list, body), for the answer-floor baseline to send as it is. */
+async function capture(origin: string, { method = 'GET', path, headers, body }: WrkRequest): Promise<{ status: number; headers: string[]; body: string }> {
+  const response = await fetch(`${origin}${path}`, { method, headers, body });
+  if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: the floor would copy a refusal`);
+  const kept = [...response.headers].filter(([name]) => !ADDED_BY_NODE.has(name)).flat();
+  return { status: response.status, headers: kept, body: await response.text() };
 }
 
 /** One request before any load: a server that refuses the bench's request would make every figure meaningless. */

@@ -4,7 +4,7 @@ import { startProcess } from '../../test/support/processes.js';
 import type { RunningServer } from '../../test/support/servers.js';
 
 /** `file` (in bench/servers/) with `env` over this process's environment; ready once it prints the URL it listens on. */
-export async function startBaseline(file: 'fastify.mjs' | 'proxy.mjs', env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
+export async function startBaseline(file: 'fastify.mjs' | 'proxy.mjs' | 'answer-floor.mjs', env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
   const owned = await startProcess({
     name: file,
     command: process.execPath,
