@@ -10,6 +10,7 @@ import http from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/http/app.js';
+import { createProxy } from '../../src/http/gateway/proxy.js';
 import { createTestContext, type TestContext } from '../support/databases.js';
 import { createBrand } from '../support/fixtures.js';
 import { apiPath, issueToken, type Issued } from '../verify/helpers.js';
@@ -139,10 +140,10 @@ describe('the gateway as a client of its upstream (raw upstream)', () => {
   });
 
   /** One request through the gateway on a client connection of its own, its answer read to the end. */
-  const send = (method = 'GET', body?: string): Promise<Answer> =>
+  const send = (method = 'GET', body?: string, framing: 'length' | 'chunked' = 'length'): Promise<Answer> =>
     new Promise((resolve, reject) => {
       const headers: Record<string, string> = { authorization: issued.authorization };
-      if (body !== undefined) Object.assign(headers, { 'content-type': 'application/xml', 'content-length': String(Buffer.byteLength(body)) });
+      if (body !== undefined) Object.assign(headers, { 'content-type': 'application/xml' }, framing === 'length' ? { 'content-length': String(Buffer.byteLength(body)) } : { 'transfer-encoding': 'chunked' });
       const request = http.request(`${origin}${apiPath(issued.accountSid, '/Actions')}`, { method, agent: false, headers });
       request.once('error', reject);
       request.once('response', (response) => {
@@ -152,7 +153,9 @@ describe('the gateway as a client of its upstream (raw upstream)', () => {
         response.once('end', () => resolve({ status: response.statusCode!, headers: response.headers, body: text, truncated: false }));
         response.once('error', () => resolve({ status: response.statusCode!, headers: response.headers, body: text, truncated: true }));
       });
-      request.end(body);
+      // A chunked body goes in pieces, as a client streaming it would send it.
+      if (body !== undefined && framing === 'chunked') for (let at = 0; at < body.length; at += 100_000) request.write(body.slice(at, at + 100_000));
+      request.end(framing === 'chunked' ? undefined : body);
     });
 
   /** The connection the last request reached the upstream on. */
@@ -244,6 +247,30 @@ describe('the gateway as a client of its upstream (raw upstream)', () => {
       upstream.replies.push('HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nhello');
       expect(await send('PUT', '<Action/>')).toMatchObject({ status: 201, body: 'hello' });
       expect(upstream.received.at(-1)!.body).toBe('<Action/>');
+      expect(lastConnection()).toBe(first);
+    });
+
+    it('large bodies stream both ways, by length and by chunks, and the connection is still reused', async () => {
+      await send();
+      const first = lastConnection();
+      const big = 'x'.repeat(3 * 1024 * 1024);
+      upstream.replies.push((socket) => socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${big.length}\r\n\r\n${big}`));
+      const sized = await send('PUT', big);
+      expect(upstream.received.at(-1)!.body).toBe(big);
+      expect(sized).toMatchObject({ status: 200, body: big });
+      expect((await send('PUT', big, 'chunked')).status).toBe(200);
+      expect(upstream.received.at(-1)!.body).toBe(big);
+      upstream.replies.push((socket) => {
+        socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n');
+        for (let at = 0; at < big.length; at += 1000) {
+          const piece = big.slice(at, at + 1000);
+          socket.write(`${piece.length.toString(16)}\r\n${piece}\r\n`);
+        }
+        socket.write('0\r\n\r\n');
+      });
+      const chunked = await send();
+      expect(chunked).toMatchObject({ status: 200, truncated: false });
+      expect(chunked.body).toBe(big);
       expect(lastConnection()).toBe(first);
     });
 
@@ -350,6 +377,24 @@ describe('the gateway as a client of its upstream (raw upstream)', () => {
     } finally {
       await gateway.close();
       await unreachable.close();
+    }
+  });
+
+  it('an upstream silent for longer than the timeout is answered 504, and its connection discarded', async () => {
+    // The proxy on its own, in front of the same upstream, with a timeout a test can wait for.
+    const proxy = createProxy(upstream.url, { timeoutMs: 200 });
+    const front = http.createServer((req, res) => proxy.forward(req, res, { target: req.url!, requestHeaders: {}, dropRequestHeader: () => false, peerTrusted: false }));
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    try {
+      upstream.replies.push(() => {});
+      const answer = await fetch(`http://127.0.0.1:${(front.address() as { port: number }).port}/silent`);
+      expect(answer.status).toBe(504);
+      const used = lastConnection();
+      await eventually(() => upstream.closed.has(used));
+      expect(upstream.closed.has(used)).toBe(true);
+    } finally {
+      proxy.close();
+      await new Promise((resolve) => front.close(resolve));
     }
   });
 });

@@ -81,7 +81,11 @@ const BODY_EXPECTED: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
  */
 class ClientAnswer implements UpstreamAnswer {
   exchange: UpstreamExchange | undefined;
-  private readonly onDrain = () => this.exchange?.resume();
+  private draining = false;
+  private readonly onDrain = () => {
+    this.draining = false;
+    this.exchange?.resume();
+  };
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
@@ -111,7 +115,10 @@ class ClientAnswer implements UpstreamAnswer {
 
   body(piece: Buffer): boolean {
     if (this.res.write(piece)) return true;
-    this.res.once('drain', this.onDrain);
+    if (!this.draining) {
+      this.draining = true;
+      this.res.once('drain', this.onDrain);
+    }
     return false;
   }
 
@@ -126,9 +133,10 @@ class ClientAnswer implements UpstreamAnswer {
   }
 }
 
-export function createProxy(upstreamUrl: string): Proxy {
+/** `timeoutMs`: how long the upstream may stay silent while an exchange waits on it (5 minutes unless given). */
+export function createProxy(upstreamUrl: string, { timeoutMs = UPSTREAM_TIMEOUT_MS }: { timeoutMs?: number } = {}): Proxy {
   const upstream = new URL(upstreamUrl);
-  const client = createUpstreamClient(upstream, { timeoutMs: UPSTREAM_TIMEOUT_MS });
+  const client = createUpstreamClient(upstream, { timeoutMs });
   const hostField = `host: ${upstream.host}\r\n`;
 
   function forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): void {
