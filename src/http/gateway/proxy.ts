@@ -1,8 +1,10 @@
 /**
- * The gateway's reverse proxy, on node:http with a keep-alive agent: request and response bodies are streamed
- * as they come, headers are copied from the raw header arrays in one pass each, and nothing goes through
- * Fastify's reply pipeline (a general-purpose proxy plugin's per-request work would be most of a gateway
- * request).
+ * The gateway's reverse proxy: node:http serves the client; the upstream is reached with the gateway's own
+ * HTTP/1.1 client (upstream-client.ts), which writes the request head this builds as one string and reads the
+ * response framing itself, strictly (domain/upstream-response.ts). Request and response bodies are streamed as
+ * they come (a body that arrives with its head goes out with it), headers are copied from the raw header arrays
+ * in one pass each, and nothing goes through Fastify's reply pipeline (a general-purpose proxy plugin's
+ * per-request work would be most of a gateway request).
  *
  * Its duties as a proxy (the rules are in domain/forwarding.ts):
  * - A request is forwarded only with unambiguous framing, and with that framing: the received Content-Length
@@ -13,14 +15,17 @@
  * - What it does not proxy (upgrades, Expect, declared trailers, transfer codings besides chunked) and the
  *   framing it refuses are answered here, in the error envelope with a Code, before any byte reaches the
  *   upstream; a framing or upgrade refusal also closes the connection.
- * The upstream request goes to the upstream's origin with the canonical target the verifier checked.
+ * The upstream request goes to the upstream's origin with the canonical target the verifier checked. A response
+ * the client refuses (malformed or ambiguous framing) is answered 502 and its connection never reused; an
+ * upstream that cannot be reached 502, one silent for 5 minutes 504.
  */
-import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { toEnvelope } from '../../domain/errors.js';
 import { HOP_BY_HOP, MORE_THAN_ONE_HOST, canonicalContentLength, connectionListed, connectionRefusal, requestRefusal, withoutSidekeyCookies, type ForwardingRefusal } from '../../domain/forwarding.js';
+import type { ResponseHead } from '../../domain/upstream-response.js';
+import { createUpstreamClient, type UpstreamAnswer, type UpstreamExchange, type UpstreamFailure } from './upstream-client.js';
 
-/** No answer headers from the upstream within this time (5 minutes): 504. */
+/** The upstream sent nothing for this long (5 minutes) while the gateway waited on it: 504. */
 const UPSTREAM_TIMEOUT_MS = 300_000;
 
 export interface ForwardOptions {
@@ -67,23 +72,83 @@ function refuse(res: ServerResponse, refusal: ForwardingRefusal): void {
   res.end(body);
 }
 
-export function createProxy(upstreamUrl: string): Proxy {
+/** Methods node:http (and most clients) send with `Content-Length: 0` when they have no body; some servers require it. */
+const BODY_EXPECTED: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * One proxied request's answer: the upstream's response head and body written to the client as they are read, or
+ * the error envelope when the exchange fails before the head was written.
+ */
+class ClientAnswer implements UpstreamAnswer {
+  exchange: UpstreamExchange | undefined;
+  private draining = false;
+  private readonly onDrain = () => {
+    this.draining = false;
+    this.exchange?.resume();
+  };
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly replace: Record<string, string> | undefined,
+  ) {}
+
+  head(head: ResponseHead): void {
+    const { res, replace } = this;
+    if (res.destroyed) {
+      this.exchange?.abort();
+      return;
+    }
+    const raw = head.rawHeaders;
+    const listed = head.connectionListed;
+    const out: string[] = [];
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toLowerCase();
+      if (HOP_BY_HOP.has(name) || (listed.length > 0 && listed.includes(name)) || (replace !== undefined && name in replace)) continue;
+      out.push(raw[i], raw[i + 1]);
+    }
+    if (replace) for (const name in replace) out.push(name, replace[name]);
+    // An HTTP/1 connection cannot be reused until its request body has been read: close it if the upstream
+    // answered before that point.
+    if (!this.req.complete) out.push('connection', 'close');
+    res.writeHead(head.status, head.reason || undefined, out);
+  }
+
+  body(piece: Buffer): boolean {
+    if (this.res.write(piece)) return true;
+    if (!this.draining) {
+      this.draining = true;
+      this.res.once('drain', this.onDrain);
+    }
+    return false;
+  }
+
+  end(last: Buffer | undefined): void {
+    this.res.end(last);
+  }
+
+  failed(failure: UpstreamFailure): void {
+    if (failure === 'timeout') sendError(this.res, 504, 'The API behind this gateway did not answer in time.');
+    else if (failure === 'malformed') sendError(this.res, 502, 'The API behind this gateway sent a response the gateway does not forward.');
+    else sendError(this.res, 502, 'The API behind this gateway could not be reached.');
+  }
+}
+
+/** `timeoutMs`: how long the upstream may stay silent while an exchange waits on it (5 minutes unless given). */
+export function createProxy(upstreamUrl: string, { timeoutMs = UPSTREAM_TIMEOUT_MS }: { timeoutMs?: number } = {}): Proxy {
   const upstream = new URL(upstreamUrl);
-  const secure = upstream.protocol === 'https:';
-  const transport = secure ? https : http;
-  const agent = new transport.Agent({ keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 512, maxFreeSockets: 256, scheduling: 'lifo' });
-  const hostname = upstream.hostname.startsWith('[') ? upstream.hostname.slice(1, -1) : upstream.hostname;
-  const port = upstream.port || (secure ? 443 : 80);
-  const host = upstream.host;
+  const client = createUpstreamClient(upstream, { timeoutMs });
+  const hostField = `host: ${upstream.host}\r\n`;
 
   function forward(req: IncomingMessage, res: ServerResponse, options: ForwardOptions): void {
     const received = req.headers;
     const listed = connectionListed(received.connection);
+    const method = req.method!;
 
-    // ---- the upstream request's headers, from the raw array -------------------------------------------------
+    // ---- the upstream request's head, from the raw array, in one string --------------------------------------
+    // Names and values come from node:http's parser (tokens, no CR, LF or NUL) and from the gateway itself.
     const raw = req.rawHeaders;
     const added = options.requestHeaders;
-    const headers: OutgoingHttpHeaders = {};
+    let head = `${method} ${options.target} HTTP/1.1\r\n${hostField}`;
     let hostFields = 0;
     let cookie: string | undefined;
     let forwardedFor: string | undefined;
@@ -113,12 +178,8 @@ export function createProxy(upstreamUrl: string): Proxy {
         case 'x-forwarded-host':
           forwardedHost ??= value;
           break;
-        default: {
-          const previous = headers[name];
-          if (previous === undefined) headers[name] = value;
-          else if (Array.isArray(previous)) previous.push(value);
-          else headers[name] = [previous as string, value];
-        }
+        default:
+          head += `${name}: ${value}\r\n`;
       }
     }
     if (hostFields > 1) {
@@ -127,69 +188,36 @@ export function createProxy(upstreamUrl: string): Proxy {
     }
     if (cookie !== undefined) {
       const kept = withoutSidekeyCookies(cookie);
-      if (kept !== undefined) headers.cookie = kept;
+      if (kept !== undefined) head += `cookie: ${kept}\r\n`;
     }
     // The body keeps its framing: a sized one its length, a chunked one is chunked again. The parser has refused
     // a request with both; one with neither has no body.
     const contentLength = received['content-length'];
-    const framed = contentLength !== undefined || received['transfer-encoding'] !== undefined;
-    if (contentLength !== undefined) headers['content-length'] = canonicalContentLength(contentLength);
-    else if (framed) headers['transfer-encoding'] = 'chunked';
-    headers.host = host;
+    const chunked = contentLength === undefined && received['transfer-encoding'] !== undefined;
+    if (contentLength !== undefined) head += `content-length: ${canonicalContentLength(contentLength)}\r\n`;
+    else if (chunked) head += 'transfer-encoding: chunked\r\n';
+    else if (BODY_EXPECTED.has(method)) head += 'content-length: 0\r\n';
     // The platform's API still learns who called and how, as behind any reverse proxy.
     const peer = req.socket.remoteAddress;
-    if (peer) headers['x-forwarded-for'] = forwardedFor ? `${forwardedFor}, ${peer}` : peer;
-    else if (forwardedFor) headers['x-forwarded-for'] = forwardedFor;
-    headers['x-forwarded-proto'] = (options.peerTrusted && forwardedProto) || ((req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http');
+    if (peer) head += `x-forwarded-for: ${forwardedFor ? `${forwardedFor}, ${peer}` : peer}\r\n`;
+    else if (forwardedFor) head += `x-forwarded-for: ${forwardedFor}\r\n`;
+    head += `x-forwarded-proto: ${(options.peerTrusted && forwardedProto) || ((req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http')}\r\n`;
     const clientHost = (options.peerTrusted && forwardedHost) || received.host;
-    if (clientHost) headers['x-forwarded-host'] = clientHost;
-    for (const name in added) headers[name] = added[name];
+    if (clientHost) head += `x-forwarded-host: ${clientHost}\r\n`;
+    for (const name in added) head += `${name}: ${added[name]}\r\n`;
+    head += '\r\n';
 
-    const upstreamRequest = transport.request({ agent, hostname, port, method: req.method, path: options.target, headers, timeout: UPSTREAM_TIMEOUT_MS });
-
-    upstreamRequest.on('response', (upstreamResponse) => {
-      const replace = options.responseHeaders;
-      const rawOut = upstreamResponse.rawHeaders;
-      const listedOut = connectionListed(upstreamResponse.headers.connection);
-      const out: string[] = [];
-      for (let i = 0; i < rawOut.length; i += 2) {
-        const name = rawOut[i].toLowerCase();
-        if (HOP_BY_HOP.has(name) || (listedOut.length > 0 && listedOut.includes(name)) || (replace !== undefined && name in replace)) continue;
-        out.push(rawOut[i], rawOut[i + 1]);
-      }
-      if (replace) for (const name in replace) out.push(name, replace[name]);
-      // An HTTP/1 connection cannot be reused until its request body has been read: close it if the upstream
-      // answered before that point.
-      if (!req.complete) out.push('connection', 'close');
-      if (res.destroyed) {
-        upstreamResponse.destroy();
-        return;
-      }
-      res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.statusMessage, out);
-      upstreamResponse.pipe(res);
-      upstreamResponse.once('error', () => res.destroy());
-      upstreamResponse.once('aborted', () => res.destroy());
-    });
-    upstreamRequest.once('timeout', () => upstreamRequest.destroy(Object.assign(new Error('upstream timeout'), { code: 'SIDEKEY_UPSTREAM_TIMEOUT' })));
-    upstreamRequest.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'SIDEKEY_UPSTREAM_TIMEOUT') sendError(res, 504, 'The API behind this gateway did not answer in time.');
-      else sendError(res, 502, 'The API behind this gateway could not be reached.');
-    });
+    const framed = contentLength !== undefined || chunked;
+    if (!framed) req.resume();
+    const answer = new ClientAnswer(req, res, options.responseHeaders);
+    const exchange = client.send(method, head, framed ? { source: req, chunked } : undefined, answer);
+    answer.exchange = exchange;
     // The client went away before its answer was written: stop the upstream exchange too.
     res.once('close', () => {
-      if (!res.writableFinished) upstreamRequest.destroy();
+      if (!res.writableFinished) exchange.abort();
     });
-
-    if (!framed || (req.complete && req.readableLength === 0)) {
-      // No body (or an empty one, all of it already parsed): nothing to stream.
-      upstreamRequest.end();
-      req.resume();
-    } else {
-      req.pipe(upstreamRequest);
-      req.once('error', () => upstreamRequest.destroy());
-    }
   }
 
   const refusal = (req: IncomingMessage) => connectionRefusal(connectionListed(req.headers.connection)) ?? requestRefusal(req);
-  return { refusal, refuse, forward, close: () => agent.destroy() };
+  return { refusal, refuse, forward, close: () => client.close() };
 }
