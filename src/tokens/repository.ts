@@ -175,26 +175,26 @@ export async function listTokens(db: Executor, dialect: Dialect, accountId: stri
 const COLLECTED_CANDIDATES = 5_000;
 
 /**
- * The page from the trigram index's candidates on PostgreSQL, collected first, whole rows (a MATERIALIZED CTE: the
- * planner cannot fold the ORDER BY … LIMIT into it) and sorted after; undefined when there are more than
+ * The page from the trigram index's candidates on PostgreSQL, collected first (a MATERIALIZED CTE: the planner
+ * cannot fold the ORDER BY … LIMIT into it) and sorted after; undefined when there are more than
  * COLLECTED_CANDIDATES of them. Asked as one query with the limit, the planner weighs walking the list index in
  * order until the page is full against the trigram index: its estimate of a LIKE '%word%' comes from a sample of
  * names, so it guesses thousands of matches spread evenly, the walk looks cheap, and for a rare term whose
  * matches are all among the oldest tokens it reads the whole account (seconds at a million tokens, or
  * milliseconds, depending on the sample ANALYZE drew). Here the trigram index is the only way to the candidates,
  * and a few thousand of them are sorted in milliseconds; a term with more is common, and the walk finds its page
- * soon.
+ * soon. The candidates keep only the list order's key (id, created_at): copying and sorting whole rows cost more
+ * than finding them, and only the page's rows are read in full, by id.
  */
 async function fromCollectedCandidates(db: Executor, matching: SelectQueryBuilder<Schema, 'tokens', object>, limit: number): Promise<TokenRow[] | undefined> {
   const rows = await newestFirst(
     db
-      .with((cte) => cte('candidates').materialized(), () => matching.selectAll().limit(COLLECTED_CANDIDATES + 1))
-      .selectFrom('candidates')
-      .selectAll()
-      .select(sql<string>`count(*) over ()`.as('candidate_count')),
-  )
-    .limit(limit)
-    .execute();
+      .with((cte) => cte('candidates').materialized(), () => matching.select(['id', 'created_at']).limit(COLLECTED_CANDIDATES + 1))
+      .selectFrom('tokens')
+      .selectAll('tokens')
+      .select((eb) => eb.selectFrom('candidates').select(eb.fn.countAll<string>().as('n')).as('candidate_count'))
+      .where('id', 'in', (eb) => newestFirst(eb.selectFrom('candidates').select('id')).limit(limit)),
+  ).execute();
   if (rows.length > 0 && Number(rows[0].candidate_count) > COLLECTED_CANDIDATES) return undefined;
   return rows.map(({ candidate_count: _, ...row }) => row as TokenRow);
 }
