@@ -1,5 +1,5 @@
 /** Token rows ↔ domain tokens, and the queries of the token lifecycle (the verifier has its own: verify/repository.ts). */
-import { type SelectQueryBuilder, sql } from 'kysely';
+import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import type { Dialect, Executor } from '../store/database.js';
 import type { NewTokenRow, Schema, TokenRow, TokenRowPatch } from '../store/schema.js';
 import type { Token, TokenKind } from '../domain/token.js';
@@ -151,7 +151,7 @@ export async function listTokens(db: Executor, dialect: Dialect, accountId: stri
     let listed = newestFirst(inRange(db.selectFrom('tokens'), accountId, filter, cursor, nowMs).select(['id', 'created_at', 'state', 'kind', 'name_lower']));
     if (window !== undefined) listed = listed.limit(window);
     const matching = newestFirst(withFilters(db.selectFrom(listed.as('tokens')), filter).select('id').where(contains)).limit(limit);
-    return newestFirst(db.selectFrom('tokens').selectAll().where('id', 'in', matching)).execute();
+    return newestFirst(db.selectFrom('tokens').selectAll().where(idAmong(dialect, matching))).execute();
   };
   const candidates = candidatesByIndex(db, dialect, term);
   // A term no trigram index can narrow (too short) is read in list order until the page is full: short terms
@@ -175,26 +175,26 @@ export async function listTokens(db: Executor, dialect: Dialect, accountId: stri
 const COLLECTED_CANDIDATES = 5_000;
 
 /**
- * The page from the trigram index's candidates on PostgreSQL, collected first, whole rows (a MATERIALIZED CTE: the
- * planner cannot fold the ORDER BY … LIMIT into it) and sorted after; undefined when there are more than
+ * The page from the trigram index's candidates on PostgreSQL, collected first (a MATERIALIZED CTE: the planner
+ * cannot fold the ORDER BY … LIMIT into it) and sorted after; undefined when there are more than
  * COLLECTED_CANDIDATES of them. Asked as one query with the limit, the planner weighs walking the list index in
  * order until the page is full against the trigram index: its estimate of a LIKE '%word%' comes from a sample of
  * names, so it guesses thousands of matches spread evenly, the walk looks cheap, and for a rare term whose
  * matches are all among the oldest tokens it reads the whole account (seconds at a million tokens, or
  * milliseconds, depending on the sample ANALYZE drew). Here the trigram index is the only way to the candidates,
  * and a few thousand of them are sorted in milliseconds; a term with more is common, and the walk finds its page
- * soon.
+ * soon. The candidates keep only the list order's key (id, created_at): copying and sorting whole rows cost more
+ * than finding them, and only the page's rows are read in full, by id.
  */
 async function fromCollectedCandidates(db: Executor, matching: SelectQueryBuilder<Schema, 'tokens', object>, limit: number): Promise<TokenRow[] | undefined> {
   const rows = await newestFirst(
     db
-      .with((cte) => cte('candidates').materialized(), () => matching.selectAll().limit(COLLECTED_CANDIDATES + 1))
-      .selectFrom('candidates')
-      .selectAll()
-      .select(sql<string>`count(*) over ()`.as('candidate_count')),
-  )
-    .limit(limit)
-    .execute();
+      .with((cte) => cte('candidates').materialized(), () => matching.select(['id', 'created_at']).limit(COLLECTED_CANDIDATES + 1))
+      .selectFrom('tokens')
+      .selectAll('tokens')
+      .select((eb) => eb.selectFrom('candidates').select(eb.fn.countAll<string>().as('n')).as('candidate_count'))
+      .where((eb) => idAmong('postgres', newestFirst(eb.selectFrom('candidates').select('id')).limit(limit))(eb)),
+  ).execute();
   if (rows.length > 0 && Number(rows[0].candidate_count) > COLLECTED_CANDIDATES) return undefined;
   return rows.map(({ candidate_count: _, ...row }) => row as TokenRow);
 }
@@ -224,6 +224,16 @@ function candidatesByIndex(db: Executor, dialect: Dialect, term: string): Select
   for (const [run] of term.matchAll(/[\p{L}\p{N}]+/gu)) if ([...run].length >= Math.max(TRIGRAM_LENGTH, [...word].length)) word = run;
   return word ? db.selectFrom('tokens').where(sql<boolean>`name_lower like ${`%${word}%`}`) : undefined;
 }
+
+/**
+ * The condition "id is one of the page's ids" (a subquery of at most a page). On PostgreSQL as = ANY(ARRAY(…)): the
+ * ids are collected first and the rows found in one scan of the primary key, which costs less than the semi-join
+ * (hash the ids, then a loop of lookups) the planner makes of IN (…).
+ */
+const idAmong =
+  (dialect: Dialect, ids: SelectQueryBuilder<any, any, { id: string }>) =>
+  (eb: ExpressionBuilder<Schema, 'tokens'>) =>
+    dialect === 'postgres' ? eb('id', '=', sql<string>`any(array(${ids}))`) : eb('id', 'in', ids);
 
 const newestFirst = <Q extends { orderBy(column: 'created_at' | 'id', direction: 'desc'): Q }>(query: Q) => query.orderBy('created_at', 'desc').orderBy('id', 'desc');
 

@@ -17,7 +17,7 @@ import type { Context } from '../../src/app/context.js';
 import type { Schema } from '../../src/store/schema.js';
 import { freshToken, listTokens, toRow, type StoredToken } from '../../src/tokens/repository.js';
 import type { TestDatabase } from '../support/databases.js';
-import { describeEachStore, test } from '../support/fixtures.js';
+import { describeEachStore, describeStore, test } from '../support/fixtures.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 6, 15, 12, 0, 0, 0);
@@ -149,6 +149,37 @@ describeEachStore('token name search', { now: () => NOW }, (dialect) => {
       const { rows } = await recording.db.executeQuery(CompiledQuery.raw(explain, [...last.parameters]));
       const plan = rows.map((row) => Object.values(row as object).join(' ')).join('\n');
       expect(plan).toContain(dialect === 'postgres' ? 'tokens_name_trigram' : 'tokens_name_search VIRTUAL TABLE');
+    } finally {
+      await recording.db.destroy();
+    }
+  });
+});
+
+/** The plan nodes of PostgreSQL's EXPLAIN (FORMAT JSON), depth first. */
+interface PlanNode {
+  'Subplan Name'?: string;
+  Output?: string[];
+  Plans?: PlanNode[];
+}
+const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
+
+describeStore('token name search [postgres]: a rare term', 'postgres', { now: () => NOW }, () => {
+  test("collects its candidates as their place in the list (id, created_at), and reads only the page's rows whole", async ({ context, database }) => {
+    const { accountId } = await context.accounts.createAccount('Collected keys', cli);
+    // No page fills from the newest 2,000 rows, so the page comes from the trigram index's candidates.
+    const stored = await insertTokens(context, accountId, [
+      ...Array.from({ length: 2_500 }, (_, i) => ({ name: `Nightly export ${i}`, createdAt: NOW - i * 1000 })),
+      ...Array.from({ length: 80 }, (_, i) => ({ name: `Quarterly ledger ${i}`, createdAt: NOW - 90 * DAY + i * 1000 })),
+    ]);
+    const recording = recordingHandle(database);
+    try {
+      const page = await listTokens(recording.db, 'postgres', accountId, { name: 'ledger' }, undefined, 51, NOW);
+      expect(page.map((t) => t.id)).toEqual(expectedIds(stored, { name: 'ledger' }).slice(0, 51));
+      const last = recording.queries.at(-1);
+      if (!last) throw new Error('no query was recorded');
+      const { rows } = await recording.db.executeQuery<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(CompiledQuery.raw(`explain (verbose, format json) ${last.sql}`, [...last.parameters]));
+      const collected = planNodes(rows[0]['QUERY PLAN'][0].Plan).find((node) => node['Subplan Name'] === 'CTE candidates');
+      expect(collected?.Output?.map((column) => column.replace(/^.*\./, ''))).toEqual(['id', 'created_at']);
     } finally {
       await recording.db.destroy();
     }
