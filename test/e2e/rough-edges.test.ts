@@ -215,6 +215,36 @@ describe('slow and broken networks', () => {
     await context.close();
   }, 180_000);
 
+  it('a deep link to a token page opens in one go: the frame loader, then the token with its sections, no second loader inside', async () => {
+    const api = await signInToApi(server.baseUrl, server.admin);
+    const catalog = await api.get<{ categories: { scopes: { id: string }[] }[] }>('/catalog');
+    const { token } = await api.createToken(server.accountId, { name: 'Opened by a deep link', scopes: [catalog.categories[0]!.scopes[0]!.id], developerEmails: ['dev@deep-link.test'] });
+    const { context, page, problems } = await open('deep-link-one-go');
+    await signedIn(page);
+    // Every loader the page shows on its way, in order (role="status" is how every loader of the UI announces itself).
+    await page.addInitScript(() => {
+      const seen: string[] = [];
+      (window as unknown as { loadersSeen: string[] }).loadersSeen = seen;
+      new MutationObserver(() => {
+        for (const status of document.querySelectorAll('[role="status"]')) {
+          const text = status.textContent?.trim() ?? '';
+          if (text && seen[seen.length - 1] !== text) seen.push(text);
+        }
+      }).observe(document, { childList: true, subtree: true, characterData: true });
+    });
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 400, downloadThroughput: 50_000, uploadThroughput: 50_000 });
+    await page.goto(`/accounts/${server.accountId}/settings/api/tokens/${token.id}/overview`);
+    await page.getByRole('heading', { name: 'Opened by a deep link', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Overview', level: 2 }).waitFor();
+    const loaders = await page.evaluate(() => (window as unknown as { loadersSeen: string[] }).loadersSeen);
+    // Before the app's code runs, index.html says Sidekey is loading; the optional controls further down the
+    // Overview load on their own once it is on screen (LazyRestrictionsFields).
+    expect(loaders.filter((text) => text !== 'Loading Sidekey…' && text !== 'Loading the optional controls…')).toEqual(['Loading page…']);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 180_000);
+
   it('a page whose code did not arrive says so in plain words and offers Reload, which brings it back', async () => {
     // This test makes the chunk fail on purpose, so the browser's own error lines are expected here.
     const { context, page } = await open('chunk-failed');

@@ -8,13 +8,13 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { RouterProvider } from 'react-router';
 import { NewSecretProvider } from './components/NewSecretDialog.js';
-import { meQuery } from './api/queries.js';
-import { PUBLIC_PATHS, queryClient } from './queryClient.js';
-import { router } from './router.js';
+import { routes } from './lib/routes.js';
+import { createQueryClient } from './queryClient.js';
+import { createAppRouter } from './router.js';
 import { cssVariablesResolver, theme } from './theme.js';
 
-// A signed-in page needs the session before anything else: ask for it while the page's code is still loading.
-if (!PUBLIC_PATHS.includes(window.location.pathname)) void queryClient.prefetchQuery(meQuery);
+const queryClient = createQueryClient((returnTo) => void router.navigate(routes.login(returnTo), { replace: true }));
+const router = createAppRouter(queryClient);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,5 +1,5 @@
 /** Leak reports' exposures (docs/leak-reports.md): a token's, for its page's banner, and the account's latest, for the list's marker. */
-import { useQuery } from '@tanstack/react-query';
+import { queryOptions, useQuery } from '@tanstack/react-query';
 import type { ExposureDto } from '../../../src/http/management/schemas.js';
 import { api } from './client.js';
 import { accountApi, tokenApi, tokenKeys } from './queries.js';
@@ -10,13 +10,16 @@ const exposureKeys = {
   account: (accountId: string) => [...tokenKeys.all(accountId), 'exposures'] as const,
 };
 
+export const tokenExposuresQuery = (accountId: string, tokenId: string) =>
+  queryOptions({ queryKey: exposureKeys.token(accountId, tokenId), queryFn: () => api.get<{ items: ExposureDto[] }>(`${tokenApi(accountId, tokenId)}/exposures`), select: (data) => data.items });
+
 export function useTokenExposures(accountId: string, tokenId: string) {
-  return useQuery({ queryKey: exposureKeys.token(accountId, tokenId), queryFn: () => api.get<{ items: ExposureDto[] }>(`${tokenApi(accountId, tokenId)}/exposures`), select: (data) => data.items });
+  return useQuery(tokenExposuresQuery(accountId, tokenId));
 }
 
 /** The latest exposure of each token among the account's latest exposures, by token id. */
-export function useExposedTokens(accountId: string) {
-  return useQuery({
+export const exposedTokensQuery = (accountId: string) =>
+  queryOptions({
     queryKey: exposureKeys.account(accountId),
     queryFn: () => api.get<{ items: ExposureDto[] }>(`${accountApi(accountId)}/exposures`),
     select: (data) => {
@@ -25,4 +28,7 @@ export function useExposedTokens(accountId: string) {
       return latest;
     },
   });
+
+export function useExposedTokens(accountId: string) {
+  return useQuery(exposedTokensQuery(accountId));
 }

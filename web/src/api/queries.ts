@@ -2,7 +2,7 @@
  * Server state as TanStack Query hooks. Keys nest under the account so that one invalidation of
  * `tokenKeys.all(accountId)` refreshes every list, detail, audit trail and usage chart of that account.
  */
-import { keepPreviousData, queryOptions, useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { infiniteQueryOptions, keepPreviousData, queryOptions, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import type {
   AccountUserDto,
   ApiSettingsDto,
@@ -76,12 +76,17 @@ export function useSetupLinkState(token: string) {
 }
 
 /** The catalog changes only with a deployment, so it is fetched once per page load. */
+export const catalogQuery = queryOptions({ queryKey: queryKeys.catalog, queryFn: () => api.get<CatalogDto>('/catalog'), staleTime: Infinity });
+
 export function useCatalog() {
-  return useQuery({ queryKey: queryKeys.catalog, queryFn: () => api.get<CatalogDto>('/catalog'), staleTime: Infinity });
+  return useQuery(catalogQuery);
 }
 
+export const apiSettingsQuery = (accountId: string) =>
+  queryOptions({ queryKey: queryKeys.apiSettings(accountId), queryFn: () => api.get<ApiSettingsDto>(`${accountApi(accountId)}/api-settings`) });
+
 export function useApiSettings(accountId: string) {
-  return useQuery({ queryKey: queryKeys.apiSettings(accountId), queryFn: () => api.get<ApiSettingsDto>(`${accountApi(accountId)}/api-settings`) });
+  return useQuery(apiSettingsQuery(accountId));
 }
 
 /** Whom an invite link is for; 404 INVITE_LINK_INVALID when it is not (or no longer) valid. */
@@ -102,22 +107,24 @@ export function useAccountUsers(accountId: string) {
  * The token list (scoped and canary tokens), newest first, one page of PAGE_SIZE at a time. `kind=scoped` keeps the legacy pair out of
  * the cards; a server that does not filter by kind still works because the list also drops them here.
  */
-export function useTokenList(accountId: string, filters: TokenFilters) {
-  return useInfiniteQuery({
+export const tokenListQuery = (accountId: string, filters: TokenFilters) =>
+  infiniteQueryOptions({
     queryKey: tokenKeys.list(accountId, filters),
     initialPageParam: null as string | null,
     queryFn: ({ pageParam }) =>
       api.get<TokenListDto>(`${accountApi(accountId)}/tokens${queryString({ ...filters, kind: 'scoped', cursor: pageParam, limit: PAGE_SIZE })}`),
     getNextPageParam: (last) => last.nextCursor,
     select: (data) => data.pages.flatMap((page) => page.items).filter((token) => !isLegacyKind(token.kind)),
-    // Typing in the search box must not blank the list between keystrokes.
-    placeholderData: keepPreviousData,
   });
+
+export function useTokenList(accountId: string, filters: TokenFilters) {
+  // Typing in the search box must not blank the list between keystrokes.
+  return useInfiniteQuery({ ...tokenListQuery(accountId, filters), placeholderData: keepPreviousData });
 }
 
 /** The legacy Read/Write and Read-Only pair, shown together on one card whatever the filters say. */
-export function useLegacyTokens(accountId: string) {
-  return useQuery({
+export const legacyTokensQuery = (accountId: string) =>
+  queryOptions({
     queryKey: tokenKeys.legacy(accountId),
     queryFn: () => api.get<TokenListDto>(`${accountApi(accountId)}/tokens${queryString({ kind: 'legacy', limit: 200 })}`),
     select: (data) => ({
@@ -125,10 +132,16 @@ export function useLegacyTokens(accountId: string) {
       readOnly: data.items.find((t) => t.kind === 'legacy_ro'),
     }),
   });
+
+export function useLegacyTokens(accountId: string) {
+  return useQuery(legacyTokensQuery(accountId));
 }
 
+export const tokenQuery = (accountId: string, tokenId: string) =>
+  queryOptions({ queryKey: tokenKeys.detail(accountId, tokenId), queryFn: () => api.get<TokenDto>(tokenApi(accountId, tokenId)) });
+
 export function useToken(accountId: string, tokenId: string) {
-  return useQuery({ queryKey: tokenKeys.detail(accountId, tokenId), queryFn: () => api.get<TokenDto>(tokenApi(accountId, tokenId)) });
+  return useQuery(tokenQuery(accountId, tokenId));
 }
 
 export function useTokenEvents(accountId: string, tokenId: string) {

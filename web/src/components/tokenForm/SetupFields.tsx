@@ -26,9 +26,8 @@ export function SetupFields({ draft, onChange, errors, versions }: SetupFieldsPr
       <Textarea
         label="Description"
         description="What the integration does and who runs it, so others can judge the token later."
-        autosize
-        minRows={3}
-        maxRows={8}
+        rows={3}
+        classNames={{ input: 'grows-with-text' }}
         maxLength={1000}
         value={draft.description}
         onChange={(e) => onChange({ description: e.currentTarget.value })}

@@ -18,19 +18,22 @@ type FilterKey = keyof TokenFilters;
 const oneOf = <T extends string>(options: readonly { value: T }[], value: string | null): T | undefined =>
   options.find((o) => o.value === value)?.value;
 
+/** The filters a query string asks for; unknown values are ignored. */
+export function tokenFiltersOf(params: URLSearchParams): TokenFilters {
+  const result: TokenFilters = {};
+  const name = params.get('name')?.trim();
+  const createdOn = oneOf(CREATED_ON_OPTIONS, params.get('createdOn'));
+  const state = oneOf(STATE_OPTIONS, params.get('state'));
+  if (name) result.name = name;
+  if (createdOn) result.createdOn = createdOn;
+  if (state) result.state = state;
+  return result;
+}
+
 /** The list filters live in the query string, so a filtered list can be reloaded, bookmarked and shared. */
 export function useTokenFilters() {
   const [params, setParams] = useSearchParams();
-  const filters = useMemo<TokenFilters>(() => {
-    const result: TokenFilters = {};
-    const name = params.get('name')?.trim();
-    const createdOn = oneOf(CREATED_ON_OPTIONS, params.get('createdOn'));
-    const state = oneOf(STATE_OPTIONS, params.get('state'));
-    if (name) result.name = name;
-    if (createdOn) result.createdOn = createdOn;
-    if (state) result.state = state;
-    return result;
-  }, [params]);
+  const filters = useMemo(() => tokenFiltersOf(params), [params]);
 
   const setFilter = useCallback(
     (key: FilterKey, value: string | null | undefined) =>

@@ -88,8 +88,6 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
   const navigate = useNavigate();
   const serverErrors = useMemo(() => fieldErrorsOf(create.error), [create.error]);
   const errors = { ...serverErrors, ...clientErrors };
-  // Step 3's controls download once the first step is on screen, so they are there when the user reaches them.
-  useEffect(preloadRestrictionsFields, []);
 
   const change = (changes: Partial<TokenDraft>) => {
     setDraft((current) => {
@@ -109,7 +107,12 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
   const next = () => {
     const problems = checkStep(current, draft);
     setClientErrors(problems);
-    if (Object.keys(problems).length === 0) setStep((s) => Math.min(s + 1, steps.length - 1));
+    if (Object.keys(problems).length === 0) {
+      // Step 3's controls download as the user leaves the first step, so they are there when the user reaches
+      // them, while the wizard's first screen loads and settles without them.
+      if (step === 0) preloadRestrictionsFields();
+      setStep((s) => Math.min(s + 1, steps.length - 1));
+    }
     // The user is at the Next button, which may be far below the field at fault: say it there, and move focus to it.
     else requestAnimationFrame(() => document.getElementById(STEP_PROBLEM_ID)?.focus());
   };
