@@ -107,7 +107,9 @@ export class UsageRecorder {
     this.lastUses = new Map();
     // Today's ALLOWED counts go straight into rows, without the composite key of the general map.
     const usageRows: UsageCount[] = [];
-    allowedToday.forEach((count, tokenId) => usageRows.push({ tokenId, day, code: 'ALLOWED', count }));
+    allowedToday.forEach((count, tokenId) => {
+      usageRows.push({ tokenId, day, code: 'ALLOWED', count });
+    });
     counts.forEach((count, key) => {
       const [keyDay, code, tokenId] = key.split(SEPARATOR);
       usageRows.push({ tokenId, day: keyDay, code, count });
