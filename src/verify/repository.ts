@@ -109,17 +109,49 @@ export interface LastUse {
 const USAGE_BATCH = 500;
 
 /**
+ * The text of a multi-row statement: `head`, then `rows` copies of `row` (the text around its placeholders) with the placeholders numbered in
+ * the database's style (`?`, or `$1`, `$2`… on PostgreSQL), then `tail`. Built as one string rather than as a
+ * query tree per row: a flush writes every token used in the last few seconds, and a tree of nodes per row
+ * lived as long as the write (the whole batch), long enough to reach the old generation as garbage.
+ */
+function multiRowText(db: Executor, head: string, row: readonly string[], rows: number, tail: string): string {
+  const numbered = sql`${0}`.compile(db).sql !== '?';
+  const key = `${numbered}${head}`;
+  const full = rows === USAGE_BATCH ? fullBatchTexts.get(key) : undefined;
+  if (full !== undefined) return full;
+  const parts: string[] = [head];
+  let placeholder = 0;
+  for (let r = 0; r < rows; r++) {
+    parts.push(r === 0 ? '(' : ', (');
+    for (let i = 0; i < row.length - 1; i++) parts.push(row[i], numbered ? `$${++placeholder}` : '?');
+    parts.push(row[row.length - 1], ')');
+  }
+  parts.push(tail);
+  const text = parts.join('');
+  if (rows === USAGE_BATCH) fullBatchTexts.set(key, text);
+  return text;
+}
+
+/** The text of a full batch, by placeholder style and statement: most of a large flush is full batches. */
+const fullBatchTexts = new Map<string, string>();
+
+/**
  * Adds counts to what is stored, as one multi-row upsert per 500 rows (both dialects support
  * INSERT … ON CONFLICT … DO UPDATE with `excluded`). Each (token, day, code) appears once per call.
  */
-export async function recordUsageBatch(db: Executor, rows: UsageCount[]): Promise<void> {
+export async function recordUsageBatch(db: Executor, rows: readonly UsageCount[]): Promise<void> {
   for (let i = 0; i < rows.length; i += USAGE_BATCH) {
-    const values = rows.slice(i, i + USAGE_BATCH).map((r) => ({ token_id: r.tokenId, day: r.day, code: r.code, count: r.count }));
-    await db
-      .insertInto('usage_daily')
-      .values(values)
-      .onConflict((oc) => oc.columns(['token_id', 'day', 'code']).doUpdateSet({ count: sql`usage_daily.count + excluded.count` }))
-      .execute();
+    const end = Math.min(rows.length, i + USAGE_BATCH);
+    const parameters: unknown[] = [];
+    for (let r = i; r < end; r++) parameters.push(rows[r].tokenId, rows[r].day, rows[r].code, rows[r].count);
+    const text = multiRowText(
+      db,
+      'insert into usage_daily (token_id, day, code, count) values ',
+      ['', ', ', ', ', ', ', ''],
+      end - i,
+      ' on conflict (token_id, day, code) do update set count = usage_daily.count + excluded.count',
+    );
+    await db.executeQuery(CompiledQuery.raw(text, parameters));
   }
 }
 
@@ -127,12 +159,20 @@ export async function recordUsageBatch(db: Executor, rows: UsageCount[]): Promis
  * Sets last used time and address, as one UPDATE … FROM a VALUES list per 500 tokens (SQLite ≥ 3.33 and
  * PostgreSQL both accept this form). A newer time already stored is kept. Each token appears once per call.
  */
-export async function recordLastUsedBatch(db: Executor, rows: LastUse[]): Promise<void> {
+export async function recordLastUsedBatch(db: Executor, rows: readonly LastUse[]): Promise<void> {
   for (let i = 0; i < rows.length; i += USAGE_BATCH) {
-    const values = sql.join(rows.slice(i, i + USAGE_BATCH).map((r) => sql`(${r.tokenId}, cast(${r.at} as bigint), cast(${r.ip} as varchar(64)))`));
-    await sql`with used(id, at, ip) as (values ${values})
-      update tokens set last_used_at = used.at, last_used_ip = used.ip
+    const end = Math.min(rows.length, i + USAGE_BATCH);
+    const parameters: unknown[] = [];
+    for (let r = i; r < end; r++) parameters.push(rows[r].tokenId, rows[r].at, rows[r].ip);
+    const text = multiRowText(
+      db,
+      'with used(id, at, ip) as (values ',
+      ['', ', cast(', ' as bigint), cast(', ' as varchar(64))'],
+      end - i,
+      `) update tokens set last_used_at = used.at, last_used_ip = used.ip
       from used
-      where tokens.id = used.id and (tokens.last_used_at is null or tokens.last_used_at < used.at)`.execute(db);
+      where tokens.id = used.id and (tokens.last_used_at is null or tokens.last_used_at < used.at)`,
+    );
+    await db.executeQuery(CompiledQuery.raw(text, parameters));
   }
 }

@@ -5,15 +5,10 @@
  */
 import type { Store } from '../store/database.js';
 import type { VerificationCode } from '../domain/verification-answers.js';
-import { recordLastUsedBatch, recordUsageBatch } from './repository.js';
+import { type LastUse, type UsageCount, recordLastUsedBatch, recordUsageBatch } from './repository.js';
 
 const DAY_MS = 86_400_000;
 const SEPARATOR = '\u0000';
-
-interface LastUse {
-  at: number;
-  ip: string | null;
-}
 
 export interface UsageRecorderOptions {
   store: Store;
@@ -25,6 +20,11 @@ export class UsageRecorder {
   private counts = new Map<string, number>();
   /** Today's ALLOWED counts by token: the common case, kept apart so it needs no composite key. */
   private allowedToday = new Map<string, number>();
+  /**
+   * Whether `counts` may hold ALLOWED counts too (after a day's roll-over, a `pending` read or a failed write):
+   * then a write merges today's into it by key, so that no (token, day, code) is written twice in one statement.
+   */
+  private allowedInCounts = false;
   private lastUses = new Map<string, LastUse>();
   private day = '';
   private dayEnds = 0;
@@ -58,14 +58,18 @@ export class UsageRecorder {
 
   /** Moves the ALLOWED counts of `this.day` into the general map (at a day boundary, and before a write). */
   private settleAllowed(): void {
+    if (this.allowedToday.size > 0) this.allowedInCounts = true;
     for (const [tokenId, count] of this.allowedToday) this.add(this.counts, this.day, 'ALLOWED', tokenId, count);
     this.allowedToday.clear();
   }
 
-  /** An authenticated request (the secret matched): the token's "last used" time and address. */
+  /**
+   * An authenticated request (the secret matched): the token's "last used" time and address, kept as the row
+   * the write will send (one object per token used since the last write).
+   */
   markUsed(tokenId: string, now: number, ip: string | undefined): void {
     const last = this.lastUses.get(tokenId);
-    if (last === undefined) this.lastUses.set(tokenId, { at: now, ip: ip ?? null });
+    if (last === undefined) this.lastUses.set(tokenId, { tokenId, at: now, ip: ip ?? null });
     else if (now >= last.at) {
       last.at = now;
       last.ip = ip ?? null;
@@ -91,20 +95,26 @@ export class UsageRecorder {
   }
 
   private async write(): Promise<void> {
-    this.settleAllowed();
-    if (this.counts.size === 0 && this.lastUses.size === 0) {
+    if (this.counts.size === 0 && this.allowedToday.size === 0 && this.lastUses.size === 0) {
       this.lastFlushedAt = Date.now();
       return;
     }
-    const counts = this.counts;
-    const lastUses = this.lastUses;
+    if (this.allowedInCounts) this.settleAllowed();
+    const { counts, allowedToday, lastUses, day } = this;
+    this.allowedInCounts = false;
     this.counts = new Map();
+    this.allowedToday = new Map();
     this.lastUses = new Map();
-    const usageRows = [...counts].map(([key, count]) => {
-      const [day, code, tokenId] = key.split(SEPARATOR);
-      return { tokenId, day, code, count };
+    // Today's ALLOWED counts go straight into rows, without the composite key of the general map.
+    const usageRows: UsageCount[] = [];
+    allowedToday.forEach((count, tokenId) => {
+      usageRows.push({ tokenId, day, code: 'ALLOWED', count });
     });
-    const lastUsedRows = [...lastUses].map(([tokenId, last]) => ({ tokenId, at: last.at, ip: last.ip }));
+    counts.forEach((count, key) => {
+      const [keyDay, code, tokenId] = key.split(SEPARATOR);
+      usageRows.push({ tokenId, day: keyDay, code, count });
+    });
+    const lastUsedRows = Array.from(lastUses.values());
     try {
       await this.options.store.db.transaction().execute(async (trx) => {
         await recordLastUsedBatch(trx, lastUsedRows);
@@ -113,6 +123,7 @@ export class UsageRecorder {
       this.lastFlushedAt = Date.now();
     } catch (error) {
       this.failedFlushes += 1;
+      for (const [tokenId, count] of allowedToday) this.add(counts, day, 'ALLOWED', tokenId, count);
       this.restore(counts, lastUses);
       this.options.onError?.(error);
     }
@@ -120,6 +131,7 @@ export class UsageRecorder {
 
   /** Puts a failed batch back, merged with what arrived meanwhile. */
   private restore(counts: Map<string, number>, lastUses: Map<string, LastUse>): void {
+    this.allowedInCounts = true;
     for (const [key, count] of counts) this.counts.set(key, (this.counts.get(key) ?? 0) + count);
     for (const [tokenId, last] of lastUses) {
       const newer = this.lastUses.get(tokenId);

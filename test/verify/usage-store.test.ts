@@ -52,4 +52,29 @@ describeEachStore('usage batches', {}, () => {
     const stored = await findToken(context.store.db, brand.accountId, tokenId);
     expect(stored!.lastUsedIp).toBe('198.51.100.1');
   });
+
+  test('counts kept from a failed write are added to the later ones, each counter written once', async ({ context, brand }) => {
+    const { tokenId } = await issueToken(context, brand);
+    let fail = true;
+    const db = {
+      transaction: () => (fail ? { execute: async () => Promise.reject(new Error('database unavailable')) } : context.store.db.transaction()),
+    };
+    const errors: unknown[] = [];
+    const usage = new UsageRecorder({ store: { ...context.store, db } as never, flushIntervalMs: 3_600_000, onError: (e) => errors.push(e) });
+    const noon = Date.UTC(2026, 6, 1, 12);
+    usage.count(tokenId, 'ALLOWED', noon);
+    usage.count(tokenId, 'ALLOWED', noon);
+    usage.count(tokenId, 'TOKEN_DISABLED', noon);
+    await usage.flush();
+    expect(errors).toHaveLength(1);
+    fail = false;
+    for (let i = 0; i < 3; i++) usage.count(tokenId, 'ALLOWED', noon + i);
+    await usage.close();
+    expect(errors).toHaveLength(1);
+    const stored = await readUsage(context.store.db, tokenId, '2026-07-01');
+    expect(stored.map((r) => [r.code, Number(r.count)]).sort()).toEqual([
+      ['ALLOWED', 5],
+      ['TOKEN_DISABLED', 1],
+    ]);
+  });
 });
