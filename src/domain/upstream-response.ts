@@ -10,6 +10,7 @@
  * one `chunked` (the gateway re-frames bodies and forwards no transfer coding), framing on a response that has
  * no body by definition (1xx, 204), and a 101 (the gateway never asks to switch protocols).
  */
+import { connectionListed } from './forwarding.js';
 
 /** How the body of a final response is delimited (RFC 9112 §6.3). */
 type ResponseFraming =
@@ -29,7 +30,7 @@ export interface ResponseHead {
   rawHeaders: string[];
   framing: ResponseFraming;
   /** Lower-case names the Connection field lists (besides close and keep-alive): hop-by-hop for this response. */
-  connectionListed: string[];
+  connectionListed: readonly string[];
   /** Whether the connection may carry the next request once this response is read (never for close framing). */
   reusable: boolean;
   /** Seconds the upstream keeps an idle connection open, from `Keep-Alive: timeout=N`, when it says. */
@@ -91,7 +92,6 @@ export function parseResponseHead(text: string, method: string): ResponseHead | 
   }
   const framed = framingOf(status, method, http10, contentLength, transferEncoding);
   if ('refused' in framed) return framed;
-  const { listed, close } = connectionOptions(connection);
   const timeout = keepAlive === undefined ? undefined : KEEP_ALIVE_TIMEOUT.exec(keepAlive);
   return {
     interim: status < 200,
@@ -99,8 +99,8 @@ export function parseResponseHead(text: string, method: string): ResponseHead | 
     reason: statusLine[3] ?? '',
     rawHeaders,
     framing: framed,
-    connectionListed: listed,
-    reusable: !http10 && !close && framed.kind !== 'close',
+    connectionListed: connectionListed(connection),
+    reusable: !http10 && !asksToClose(connection) && framed.kind !== 'close',
     keepAliveSeconds: timeout ? Number(timeout[1]) : undefined,
   };
 }
@@ -134,16 +134,9 @@ function framingOf(status: number, method: string, http10: boolean, contentLengt
   return { kind: 'close' };
 }
 
-function connectionOptions(value: string | undefined): { listed: string[]; close: boolean } {
-  const listed: string[] = [];
-  let close = false;
-  if (value === undefined) return { listed, close };
-  for (const part of value.toLowerCase().split(',')) {
-    const option = part.trim();
-    if (option === 'close') close = true;
-    else if (option !== '' && option !== 'keep-alive') listed.push(option);
-  }
-  return { listed, close };
+/** Whether the Connection field's options (comma-separated, any case) include `close`. */
+function asksToClose(value: string | undefined): boolean {
+  return value?.toLowerCase().split(',').some((option) => option.trim() === 'close') === true;
 }
 
 const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";

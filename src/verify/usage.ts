@@ -56,7 +56,10 @@ export class UsageRecorder {
     counts.set(key, (counts.get(key) ?? 0) + count);
   }
 
-  /** Moves the ALLOWED counts of `this.day` into the general map (at a day boundary, and before a write). */
+  /**
+   * Moves the ALLOWED counts of `this.day` into the general map (at a day boundary, and before a write whose
+   * general map may hold ALLOWED counts of its own).
+   */
   private settleAllowed(): void {
     if (this.allowedToday.size > 0) this.allowedInCounts = true;
     for (const [tokenId, count] of this.allowedToday) this.add(this.counts, this.day, 'ALLOWED', tokenId, count);

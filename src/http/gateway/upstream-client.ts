@@ -375,13 +375,8 @@ class Connection {
   }
 
   fail(exchange: Exchange, failure: UpstreamFailure, why: string): void {
-    this.piece = undefined;
-    this.headHeld = false;
-    this.stopStreaming(exchange);
     exchange.finished = true;
-    exchange.connection = undefined;
-    this.exchange = undefined;
-    this.socket.destroy();
+    this.discard();
     exchange.answer.failed(failure, why);
   }
 
