@@ -15,7 +15,7 @@ import type { Catalog } from '../../domain/catalog.js';
 import type { ProxyTrust } from '../../domain/client-address.js';
 import { toEnvelope } from '../../domain/errors.js';
 import { neverForwarded } from '../../domain/forwarding.js';
-import { type ParsedTarget, excerpt, parseRequestTarget } from '../../domain/request-target.js';
+import { type ParsedTarget, type RequestTarget, excerpt, parseRequestTarget } from '../../domain/request-target.js';
 import { LETTER_CASE_DIFFERS, RouteTable } from '../../domain/routes.js';
 import { catalogPathRoots } from '../../domain/verification.js';
 import { MESSAGE_OF_CODE } from '../../domain/verification-answers.js';
@@ -23,7 +23,7 @@ import type { VerificationResult, Verifier } from '../../verify/verifier.js';
 import { jsonAnswer, writeAnswer } from '../answer.js';
 import { clientAddressOf, firstHeaderValue, fromTrustedProxy } from '../client-address.js';
 import { internalErrorAnswer, requestIdOf } from '../errors.js';
-import type { FastPath } from '../fast-path.js';
+import { type FastPath, settle } from '../fast-path.js';
 import { denialAnswer, identityHeaders, sharedQuietLogger, useSharedQuietLogger } from '../verification/answers.js';
 import { createProxy, type ForwardOptions } from './proxy.js';
 
@@ -72,14 +72,26 @@ export function gatewayRoutes({ verifier, catalog, upstreamUrl: upstream, trusts
 
   const proxy = createProxy(upstream);
 
-  /** The one way every gateway request ends, once its framing was found forwardable: refused here, or proxied. */
-  const verifyThenProxy = async (req: IncomingMessage, res: ServerResponse, target: ParsedTarget, peer: Peer): Promise<void> => {
+  /**
+   * The one way every gateway request ends, once its framing was found forwardable: refused here, or proxied —
+   * in the same turn when the verification is synchronous (a warm cache).
+   */
+  const verifyThenProxy = (req: IncomingMessage, res: ServerResponse, target: ParsedTarget, peer: Peer): void | Promise<void> => {
     if (target.refused) return writeAnswer(res, denialAnswer(refused(target.status, target.reason), catalog.name), peer.requestId());
     const known = allRoutes.knows(target.segments);
     if (known === LETTER_CASE_DIFFERS) return writeAnswer(res, denialAnswer(refused(403, "A path segment differs from the catalog's spelling only in letter case; servers disagree on which endpoint that is."), catalog.name), peer.requestId());
     if (!known) return writeAnswer(res, jsonAnswer(404, toEnvelope(`No endpoint ${req.method} ${excerpt(target.path)} in the ${catalog.name} catalog.`)), peer.requestId());
-    const result = await verifier.verify({ authorization: req.headers.authorization, method: req.method!, target, apiVersion: firstHeaderValue(req.headers['ir-version']), ip: peer.clientAddress, userAgent: req.headers['user-agent'] });
-    if (!result.valid) return writeAnswer(res, denialAnswer(result, catalog.name), peer.requestId());
+    const result = verifier.verify({ authorization: req.headers.authorization, method: req.method!, target, apiVersion: firstHeaderValue(req.headers['ir-version']), ip: peer.clientAddress, userAgent: req.headers['user-agent'] });
+    if (result instanceof Promise) return result.then((settled) => proxyIfValid(req, res, target, peer, settled));
+    proxyIfValid(req, res, target, peer, result);
+  };
+
+  /** A refusal of the verification, written here; or the request, forwarded as the canonical target it was checked as. */
+  const proxyIfValid = (req: IncomingMessage, res: ServerResponse, target: RequestTarget, peer: Peer, result: VerificationResult): void => {
+    if (!result.valid) {
+      writeAnswer(res, denialAnswer(result, catalog.name), peer.requestId());
+      return;
+    }
     // From here the answer is the upstream's, streamed as it comes.
     const limit = result.rateLimit;
     const options: ForwardOptions = {
@@ -95,11 +107,15 @@ export function gatewayRoutes({ verifier, catalog, upstreamUrl: upstream, trusts
   };
 
   const answerOnce = (req: IncomingMessage, res: ServerResponse, target: ParsedTarget, peer: Peer) =>
-    verifyThenProxy(req, res, target, peer).catch((error: unknown) => {
-      quiet.error({ err: error }, 'request errored');
-      if (res.headersSent) res.destroy();
-      else writeAnswer(res, internalErrorAnswer(peer.requestId()), peer.requestId());
-    });
+    settle(
+      () => verifyThenProxy(req, res, target, peer),
+      () => {},
+      (error: unknown) => {
+        quiet.error({ err: error }, 'request errored');
+        if (res.headersSent) res.destroy();
+        else writeAnswer(res, internalErrorAnswer(peer.requestId()), peer.requestId());
+      },
+    );
 
   const isUnderRoot = (url: string) => {
     for (const root of roots) {
@@ -120,7 +136,7 @@ export function gatewayRoutes({ verifier, catalog, upstreamUrl: upstream, trusts
     const target = parseRequestTarget(url);
     if (target.refused) return false;
     let requestId: string | undefined;
-    void answerOnce(req, res, target, { clientAddress: clientAddressOf(req, trusts), fromTrustedProxy: fromTrustedProxy(req, trusts), requestId: () => (requestId ??= requestIdOf(req)) });
+    answerOnce(req, res, target, { clientAddress: clientAddressOf(req, trusts), fromTrustedProxy: fromTrustedProxy(req, trusts), requestId: () => (requestId ??= requestIdOf(req)) });
     return true;
   };
 
@@ -130,7 +146,7 @@ export function gatewayRoutes({ verifier, catalog, upstreamUrl: upstream, trusts
     reply.hijack();
     const framing = proxy.refusal(request.raw);
     if (framing) return proxy.refuse(reply.raw, framing);
-    await answerOnce(request.raw, reply.raw, parseRequestTarget(request.url), { clientAddress: request.clientAddress, fromTrustedProxy: request.fromTrustedProxy, requestId: () => request.id });
+    answerOnce(request.raw, reply.raw, parseRequestTarget(request.url), { clientAddress: request.clientAddress, fromTrustedProxy: request.fromTrustedProxy, requestId: () => request.id });
   };
 
   const plugin = async (app: FastifyInstance) => {

@@ -23,7 +23,7 @@ import type { VerificationResult, Verifier } from '../../verify/verifier.js';
 import { type HttpAnswer, jsonAnswer, sendAnswer, writeAnswer } from '../answer.js';
 import { clientAddressOf, firstHeaderValue } from '../client-address.js';
 import { type ParsedBody, type Refusal, internalErrorAnswer, refusalOf, requestIdOf } from '../errors.js';
-import { type FastPath, readBody } from '../fast-path.js';
+import { type FastPath, readBody, settle } from '../fast-path.js';
 import { BODY_ERRORS, errorResponses, verificationSecurity } from '../openapi.js';
 import { allowedAnswer, denialAnswer, envelopeAnswer, sharedQuietLogger, useSharedQuietLogger } from './answers.js';
 
@@ -172,7 +172,7 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log, pars
   const quiet = sharedQuietLogger(log, 'verification');
 
   /** The answer to a forward-auth call (the service key already checked): the one function both ways in use. */
-  const authAnswer = async ({ method, url, headers, clientAddress }: AuthCall): Promise<HttpAnswer> => {
+  const authAnswer = ({ method, url, headers, clientAddress }: AuthCall): HttpAnswer | Promise<HttpAnswer> => {
     const style = firstHeaderValue(headers[AUTH_STYLE_HEADER]) === 'nginx' ? 'nginx' : undefined;
     const inPath = url.length > AUTH_PREFIX.length && url[AUTH_PREFIX.length] === '/';
     const original = originalRequest(config.forwardAuth, { headers, method, pathAfterPrefix: inPath ? url.slice(AUTH_PREFIX.length) : undefined });
@@ -183,8 +183,9 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log, pars
       const message = `The request carries ${override}: the API would run another method than the one checked.`;
       return envelopeAnswer(403, { ...toEnvelope(MESSAGE_OF_CODE.REQUEST_TARGET_REFUSED, [{ field: override, message }]), Code: 'REQUEST_TARGET_REFUSED' }, style);
     }
-    const result = await verifiers.auth.verify({ authorization: headers.authorization, method: original.method, path: original.target, apiVersion: firstHeaderValue(headers['ir-version']), ip: clientAddress, userAgent: headers['user-agent'] });
-    return result.valid ? allowedAnswer(result) : denialAnswer(result, realm, style);
+    const result = verifiers.auth.verify({ authorization: headers.authorization, method: original.method, path: original.target, apiVersion: firstHeaderValue(headers['ir-version']), ip: clientAddress, userAgent: headers['user-agent'] });
+    const answerOf = (settled: VerificationResult) => (settled.valid ? allowedAnswer(settled) : denialAnswer(settled, realm, style));
+    return result instanceof Promise ? result.then(answerOf) : answerOf(result);
   };
 
   /**
@@ -207,7 +208,8 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log, pars
       writeAnswer(res, refusal, requestId);
       return true;
     }
-    authAnswer({ method: req.method!, url, headers, clientAddress: clientAddressOf(req, trusts) }).then(
+    settle(
+      () => authAnswer({ method: req.method!, url, headers, clientAddress: clientAddressOf(req, trusts) }),
       (answer) => writeAnswer(res, answer, requestId),
       (error: unknown) => {
         quiet.error({ err: error, reqId: requestId }, 'request errored');
@@ -235,12 +237,14 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log, pars
     return { status, headers, body: serialize(status, managementEnvelope(refusal.code, refusal.message, refusal.fields, requestId)) };
   };
 
+  const verifiedAnswer = (result: VerificationResult): HttpAnswer => ({ status: 200, headers: {}, body: serialize(200, toAnswer(result)) });
+
   /**
    * The answer to the body of a question, in the order Fastify's route takes its steps: parse (an error closes
    * the connection, as Fastify's content-type parsing does), validate against VerifyBody (which coerces in
    * place), verify, serialize. Every refusal is the error handler's (refusalOf), every answer the route's.
    */
-  const verifyAnswer = async (body: ParsedBody, requestId: string): Promise<HttpAnswer> => {
+  const verifyAnswer = (body: ParsedBody, requestId: string): HttpAnswer | Promise<HttpAnswer> => {
     if (!body.ok) {
       const refusal = refusalOf(body.error);
       if (refusal === undefined) throw body.error;
@@ -251,8 +255,8 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log, pars
     const holder = { body: body.value };
     const valid = (validate as (data: unknown, context: { parentData: object; parentDataProperty: string }) => boolean)(holder.body, { parentData: holder, parentDataProperty: 'body' });
     if (!valid) return refusalAnswer(refusalOf({ validation: validate.errors ?? [], validationContext: 'body' })!, requestId, {});
-    const result = await verifiers.verify.verify(holder.body as Parameters<Verifier['verify']>[0]);
-    return { status: 200, headers: {}, body: serialize(200, toAnswer(result)) };
+    const result = verifiers.verify.verify(holder.body as Parameters<Verifier['verify']>[0]);
+    return result instanceof Promise ? result.then(verifiedAnswer) : verifiedAnswer(result);
   };
 
   /**
@@ -274,7 +278,8 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log, pars
       return true;
     }
     readBody(req, (error, text) => {
-      verifyAnswer(error ? { ok: false, error } : parseJson(text!), requestId).then(
+      settle(
+        () => verifyAnswer(error ? { ok: false, error } : parseJson(text!), requestId),
         (answer) => writeAnswer(res, answer, requestId),
         (failure: unknown) => {
           quiet.error({ err: failure, reqId: requestId }, 'request errored');
