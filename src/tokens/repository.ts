@@ -1,6 +1,6 @@
 /** Token rows ↔ domain tokens, and the queries of the token lifecycle (the verifier has its own: verify/repository.ts). */
 import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
-import type { Dialect, Executor } from '../store/database.js';
+import { type Dialect, type Executor, preparedOnPostgres } from '../store/database.js';
 import type { NewTokenRow, Schema, TokenRow, TokenRowPatch } from '../store/schema.js';
 import type { Token, TokenKind } from '../domain/token.js';
 import type { TokenState, TokenFilter, ListCursor } from '../domain/filters.js';
@@ -177,8 +177,17 @@ export async function listTokens(db: Executor, dialect: Dialect, accountId: stri
  */
 const COLLECTED_CANDIDATES = 5_000;
 
+/** Every column of a token row, by name: the select list of a prepared statement (see preparedOnPostgres). */
+const TOKEN_COLUMNS = [
+  'id', 'account_id', 'kind', 'account_sid', 'name', 'name_lower', 'description', 'api_version', 'primary_contact_user_id', 'developer_emails', 'scopes', 'state', 'created_at', 'created_by',
+  'updated_at', 'last_used_at', 'last_used_ip', 'expires_at', 'not_before', 'allowed_cidrs', 'rate_limit', 'secret_hash', 'secret_ciphertext', 'previous_secret_hash', 'previous_secret_expires_at', 'revision',
+] as const;
+/** `Columns` when it names every column of a token row (a column added to the schema must be added there too). */
+type EveryColumn<Columns extends readonly (keyof TokenRow)[]> = [Exclude<keyof TokenRow, Columns[number]>] extends [never] ? Columns : never;
+
 /**
- * The page on PostgreSQL in one statement: the ordered window's matches (`nearest`) when they fill it, else the
+ * The page on PostgreSQL in one statement, prepared (each connection parses it once, and plans it once for all
+ * values: the CTEs fix its plan): the ordered window's matches (`nearest`) when they fill it, else the
  * trigram index's candidates (`matching`), collected and sorted; undefined when there are more than
  * COLLECTED_CANDIDATES of those. Both are MATERIALIZED CTEs, and PostgreSQL runs a CTE or a subquery only when a
  * branch it takes reads it: a common term never asks the trigram index (tens of milliseconds for a word in a tenth
@@ -198,12 +207,12 @@ async function nearestOrCollected(
   matching: SelectQueryBuilder<Schema, 'tokens', object>,
   limit: number,
 ): Promise<TokenRow[] | undefined> {
-  const rows = await newestFirst(
+  const query = newestFirst(
     db
       .with((cte) => cte('nearest').materialized(), () => nearest)
       .with((cte) => cte('candidates').materialized(), () => matching.select(['id', 'created_at']).limit(COLLECTED_CANDIDATES + 1))
       .selectFrom('tokens')
-      .selectAll('tokens')
+      .select(TOKEN_COLUMNS satisfies EveryColumn<typeof TOKEN_COLUMNS>)
       .select((eb) => {
         const windowFilled = eb(eb.selectFrom('nearest').select(eb.fn.countAll().as('n')), '=', limit);
         const collected = eb.selectFrom('candidates').select(eb.fn.countAll<string>().as('n'));
@@ -219,7 +228,8 @@ async function nearestOrCollected(
           .end();
         return eb('id', '=', sql<string>`any(${pageIds})`);
       }),
-  ).execute();
+  );
+  const { rows } = await db.executeQuery(preparedOnPostgres(query.compile()));
   if (rows.length > 0 && Number(rows[0].candidate_count) > COLLECTED_CANDIDATES) return undefined;
   return rows.map(({ candidate_count: _, ...row }) => row as TokenRow);
 }

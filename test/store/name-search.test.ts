@@ -204,4 +204,26 @@ describeStore('token name search [postgres]: a page in one statement', 'postgres
       await recording.db.destroy();
     }
   });
+
+  test('the prepared search answers the same after a migration adds a token column, and on a connection that lost its prepared statements', async ({ context }) => {
+    const { accountId } = await context.accounts.createAccount('Prepared', cli);
+    const stored = await insertTokens(context, accountId, [...Array.from({ length: 2_100 }, (_, i) => ({ name: `Nightly export ${i}`, createdAt: NOW - i * 1000 })), { name: 'Quarterly ledger 7', createdAt: NOW - 90 * DAY }]);
+    const expected = expectedIds(stored, { name: 'ledger' });
+    const search = async () => (await context.tokens.list(cli, accountId, { name: 'ledger' })).items.map((i) => i.id);
+    // One query at a time: each reuses the connection the last one released.
+    const connection = async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(context.store.db)).rows[0].pid;
+    // Past the five runs after which PostgreSQL may keep one generic plan for the statement.
+    for (let i = 0; i < 7; i++) expect(await search()).toEqual(expected);
+    const before = await connection();
+    await sql`alter table tokens add column extra integer`.execute(context.store.db);
+    try {
+      expect(await search()).toEqual(expected);
+      // The statement names its columns, so the added one changed nothing it returns: the connection kept it.
+      expect(await connection()).toBe(before);
+    } finally {
+      await sql`alter table tokens drop column extra`.execute(context.store.db);
+    }
+    await sql`deallocate all`.execute(context.store.db);
+    expect(await search()).toEqual(expected);
+  });
 });
