@@ -15,7 +15,8 @@
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { createHash } from 'node:crypto';
+import { type CompiledQuery, Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import type { PostgresPool, PostgresPoolClient, SqliteDatabase } from 'kysely';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
@@ -146,7 +147,8 @@ function isDatabaseFault(error: unknown): boolean {
  * further query meanwhile (so a rollback after a timeout does not wait once more); faults become 503s. A pooled
  * connection the server dropped while idle (a terminated backend, a restart) may be handed out before its
  * error arrives: when the first query on a client fails that way, and not by its deadline, it runs once more on
- * a new connection, since nothing had happened on the old one.
+ * a new connection, since nothing had happened on the old one. A prepared statement the connection can no longer
+ * run (isStalePreparedStatement) counts as such a failure. Texts given to preparedOnPostgres run as named statements.
  */
 function guardedPool(pool: pg.Pool, onConnectionError: ((error: unknown) => void) | undefined): PostgresPool {
   const acquire = async () => {
@@ -180,14 +182,14 @@ function guardedPool(pool: pg.Pool, onConnectionError: ((error: unknown) => void
         if (broken && first) await replace();
         if (broken) throw unavailable();
         try {
-          return await client.query(text, parameters);
+          return await client.query(statement(text, parameters));
         } catch (error) {
-          if (!isDatabaseFault(error)) throw error;
+          if (!isDatabaseFault(error) && !isStalePreparedStatement(error, text)) throw error;
           broken ??= error;
           if (!first || isDeadline(error)) throw unavailable();
           await replace();
           try {
-            return await client.query(text, parameters);
+            return await client.query(statement(text, parameters));
           } catch (again) {
             if (!isDatabaseFault(again)) throw again;
             broken ??= again;
@@ -206,6 +208,34 @@ function guardedPool(pool: pg.Pool, onConnectionError: ((error: unknown) => void
     end: () => pool.end(),
   };
 }
+
+/** How many texts may run as named prepared statements (see preparedOnPostgres); each connection keeps each it ran. */
+const PREPARED_TEXTS = 200;
+/** The texts that run as named prepared statements, and their names. */
+const preparedNames = new Map<string, string>();
+
+/**
+ * On PostgreSQL, `query` runs as a named prepared statement: each connection parses it once, and plans it once
+ * when PostgreSQL finds the generic plan no worse than planning it for the values (after five runs). Meant for a
+ * long query asked over and over whose plan its values do not change (the token list's name search: its CTEs fix
+ * the plan), where parsing and planning cost as much as running it. Past PREPARED_TEXTS texts, a query runs as
+ * any other. Its select list must name its columns: a migration that adds a column to a table would otherwise
+ * change the result of a `*` that connections have prepared, and PostgreSQL refuses to run such a statement (a
+ * connection that refuses one is replaced, as a broken one is). On SQLite every statement is prepared anyway.
+ */
+export function preparedOnPostgres<R>(query: CompiledQuery<R>): CompiledQuery<R> {
+  if (!preparedNames.has(query.sql) && preparedNames.size < PREPARED_TEXTS) preparedNames.set(query.sql, `sidekey_${createHash('sha256').update(query.sql).digest('hex').slice(0, 24)}`);
+  return query;
+}
+
+const statement = (text: string, values: unknown[] | undefined): pg.QueryConfig => ({ text, values, name: preparedNames.get(text) });
+
+/**
+ * The connection's prepared statement for `text` is gone (DISCARD ALL, a pooler that switched the server
+ * connection) or can no longer run (its result's columns changed): another connection prepares it afresh.
+ */
+const isStalePreparedStatement = (error: unknown, text: string) =>
+  preparedNames.has(text) && error instanceof pg.DatabaseError && (error.code === '26000' || (error.code === '0A000' && error.message.startsWith('cached plan must not change result type')));
 
 /** The query ran out of time (client-side read timeout, or the server's statement_timeout). */
 const isDeadline = (error: unknown) => (error instanceof Error && error.message === 'Query read timeout') || (error instanceof pg.DatabaseError && error.code === '57014');

@@ -1,6 +1,6 @@
 /** Token rows ↔ domain tokens, and the queries of the token lifecycle (the verifier has its own: verify/repository.ts). */
 import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
-import type { Dialect, Executor } from '../store/database.js';
+import { type Dialect, type Executor, preparedOnPostgres } from '../store/database.js';
 import type { NewTokenRow, Schema, TokenRow, TokenRowPatch } from '../store/schema.js';
 import type { Token, TokenKind } from '../domain/token.js';
 import type { TokenState, TokenFilter, ListCursor } from '../domain/filters.js';
@@ -146,23 +146,26 @@ export async function listTokens(db: Executor, dialect: Dialect, accountId: stri
   const term = filter.name === undefined ? '' : foldName(filter.name);
   if (term === '') return (await newestFirst(withFilters(inRange(db.selectFrom('tokens'), accountId, filter, cursor, nowMs), filter).selectAll()).limit(limit).execute()).map(toStoredToken);
   const contains = dialect === 'postgres' ? sql<boolean>`strpos(name_lower, ${term}) > 0` : sql<boolean>`instr(name_lower, ${term}) > 0`;
-  // Read from the list index alone (it holds what the filters test), then only the page's rows in full.
-  const scanned = (window: number | undefined) => {
+  // The page's keys read in list order from the list index alone (it holds what the filters test), within the
+  // first `window` rows of the range when given.
+  const nearest = (window: number | undefined) => {
     let listed = newestFirst(inRange(db.selectFrom('tokens'), accountId, filter, cursor, nowMs).select(['id', 'created_at', 'state', 'kind', 'name_lower']));
     if (window !== undefined) listed = listed.limit(window);
-    const matching = newestFirst(withFilters(db.selectFrom(listed.as('tokens')), filter).select('id').where(contains)).limit(limit);
-    return newestFirst(db.selectFrom('tokens').selectAll().where(idAmong(dialect, matching))).execute();
+    return newestFirst(withFilters(db.selectFrom(listed.as('tokens')), filter).select(['id', 'created_at']).where(contains)).limit(limit);
   };
+  // Only the page's rows are read in full.
+  const scanned = async (window: number | undefined) => (await newestFirst(db.selectFrom('tokens').selectAll().where(idAmong(dialect, nearest(window).clearSelect().select('id')))).execute()).map(toStoredToken);
   const candidates = candidatesByIndex(db, dialect, term);
   // A term no trigram index can narrow (too short) is read in list order until the page is full: short terms
   // usually match often, and a rare one reads the account's list index to its end (README, "Name search").
-  if (!candidates) return (await scanned(undefined)).map(toStoredToken);
-  const nearest = await scanned(ORDERED_WINDOW);
-  if (nearest.length === limit) return nearest.map(toStoredToken);
+  if (!candidates) return scanned(undefined);
   const matching = withFilters(inRange(candidates, accountId, filter, cursor, nowMs), filter).where(contains);
   if (dialect === 'postgres') {
-    const fenced = await fromCollectedCandidates(db, matching, limit);
-    if (fenced) return fenced.map(toStoredToken);
+    const page = await nearestOrCollected(db, nearest(ORDERED_WINDOW), matching, limit);
+    if (page) return page.map(toStoredToken);
+  } else {
+    const page = await scanned(ORDERED_WINDOW);
+    if (page.length === limit) return page;
   }
   const found = await newestFirst(matching.selectAll()).limit(limit).execute();
   return found.map(toStoredToken);
@@ -170,31 +173,63 @@ export async function listTokens(db: Executor, dialect: Dialect, accountId: stri
 
 /**
  * On PostgreSQL, how many of the trigram index's candidates a search collects and sorts itself (see
- * fromCollectedCandidates); past this, it asks the list index in order instead.
+ * nearestOrCollected); past this, it asks the list index in order instead.
  */
 const COLLECTED_CANDIDATES = 5_000;
 
+/** Every column of a token row, by name: the select list of a prepared statement (see preparedOnPostgres). */
+const TOKEN_COLUMNS = [
+  'id', 'account_id', 'kind', 'account_sid', 'name', 'name_lower', 'description', 'api_version', 'primary_contact_user_id', 'developer_emails', 'scopes', 'state', 'created_at', 'created_by',
+  'updated_at', 'last_used_at', 'last_used_ip', 'expires_at', 'not_before', 'allowed_cidrs', 'rate_limit', 'secret_hash', 'secret_ciphertext', 'previous_secret_hash', 'previous_secret_expires_at', 'revision',
+] as const;
+/** `Columns` when it names every column of a token row (a column added to the schema must be added there too). */
+type EveryColumn<Columns extends readonly (keyof TokenRow)[]> = [Exclude<keyof TokenRow, Columns[number]>] extends [never] ? Columns : never;
+
 /**
- * The page from the trigram index's candidates on PostgreSQL, collected first (a MATERIALIZED CTE: the planner
- * cannot fold the ORDER BY … LIMIT into it) and sorted after; undefined when there are more than
- * COLLECTED_CANDIDATES of them. Asked as one query with the limit, the planner weighs walking the list index in
- * order until the page is full against the trigram index: its estimate of a LIKE '%word%' comes from a sample of
- * names, so it guesses thousands of matches spread evenly, the walk looks cheap, and for a rare term whose
- * matches are all among the oldest tokens it reads the whole account (seconds at a million tokens, or
- * milliseconds, depending on the sample ANALYZE drew). Here the trigram index is the only way to the candidates,
- * and a few thousand of them are sorted in milliseconds; a term with more is common, and the walk finds its page
- * soon. The candidates keep only the list order's key (id, created_at): copying and sorting whole rows cost more
- * than finding them, and only the page's rows are read in full, by id.
+ * The page on PostgreSQL in one statement, prepared (each connection parses it once, and plans it once for all
+ * values: the CTEs fix its plan): the ordered window's matches (`nearest`) when they fill it, else the
+ * trigram index's candidates (`matching`), collected and sorted; undefined when there are more than
+ * COLLECTED_CANDIDATES of those. Both are MATERIALIZED CTEs, and PostgreSQL runs a CTE or a subquery only when a
+ * branch it takes reads it: a common term never asks the trigram index (tens of milliseconds for a word in a tenth
+ * of the names), a rare one pays one round trip and one plan, not two.
+ * The candidates are collected first, so the planner cannot fold the ORDER BY … LIMIT into their scan. Asked as
+ * one query with the limit, it weighs walking the list index in order until the page is full against the trigram
+ * index: its estimate of a LIKE '%word%' comes from a sample of names, so it guesses thousands of matches spread
+ * evenly, the walk looks cheap, and for a rare term whose matches are all among the oldest tokens it reads the
+ * whole account (seconds at a million tokens). Here the trigram index is the only way to the candidates, and a few
+ * thousand of them are sorted in milliseconds; a term with more is common, and the walk finds its page soon. The
+ * candidates keep only the list order's key (id, created_at): copying and sorting whole rows cost more than finding
+ * them, and only the page's rows are read in full, by id.
  */
-async function fromCollectedCandidates(db: Executor, matching: SelectQueryBuilder<Schema, 'tokens', object>, limit: number): Promise<TokenRow[] | undefined> {
-  const rows = await newestFirst(
+async function nearestOrCollected(
+  db: Executor,
+  nearest: SelectQueryBuilder<any, any, { id: string; created_at: number }>,
+  matching: SelectQueryBuilder<Schema, 'tokens', object>,
+  limit: number,
+): Promise<TokenRow[] | undefined> {
+  const query = newestFirst(
     db
+      .with((cte) => cte('nearest').materialized(), () => nearest)
       .with((cte) => cte('candidates').materialized(), () => matching.select(['id', 'created_at']).limit(COLLECTED_CANDIDATES + 1))
       .selectFrom('tokens')
-      .selectAll('tokens')
-      .select((eb) => eb.selectFrom('candidates').select(eb.fn.countAll<string>().as('n')).as('candidate_count'))
-      .where((eb) => idAmong('postgres', newestFirst(eb.selectFrom('candidates').select('id')).limit(limit))(eb)),
-  ).execute();
+      .select(TOKEN_COLUMNS satisfies EveryColumn<typeof TOKEN_COLUMNS>)
+      .select((eb) => {
+        const windowFilled = eb(eb.selectFrom('nearest').select(eb.fn.countAll().as('n')), '=', limit);
+        const collected = eb.selectFrom('candidates').select(eb.fn.countAll<string>().as('n'));
+        return eb.case().when(windowFilled).then(sql<string>`0`).else(collected).end().as('candidate_count');
+      })
+      .where((eb) => {
+        const windowFilled = eb(eb.selectFrom('nearest').select(eb.fn.countAll().as('n')), '=', limit);
+        const pageIds = eb
+          .case()
+          .when(windowFilled)
+          .then(sql<string[]>`array(${eb.selectFrom('nearest').select('id')})`)
+          .else(sql<string[]>`array(${newestFirst(eb.selectFrom('candidates').select('id')).limit(limit)})`)
+          .end();
+        return eb('id', '=', sql<string>`any(${pageIds})`);
+      }),
+  );
+  const { rows } = await db.executeQuery(preparedOnPostgres(query.compile()));
   if (rows.length > 0 && Number(rows[0].candidate_count) > COLLECTED_CANDIDATES) return undefined;
   return rows.map(({ candidate_count: _, ...row }) => row as TokenRow);
 }

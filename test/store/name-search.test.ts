@@ -158,12 +158,13 @@ describeEachStore('token name search', { now: () => NOW }, (dialect) => {
 /** The plan nodes of PostgreSQL's EXPLAIN (FORMAT JSON), depth first. */
 interface PlanNode {
   'Subplan Name'?: string;
+  'Actual Loops'?: number;
   Output?: string[];
   Plans?: PlanNode[];
 }
 const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
 
-describeStore('token name search [postgres]: a rare term', 'postgres', { now: () => NOW }, () => {
+describeStore('token name search [postgres]: a page in one statement', 'postgres', { now: () => NOW }, () => {
   test("collects its candidates as their place in the list (id, created_at), and reads only the page's rows whole", async ({ context, database }) => {
     const { accountId } = await context.accounts.createAccount('Collected keys', cli);
     // No page fills from the newest 2,000 rows, so the page comes from the trigram index's candidates.
@@ -175,6 +176,8 @@ describeStore('token name search [postgres]: a rare term', 'postgres', { now: ()
     try {
       const page = await listTokens(recording.db, 'postgres', accountId, { name: 'ledger' }, undefined, 51, NOW);
       expect(page.map((t) => t.id)).toEqual(expectedIds(stored, { name: 'ledger' }).slice(0, 51));
+      // The ordered window and the trigram index are asked in the same statement: one round trip for the page.
+      expect(recording.queries).toHaveLength(1);
       const last = recording.queries.at(-1);
       if (!last) throw new Error('no query was recorded');
       const { rows } = await recording.db.executeQuery<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(CompiledQuery.raw(`explain (verbose, format json) ${last.sql}`, [...last.parameters]));
@@ -183,5 +186,44 @@ describeStore('token name search [postgres]: a rare term', 'postgres', { now: ()
     } finally {
       await recording.db.destroy();
     }
+  });
+
+  test('a common term fills its page from the ordered window in one statement, and its trigram candidates are never collected', async ({ context, database }) => {
+    const { accountId } = await context.accounts.createAccount('Common term', cli);
+    const stored = await insertTokens(context, accountId, Array.from({ length: 3_000 }, (_, i) => ({ name: `Nightly ${i % 3 === 0 ? 'export' : 'import'} ${i}`, createdAt: NOW - i * 1000 })));
+    const recording = recordingHandle(database);
+    try {
+      const page = await listTokens(recording.db, 'postgres', accountId, { name: 'export' }, undefined, 51, NOW);
+      expect(page.map((t) => t.id)).toEqual(expectedIds(stored, { name: 'export' }).slice(0, 51));
+      expect(recording.queries).toHaveLength(1);
+      const [query] = recording.queries;
+      const { rows } = await recording.db.executeQuery<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(CompiledQuery.raw(`explain (analyze, format json) ${query.sql}`, [...query.parameters]));
+      const collected = planNodes(rows[0]['QUERY PLAN'][0].Plan).find((node) => node['Subplan Name'] === 'CTE candidates');
+      expect(collected?.['Actual Loops']).toBe(0);
+    } finally {
+      await recording.db.destroy();
+    }
+  });
+
+  test('the prepared search answers the same after a migration adds a token column, and on a connection that lost its prepared statements', async ({ context }) => {
+    const { accountId } = await context.accounts.createAccount('Prepared', cli);
+    const stored = await insertTokens(context, accountId, [...Array.from({ length: 2_100 }, (_, i) => ({ name: `Nightly export ${i}`, createdAt: NOW - i * 1000 })), { name: 'Quarterly ledger 7', createdAt: NOW - 90 * DAY }]);
+    const expected = expectedIds(stored, { name: 'ledger' });
+    const search = async () => (await context.tokens.list(cli, accountId, { name: 'ledger' })).items.map((i) => i.id);
+    // One query at a time: each reuses the connection the last one released.
+    const connection = async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(context.store.db)).rows[0].pid;
+    // Past the five runs after which PostgreSQL may keep one generic plan for the statement.
+    for (let i = 0; i < 7; i++) expect(await search()).toEqual(expected);
+    const before = await connection();
+    await sql`alter table tokens add column extra integer`.execute(context.store.db);
+    try {
+      expect(await search()).toEqual(expected);
+      // The statement names its columns, so the added one changed nothing it returns: the connection kept it.
+      expect(await connection()).toBe(before);
+    } finally {
+      await sql`alter table tokens drop column extra`.execute(context.store.db);
+    }
+    await sql`deallocate all`.execute(context.store.db);
+    expect(await search()).toEqual(expected);
   });
 });
