@@ -7,12 +7,13 @@ import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { RouterProvider } from 'react-router';
 import { NewSecretProvider } from './components/NewSecretDialog.js';
+import { firstPageDrawn } from './lib/firstPage.js';
 import { routes } from './lib/routes.js';
 import { createQueryClient } from './queryClient.js';
 import { createAppRouter } from './router.js';
 import { cssVariablesResolver, theme } from './theme.js';
 
-const Toasts = lazy(() => import('./components/Toasts.js'));
+const Toasts = lazy(() => firstPageDrawn.then(() => import('./components/Toasts.js')));
 
 const queryClient = createQueryClient((returnTo) => void router.navigate(routes.login(returnTo), { replace: true }));
 const router = createAppRouter(queryClient);

@@ -1,11 +1,12 @@
 /** The signed-in frame: top navigation bar (product, account switcher, profile menu) and the page below it. */
 import { AppShell, Box, Container, Group, Text, UnstyledButton } from '@mantine/core';
-import { lazy, type ReactElement, Suspense, useEffect, useState } from 'react';
+import { lazy } from 'react';
 import { Link, Outlet, useMatch } from 'react-router';
 import { useMe } from '../api/queries.js';
 import { defaultAccount } from '../auth/account.js';
 import { routes } from '../lib/routes.js';
-import { AccountButton, type ButtonProps, ProfileButton } from './HeaderButtons.js';
+import { AccountButton, ProfileButton } from './HeaderButtons.js';
+import { MenuOnFirstUse } from './MenuOnFirstUse.js';
 import { KeyIcon } from './icons.js';
 
 const loadMenus = () => import('./HeaderMenus.js');
@@ -15,8 +16,6 @@ const ProfileMenu = lazy(() => loadMenus().then((m) => ({ default: m.ProfileMenu
 export function AppLayout() {
   const me = useMe();
   const match = useMatch('/accounts/:accountId/*');
-  // The menus' code follows the page instead of delaying it (see MenuOnFirstUse).
-  useEffect(() => void loadMenus(), []);
   if (!me.data) return null; // RequireSession renders this only with a session
   const accounts = me.data.accounts;
   const current = accounts.find((a) => a.id === match?.params.accountId) ?? defaultAccount(accounts);
@@ -28,7 +27,7 @@ export function AppLayout() {
             <Group gap="lg" wrap="nowrap">
               <ProductMark to={current ? routes.settings(current.id) : '/'} />
               {current && accounts.length > 1 && (
-                <MenuOnFirstUse button={(props) => <AccountButton current={current} {...props} />} menu={<AccountSwitcherMenu accounts={accounts} current={current} />} />
+                <MenuOnFirstUse button={(props) => <AccountButton current={current} {...props} />} menu={<AccountSwitcherMenu accounts={accounts} current={current} />} load={loadMenus} />
               )}
               {current && accounts.length === 1 && (
                 <Text size="sm" c="dimmed" visibleFrom="sm">
@@ -36,7 +35,7 @@ export function AppLayout() {
                 </Text>
               )}
             </Group>
-            <MenuOnFirstUse button={(props) => <ProfileButton me={me.data!} {...props} />} menu={<ProfileMenu me={me.data} account={current} />} />
+            <MenuOnFirstUse button={(props) => <ProfileButton me={me.data!} {...props} />} menu={<ProfileMenu me={me.data} account={current} />} load={loadMenus} />
           </Group>
         </Container>
       </AppShell.Header>
@@ -69,16 +68,4 @@ function ProductMark({ to }: { to: string }) {
       </Group>
     </UnstyledButton>
   );
-}
-
-/**
- * A menu of the header that is only its button until first used: Mantine's menu (its popover, floating-ui and
- * focus handling) is neither downloaded with the page nor mounted as it first draws. The first click mounts the
- * menu opened, around the same button.
- */
-function MenuOnFirstUse({ button, menu }: { button: (props: ButtonProps) => ReactElement; menu: ReactElement }) {
-  const [used, setUsed] = useState(false);
-  const plain = button({ 'aria-haspopup': 'menu', 'aria-expanded': false, onClick: () => setUsed(true) });
-  if (!used) return plain;
-  return <Suspense fallback={plain}>{menu}</Suspense>;
 }

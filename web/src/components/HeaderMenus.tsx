@@ -3,7 +3,6 @@
  * button that was clicked, and keeps the focus on it.
  */
 import { Menu, Text } from '@mantine/core';
-import { useEffect, useRef } from 'react';
 import { useLocation, useNavigate } from 'react-router';
 import type { MeDto } from '../../../src/http/management/schemas.js';
 import { useSignOut } from '../api/mutations.js';
@@ -12,13 +11,7 @@ import { mayManageTokens, roleLabel } from '../lib/access.js';
 import { routes } from '../lib/routes.js';
 import { AccountButton, ProfileButton } from './HeaderButtons.js';
 import { LogoutIcon, SettingsIcon } from './icons.js';
-
-/** The menu replaced the plain button under the user's pointer or keyboard: the focus stays where they were. */
-function useFocusOnMount() {
-  const target = useRef<HTMLButtonElement>(null);
-  useEffect(() => target.current?.focus(), []);
-  return target;
-}
+import { useFocusOnMount } from './MenuOnFirstUse.js';
 
 /** Switching account keeps the user in the same part of Settings when the new account allows it. */
 export function AccountSwitcherMenu({ accounts, current }: { accounts: Membership[]; current: Membership }) {

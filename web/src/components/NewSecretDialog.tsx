@@ -2,9 +2,10 @@
  * The moment a new Auth Token exists (create, duplicate, reset) it is shown once, in a dialog that lives above
  * the router: navigating to the new token's page does not close it, and the secret is never put in the URL,
  * history state or cache. The dialog's code (NewSecretModal.tsx: Mantine's modal, its focus trap and scroll lock)
- * loads on its own once the first page is up, not with it.
+ * loads on its own once the first page is drawn (lib/firstPage.ts), not with it.
  */
 import { createContext, lazy, Suspense, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import { firstPageDrawn } from '../lib/firstPage.js';
 import type { NewSecret } from './NewSecretModal.js';
 
 const ShowNewSecretContext = createContext<((secret: NewSecret) => void) | null>(null);
@@ -26,8 +27,8 @@ export function NewSecretProvider({ children }: { children: ReactNode }) {
     setSecret(next);
     setShown(true);
   }, []);
-  // Downloaded as soon as the page is drawn, so the first secret does not wait for it.
-  useEffect(() => void loadModal(), []);
+  // Downloaded once the first page is drawn, so the first secret does not wait for it.
+  useEffect(() => void firstPageDrawn.then(loadModal), []);
   return (
     <ShowNewSecretContext.Provider value={show}>
       {children}
