@@ -3,7 +3,9 @@
  * newcomer sees first — sign-in, Settings → Technical → API, the create wizard and a token page — against a
  * `sidekey serve --demo` of its own in a fresh DATA_DIR. Each page is measured `--runs` times (default 3); the
  * median of each category is printed as a table and written, with every run, to `--out`
- * (default test-results/lighthouse/scores.json). `--page 'API page'` (repeatable) measures only the pages named.
+ * (default test-results/lighthouse/scores.json). `--page 'API page'` (repeatable) measures only the pages named;
+ * `--keep-reports` keeps each run's full Lighthouse report beside `--out` (as `<page>-<run>.json`), for its
+ * long tasks, request chains and the rest of what the scores are made of.
  *
  * The server runs on this Node (better-sqlite3 needs Node 22+); Lighthouse 12.2.3 runs on LIGHTHOUSE_NODE
  * (default /usr/bin/node, Debian's Node 20) and drives CHROME_PATH (default /usr/bin/chromium, never a
@@ -11,7 +13,7 @@
  * next to them, and a reader compares medians, never one run.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,7 +59,7 @@ interface LighthouseReport {
 }
 
 const { values: args } = parseArgs({
-  options: { runs: { type: 'string', default: '3' }, page: { type: 'string', multiple: true }, out: { type: 'string', default: join(ROOT, 'test-results', 'lighthouse', 'scores.json') } },
+  options: { runs: { type: 'string', default: '3' }, page: { type: 'string', multiple: true }, out: { type: 'string', default: join(ROOT, 'test-results', 'lighthouse', 'scores.json') }, 'keep-reports': { type: 'boolean', default: false } },
 });
 const runs = Number(args.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number of at least 1, not "${args.runs}"`);
@@ -210,6 +212,7 @@ function table(report: LighthouseReport): string {
 
 async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'sidekey-lighthouse-'));
+  await mkdir(dirname(args.out!), { recursive: true });
   const server = await startDemoServer(join(work, 'data'));
   try {
     const { cookie, pages } = await pagesToMeasure(server);
@@ -225,13 +228,13 @@ async function main(): Promise<void> {
         // The sign-in page is measured signed out, as a newcomer first sees it.
         await withRetry(() => runLighthouse(`${server.baseUrl}${path}`, reportPath, page === 'sign-in' ? null : headersPath));
         const { version: v, run } = await readRun(reportPath);
+        if (args['keep-reports']) await copyFile(reportPath, join(dirname(args.out!), `${page.replaceAll(' ', '-')}-${i + 1}.json`));
         version = v;
         all.push(run);
       }
       measured.push({ page, path, median: medianRun(all), runs: all });
     }
     const report: LighthouseReport = { lighthouse: version, measuredAt: new Date().toISOString(), load: { before, after: loadavg(), cpus: cpus().length }, pages: measured };
-    await mkdir(dirname(args.out!), { recursive: true });
     await writeFile(args.out!, `${JSON.stringify(report, null, 2)}\n`);
     console.log(table(report));
     console.log(`scores written to ${args.out}`);

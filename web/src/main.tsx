@@ -2,25 +2,32 @@ import './mantine.css';
 import './styles.css';
 
 import { MantineProvider } from '@mantine/core';
-import { Notifications } from '@mantine/notifications';
 import { QueryClientProvider } from '@tanstack/react-query';
-import { StrictMode } from 'react';
+import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { RouterProvider } from 'react-router';
 import { NewSecretProvider } from './components/NewSecretDialog.js';
+import { firstPageDrawn } from './lib/firstPage.js';
 import { routes } from './lib/routes.js';
 import { createQueryClient } from './queryClient.js';
 import { createAppRouter } from './router.js';
 import { cssVariablesResolver, theme } from './theme.js';
 
+const Toasts = lazy(() => firstPageDrawn.then(() => import('./components/Toasts.js')));
+
 const queryClient = createQueryClient((returnTo) => void router.navigate(routes.login(returnTo), { replace: true }));
 const router = createAppRouter(queryClient);
 
+// One synchronous render: RouterProvider reads the router's state as it renders and subscribes to it only as it
+// commits, so a render that yields (a transition) could let the first navigation end in between, unseen, and keep
+// the loader on screen. It draws little: the page comes in the router's own transition, the toasts' container and
+// the secret dialog after it.
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="light">
-      {/* Top centre under the header (styles.css): clear of the menus at the top right and of the Update and Discard buttons at the bottom of forms. */}
-      <Notifications position="top-center" limit={4} />
+      <Suspense fallback={null}>
+        <Toasts />
+      </Suspense>
       <QueryClientProvider client={queryClient}>
         <NewSecretProvider>
           <RouterProvider router={router} />

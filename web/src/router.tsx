@@ -17,6 +17,7 @@ import { SetupPage } from './pages/SetupPage.js';
 import { InvitePage } from './pages/InvitePage.js';
 import { INVITE_PATH } from '../../src/domain/invites.js';
 import { apiPageData, createTokenData, sessionData, tokenPageData } from './pageData.js';
+import { firstPageRendering } from './lib/firstPage.js';
 
 /**
  * A page loaded on demand. The router fetches the code of every route an address matches at once (the token
@@ -122,8 +123,18 @@ export function createAppRouter(queryClient: QueryClient) {
       ],
     },
   ]);
-  router.subscribe((state) => {
-    if (state.initialized) firstLoad = false;
-  });
+  const firstNavigationDone = () => {
+    firstLoad = false;
+    firstPageRendering();
+  };
+  // A page without loaders (sign-in) is ready as the router is created; the others once their loaders are done.
+  if (router.state.initialized) firstNavigationDone();
+  else {
+    const unsubscribe = router.subscribe((state) => {
+      if (!state.initialized) return;
+      unsubscribe();
+      firstNavigationDone();
+    });
+  }
   return router;
 }

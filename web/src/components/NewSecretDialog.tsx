@@ -1,21 +1,12 @@
 /**
  * The moment a new Auth Token exists (create, duplicate, reset) it is shown once, in a dialog that lives above
  * the router: navigating to the new token's page does not close it, and the secret is never put in the URL,
- * history state or cache.
+ * history state or cache. The dialog's code (NewSecretModal.tsx: Mantine's modal, its focus trap and scroll lock)
+ * loads on its own once the first page is drawn (lib/firstPage.ts), not with it.
  */
-import { Alert, Button, Group, Modal, Stack, Text } from '@mantine/core';
-import { createContext, useCallback, useContext, useState, type ReactNode } from 'react';
-import type { TokenDto } from '../../../src/http/management/schemas.js';
-import { formatDateTime } from '../lib/format.js';
-import { CopyValueButton } from './CopyValueButton.js';
-import { AlertIcon } from './icons.js';
-
-export interface NewSecret {
-  token: TokenDto;
-  authToken: string;
-  /** Why there is a new secret: decides the dialog's wording. */
-  reason: 'created' | 'duplicated' | 'reset';
-}
+import { createContext, lazy, Suspense, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import { firstPageDrawn } from '../lib/firstPage.js';
+import type { NewSecret } from './NewSecretModal.js';
 
 const ShowNewSecretContext = createContext<((secret: NewSecret) => void) | null>(null);
 
@@ -25,70 +16,27 @@ export function useShowNewSecret(): (secret: NewSecret) => void {
   return show;
 }
 
+const loadModal = () => import('./NewSecretModal.js');
+const NewSecretModal = lazy(loadModal);
+
 export function NewSecretProvider({ children }: { children: ReactNode }) {
   const [secret, setSecret] = useState<NewSecret | null>(null);
-  const show = useCallback((next: NewSecret) => setSecret(next), []);
+  // Mounted from the first secret on, so that closing it plays the modal's transition.
+  const [shown, setShown] = useState(false);
+  const show = useCallback((next: NewSecret) => {
+    setSecret(next);
+    setShown(true);
+  }, []);
+  // Downloaded once the first page is drawn, so the first secret does not wait for it.
+  useEffect(() => void firstPageDrawn.then(loadModal), []);
   return (
     <ShowNewSecretContext.Provider value={show}>
       {children}
-      <NewSecretDialog secret={secret} onClose={() => setSecret(null)} />
-    </ShowNewSecretContext.Provider>
-  );
-}
-
-const TITLES: Record<NewSecret['reason'], string> = {
-  created: 'Your new access token',
-  duplicated: 'Your duplicated access token',
-  reset: 'Your new Auth Token',
-};
-
-function NewSecretDialog({ secret, onClose }: { secret: NewSecret | null; onClose: () => void }) {
-  return (
-    <Modal
-      opened={secret !== null}
-      onClose={onClose}
-      title={secret ? TITLES[secret.reason] : ''}
-      size="lg"
-      // A stray click must not throw away a secret the user has not copied yet.
-      closeOnClickOutside={false}
-    >
-      {secret && (
-        <Stack gap="md">
-          <Text size="sm">
-            <strong>{secret.token.name}</strong>
-            {secret.reason === 'reset' ? ' has a new Auth Token.' : ' is ready.'} Copy the credentials now and keep them in a secrets
-            manager; never put them in client-side code or a repository.
-          </Text>
-          <SecretLine label="Account SID" value={secret.token.accountSid} />
-          <SecretLine label="Auth Token" value={secret.authToken} />
-          {secret.reason === 'reset' && (
-            <Alert color={secret.token.graceExpiresAt ? 'yellow' : 'red'} variant="light" icon={<AlertIcon />}>
-              {secret.token.graceExpiresAt
-                ? `The previous Auth Token keeps working until ${formatDateTime(secret.token.graceExpiresAt)}. Update your integrations before then.`
-                : 'The previous Auth Token has stopped working. Update your integrations with the new one.'}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button onClick={onClose}>I have copied it</Button>
-          </Group>
-        </Stack>
+      {shown && (
+        <Suspense fallback={null}>
+          <NewSecretModal secret={secret} onClose={() => setSecret(null)} />
+        </Suspense>
       )}
-    </Modal>
-  );
-}
-
-function SecretLine({ label, value }: { label: string; value: string }) {
-  return (
-    <Stack gap={4}>
-      <Text size="sm" fw={600} component="div">
-        {label}
-      </Text>
-      <Group gap="xs" wrap="nowrap" p="xs" bg="gray.0" style={{ borderRadius: 'var(--mantine-radius-sm)', border: '1px solid var(--mantine-color-gray-3)' }}>
-        <Text className="secret" size="sm" style={{ flex: 1 }} data-testid={`new-secret-${label === 'Auth Token' ? 'auth-token' : 'account-sid'}`}>
-          {value}
-        </Text>
-        <CopyValueButton label={label} value={value} />
-      </Group>
-    </Stack>
+    </ShowNewSecretContext.Provider>
   );
 }

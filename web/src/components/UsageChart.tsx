@@ -4,7 +4,7 @@
  */
 import { Box, Center, Group, Stack, Text, VisuallyHidden } from '@mantine/core';
 import type { UsageDto } from '../../../src/http/management/schemas.js';
-import { formatDate, formatDayMonth } from '../lib/format.js';
+import { formatCount, formatDate, formatDayMonth } from '../lib/format.js';
 
 const WIDTH = 720;
 const HEIGHT = 160;
@@ -22,11 +22,11 @@ export function UsageChart({ days }: { days: UsageDto['days'] }) {
   return (
     <Stack gap="xs">
       <Group gap="lg">
-        <Legend color="var(--mantine-color-brand-6)" label={`Allowed: ${totalAllowed.toLocaleString()}`} />
-        <Legend color="var(--mantine-color-red-6)" label={`Refused: ${totalDenied.toLocaleString()}`} />
+        <Legend color="var(--mantine-color-brand-6)" label={`Allowed: ${formatCount(totalAllowed)}`} />
+        <Legend color="var(--mantine-color-red-6)" label={`Refused: ${formatCount(totalDenied)}`} />
         {totalAllowed + totalDenied > 0 && (
           <Text size="xs" c="dimmed">
-            Peak {peak.toLocaleString()} per day
+            Peak {formatCount(peak)} per day
           </Text>
         )}
       </Group>

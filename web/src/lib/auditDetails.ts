@@ -8,7 +8,7 @@
  * outlives UI releases, and an old event must not break a new page.
  */
 import type { AuditEventDto } from '../../../src/http/management/schemas.js';
-import { formatDateTime, formatDuration, pluralize } from './format.js';
+import { formatCount, formatDateTime, formatDuration, pluralize } from './format.js';
 import type { IndexedScope } from './scopes.js';
 
 export interface AuditUser {
@@ -317,7 +317,7 @@ export function formatValue(value: unknown): string {
     const entries = Object.entries(value);
     return entries.length ? entries.map(([k, v]) => `${fieldLabel(k).toLowerCase()} ${formatValue(v)}`).join(', ') : 'none';
   }
-  if (typeof value === 'number') return value.toLocaleString();
+  if (typeof value === 'number') return formatCount(value);
   return String(value);
 }
 

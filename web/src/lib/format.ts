@@ -21,7 +21,17 @@ export function maskSecret(value: string, visibleEnd = 4): string {
   return `${value.slice(0, 2)}${'•'.repeat(12)}${value.slice(-visibleEnd)}`;
 }
 
-export const pluralize = (count: number, singular: string, plural = `${singular}s`) => `${count.toLocaleString()} ${count === 1 ? singular : plural}`;
+/**
+ * One number formatter for the page (the browser's locale, as `toLocaleString()` would use): building one is far
+ * dearer than using it, and `Number.prototype.toLocaleString` builds a new one on every call — a list of cards
+ * formats hundreds of numbers as it first draws.
+ */
+const numberFormat = new Intl.NumberFormat();
+
+/** "1,050" — a count, grouped as the user's locale writes it. */
+export const formatCount = (count: number) => numberFormat.format(count);
+
+export const pluralize = (count: number, singular: string, plural = `${singular}s`) => `${formatCount(count)} ${count === 1 ? singular : plural}`;
 
 /** "1 hour", "24 hours", "7 days" for a rate-limit window or a grace period in seconds. */
 export function formatDuration(seconds: number): string {

@@ -1,7 +1,7 @@
-import { ActionIcon, Anchor, Card, Divider, Group, Menu, Stack, Text, Title } from '@mantine/core';
-import { Fragment, useState } from 'react';
+import { ActionIcon, Anchor, Card, Divider, Group, Stack, Text, Title } from '@mantine/core';
+import { Fragment, lazy } from 'react';
 import { Link } from 'react-router';
-import type { ExposureDto, TokenDto } from '../../../../src/http/management/schemas.js';
+import type { ExposureDto } from '../../../../src/http/management/schemas.js';
 import { useExposedTokens } from '../../api/exposures.js';
 import { useCatalog, useLegacyTokens } from '../../api/queries.js';
 import { StateBadge, VersionBadge } from '../../components/badges.js';
@@ -9,19 +9,20 @@ import { LeakedBadge } from '../../components/LeakedBadge.js';
 import { CopyValueButton } from '../../components/CopyValueButton.js';
 import { SectionLoader } from '../../components/Feedback.js';
 import { DotsIcon } from '../../components/icons.js';
-import { ResetTokenDialog } from '../../components/tokenActions/ResetTokenDialog.js';
-import { UpgradeVersionDialog } from '../../components/tokenActions/UpgradeVersionDialog.js';
-import { useQuickTokenActions } from '../../components/tokenActions/useQuickTokenActions.js';
+import { MenuOnFirstUse } from '../../components/MenuOnFirstUse.js';
 import { formatDateTime, formatRelative, maskSecret } from '../../lib/format.js';
 import { routes } from '../../lib/routes.js';
-import { latestVersion, newerVersions } from '../../lib/scopes.js';
+import { latestVersion } from '../../lib/scopes.js';
+import type { PairToken } from './LegacyMoreMenu.js';
+
+const loadMenu = () => import('./LegacyMoreMenu.js');
+const LegacyMoreMenu = lazy(loadMenu);
 
 const PAIRS = [
   { key: 'readWrite', label: 'Read/Write', access: 'Every endpoint, every method' },
   { key: 'readOnly', label: 'Read-Only', access: 'Every endpoint, GET only' },
 ] as const;
 
-type PairToken = { token: TokenDto; label: string; access: string };
 
 /** The account-wide Read/Write and Read-Only pair, on one card with one [More] menu that acts on each pair separately. */
 export function LegacyTokensCard({ accountId }: { accountId: string }) {
@@ -45,7 +46,17 @@ export function LegacyTokensCard({ accountId }: { accountId: string }) {
             Account-wide credentials with no scopes. Prefer scoped tokens that allow only what an integration needs.
           </Text>
         </Stack>
-        {pairs.length > 0 && <LegacyMoreMenu pairs={pairs} />}
+        {pairs.length > 0 && (
+            <MenuOnFirstUse
+              load={loadMenu}
+              button={(plain) => (
+                <ActionIcon variant="subtle" color="gray" aria-label="More actions for Legacy Account Tokens" {...plain}>
+                  <DotsIcon />
+                </ActionIcon>
+              )}
+              menu={<LegacyMoreMenu pairs={pairs} />}
+            />
+          )}
       </Group>
       {legacy.isPending ? (
         <SectionLoader label="Loading legacy tokens" />
@@ -93,42 +104,5 @@ function LegacyPairRow({ pair: { token, label, access }, latest, exposure }: { p
         <CopyValueButton label={`${label} Account SID`} value={token.accountSid} />
       </Group>
     </Group>
-  );
-}
-
-type Dialog = { kind: 'reset' | 'upgrade'; pair: PairToken } | null;
-
-function LegacyMoreMenu({ pairs }: { pairs: PairToken[] }) {
-  const [dialog, setDialog] = useState<Dialog>(null);
-  const catalog = useCatalog();
-  const actions = useQuickTokenActions(pairs[0].token.accountId);
-  const close = () => setDialog(null);
-  return (
-    <>
-      <Menu position="bottom-end" width={240} withinPortal>
-        <Menu.Target>
-          <ActionIcon variant="subtle" color="gray" aria-label="More actions for Legacy Account Tokens" loading={actions.busy}>
-            <DotsIcon />
-          </ActionIcon>
-        </Menu.Target>
-        <Menu.Dropdown>
-          {pairs.map((pair, i) => (
-            <Fragment key={pair.token.id}>
-              {i > 0 && <Menu.Divider />}
-              <Menu.Label>{pair.label}</Menu.Label>
-              <Menu.Item onClick={() => setDialog({ kind: 'reset', pair })}>Reset {pair.label} token</Menu.Item>
-              {catalog.data && newerVersions(catalog.data, pair.token.apiVersion).length > 0 && (
-                <Menu.Item onClick={() => setDialog({ kind: 'upgrade', pair })}>Upgrade {pair.label} version</Menu.Item>
-              )}
-              <Menu.Item onClick={() => actions.toggleState(pair.token, `The ${pair.label} token`)}>
-                {pair.token.state === 'enabled' ? 'Disable' : 'Enable'} {pair.label} token
-              </Menu.Item>
-            </Fragment>
-          ))}
-        </Menu.Dropdown>
-      </Menu>
-      {dialog?.kind === 'reset' && <ResetTokenDialog token={dialog.pair.token} label={`the ${dialog.pair.label} token`} opened onClose={close} />}
-      {dialog?.kind === 'upgrade' && <UpgradeVersionDialog token={dialog.pair.token} label={`the ${dialog.pair.label} token`} opened onClose={close} />}
-    </>
   );
 }

@@ -21,6 +21,7 @@ import { LoadError, SectionLoader } from '../../components/Feedback.js';
 import { useShowNewSecret } from '../../components/NewSecretDialog.js';
 import { ContactFields } from '../../components/tokenForm/ContactFields.js';
 import { canaryFromDraft, emptyDraft, settingsFromDraft, type TokenDraft } from '../../components/tokenForm/draft.js';
+import { afterNextPaint } from '../../lib/afterPaint.js';
 import { fieldErrorsOf, type FieldErrors } from '../../lib/fieldErrors.js';
 import { LazyRestrictionsFields, preloadRestrictionsFields } from '../../components/tokenForm/LazyRestrictionsFields.js';
 import { ScopePicker } from '../../components/tokenForm/ScopePicker.js';
@@ -133,9 +134,9 @@ function CreateTokenWizard({ accountId, catalog, initial }: { accountId: string;
       },
     });
 
-  // Move focus to the step's heading so keyboard and screen-reader users know where they are.
+  // Move focus to the step's heading so keyboard and screen-reader users know where they are, once it is drawn.
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new step is what moves the focus.
-  useEffect(() => document.getElementById('wizard-step-title')?.focus(), [step]);
+  useEffect(() => afterNextPaint(() => document.getElementById('wizard-step-title')?.focus()), [step]);
 
   const rejected = isApiError(create.error) && create.error.status === 400 ? create.error : null;
   const stepProblem = clientErrors.scopes ?? (Object.keys(clientErrors).length > 0 ? 'Fix the highlighted field above, then choose Next again.' : undefined);

@@ -5,7 +5,7 @@ import { useAccountUsers } from '../../api/queries.js';
 import { MethodBadge } from '../../components/badges.js';
 import type { TokenDraft } from '../../components/tokenForm/draft.js';
 import { ScopeReview } from '../../components/tokenForm/ScopeReview.js';
-import { formatDate, formatDuration } from '../../lib/format.js';
+import { formatCount, formatDate, formatDuration } from '../../lib/format.js';
 
 interface ReviewStepProps {
   accountId: string;
@@ -57,7 +57,7 @@ export function ReviewStep({ accountId, catalog, draft, canary, onEdit }: Review
           <Line label="IP allowlist" value={draft.allowedCidrs.length ? draft.allowedCidrs.join(', ') : 'Any address'} />
           <Line
             label="Rate limit"
-            value={draft.rateLimit ? `${Number(draft.rateLimit.limit).toLocaleString()} requests per ${formatDuration(draft.rateLimit.windowSeconds)}` : 'Deployment default'}
+            value={draft.rateLimit ? `${formatCount(Number(draft.rateLimit.limit))} requests per ${formatDuration(draft.rateLimit.windowSeconds)}` : 'Deployment default'}
           />
         </Section>
       </SimpleGrid>

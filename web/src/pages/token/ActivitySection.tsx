@@ -4,7 +4,7 @@ import type { TokenDto, UsageDto } from '../../../../src/http/management/schemas
 import { useTokenUsage } from '../../api/queries.js';
 import { LoadError, SectionLoader } from '../../components/Feedback.js';
 import { UsageChart } from '../../components/UsageChart.js';
-import { formatDateTime, formatRelative } from '../../lib/format.js';
+import { formatCount, formatDateTime, formatRelative } from '../../lib/format.js';
 import { AuditTrail } from './AuditTrail.js';
 import { LifecycleEventsPanel } from './LifecycleEventsPanel.js';
 import { useTokenOfPage } from './TokenLayout.js';
@@ -59,7 +59,7 @@ function RefusalReasons({ days }: { days: UsageDto['days'] }) {
         .sort((a, b) => b[1] - a[1])
         .map(([code, n]) => (
           <Badge key={code} color="red" variant="light" tt="none">
-            {code}: {n.toLocaleString()}
+            {code}: {formatCount(n)}
           </Badge>
         ))}
     </Group>

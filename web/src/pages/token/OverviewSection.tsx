@@ -9,7 +9,7 @@ import { fieldErrorsOf } from '../../lib/fieldErrors.js';
 import { RejectedAlert } from '../../components/tokenForm/RejectedAlert.js';
 import { LazyRestrictionsFields } from '../../components/tokenForm/LazyRestrictionsFields.js';
 import { SetupFields } from '../../components/tokenForm/SetupFields.js';
-import { formatDate, formatDateTime, formatDuration } from '../../lib/format.js';
+import { formatCount, formatDate, formatDateTime, formatDuration } from '../../lib/format.js';
 import { notifySuccess } from '../../lib/notify.js';
 import { newerVersions } from '../../lib/scopes.js';
 import { tokenTitle } from '../../lib/tokenLabels.js';
@@ -28,7 +28,7 @@ const OVERVIEW_FIELDS = ['name', 'description', 'expiresAt', 'allowedCidrs', 'ra
 type OverviewFields = Pick<TokenDraft, 'name' | 'description' | 'expiresOn' | 'allowedCidrs' | 'rateLimit'>;
 
 function describeRate(rate: TokenDraft['rateLimit']): string {
-  return rate ? `${Number(rate.limit).toLocaleString()} requests per ${formatDuration(rate.windowSeconds)}` : 'no limit of its own';
+  return rate ? `${formatCount(Number(rate.limit))} requests per ${formatDuration(rate.windowSeconds)}` : 'no limit of its own';
 }
 
 /** Only what changed is sent, and the confirmation lists exactly that. */
