@@ -19,6 +19,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
+import type { NowOrLater } from '../domain/now-or-later.js';
 
 /** Answers the request and returns true, or returns false having touched nothing of it. */
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -43,11 +44,10 @@ export function serveFastPathsFirst(app: FastifyInstance, fastPaths: readonly (F
 
 /**
  * Hands `use` what `compute` returns: at once when it is a value, once it resolves when it is a promise; what
- * `compute` throws or rejects with goes to `fail` (what `use` throws does not). The hot paths are synchronous on a
- * warm cache, and a promise there would cost an allocation and a microtask on every request for nothing.
+ * `compute` throws or rejects with goes to `fail` (what `use` throws does not).
  */
-export function settle<T>(compute: () => T | Promise<T>, use: (value: T) => void, fail: (error: unknown) => void): void {
-  let value: T | Promise<T>;
+export function settle<T>(compute: () => NowOrLater<T>, use: (value: T) => void, fail: (error: unknown) => void): void {
+  let value: NowOrLater<T>;
   try {
     value = compute();
   } catch (error) {

@@ -13,6 +13,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Freshness } from '../changes/freshness.js';
 import type { ChangeTailer } from '../changes/tailer.js';
+import { andThen } from '../domain/now-or-later.js';
 import { VERIFICATION_CODES } from '../domain/verification-answers.js';
 import type { Store } from '../store/database.js';
 import type { UsageRecorder } from '../verify/usage.js';
@@ -194,8 +195,7 @@ export function createMetrics(sources: MetricSources): Metrics {
       return {
         verify(request) {
           const started = performance.now();
-          const answer = verifier.verify(request);
-          return answer instanceof Promise ? answer.then((result) => record(result, started)) : record(answer, started);
+          return andThen(verifier.verify(request), (result) => record(result, started));
         },
       };
     },

@@ -5,6 +5,7 @@
  *
  * One node counts in memory; several nodes share counters in Redis (redis-rate-limit.ts).
  */
+import type { NowOrLater } from '../domain/now-or-later.js';
 import type { RateLimitState } from '../domain/verification-answers.js';
 import type { RateBucket } from './entry.js';
 
@@ -20,7 +21,7 @@ export interface RateLimitStore {
    * refused before the limit, such as a 403). Synchronous when the counters are local. `buckets` is read during
    * the call only (a store that answers later keeps a copy): the caller may reuse the array for its next request.
    */
-  consume(buckets: readonly RateBucket[], now: number, dryRun?: boolean): RateLimitOutcome | Promise<RateLimitOutcome>;
+  consume(buckets: readonly RateBucket[], now: number, dryRun?: boolean): NowOrLater<RateLimitOutcome>;
   close(): Promise<void>;
 }
 

@@ -27,6 +27,7 @@ import type { UsageRecorder } from './usage.js';
 import { type VerifiableToken, findVerifiableToken } from './repository.js';
 import { UnknownSidBudget, type UnknownSidBudgetOptions } from './unknown-sids.js';
 import { type CanaryUse, canaryUse } from '../domain/canary.js';
+import { type NowOrLater, andThen } from '../domain/now-or-later.js';
 
 export interface VerificationRequest extends RequestFacts {
   /** The request target as the API client sent it (path and query)… */
@@ -128,7 +129,7 @@ export class Verifier {
   }
 
   /** Synchronous on a warm cache with local rate limits; a Promise when it must load a token or ask Redis. */
-  verify(request: VerificationRequest): VerificationResult | Promise<VerificationResult> {
+  verify(request: VerificationRequest): NowOrLater<VerificationResult> {
     const target = request.target ?? parseRequestTarget(request.path ?? '');
     if (target.refused) return targetRefused(target);
     const credentials = credentialsOf(request);
@@ -175,7 +176,7 @@ export class Verifier {
     return loading;
   }
 
-  private decide(entry: CacheEntry, authToken: string, request: VerificationRequest, target: RequestTarget, now: number): VerificationResult | Promise<VerificationResult> {
+  private decide(entry: CacheEntry, authToken: string, request: VerificationRequest, target: RequestTarget, now: number): NowOrLater<VerificationResult> {
     if (entry.negative) return INVALID;
     const match = matchSecret(entry, authToken, this.deps.hashKey, now);
     if (entry.kind === 'canary') return this.canaryUsed(entry, match !== 'none', request, target, now);
@@ -193,9 +194,7 @@ export class Verifier {
     this.deps.usage.markUsed(entry.id, now, request.ip);
     const buckets = this.bucketsFor(entry, authorization.scope);
     // A request refused before the limit is not counted, but its answer still reports the limit.
-    const outcome = this.deps.rateLimits.consume(buckets, now, authorization.code !== 'ALLOWED');
-    if (outcome instanceof Promise) return outcome.then((settled) => this.answer(entry, authorization, settled, now));
-    return this.answer(entry, authorization, outcome, now);
+    return andThen(this.deps.rateLimits.consume(buckets, now, authorization.code !== 'ALLOWED'), (outcome) => this.answer(entry, authorization, outcome, now));
   }
 
   /**

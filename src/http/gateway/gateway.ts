@@ -15,6 +15,7 @@ import type { Catalog } from '../../domain/catalog.js';
 import type { ProxyTrust } from '../../domain/client-address.js';
 import { toEnvelope } from '../../domain/errors.js';
 import { neverForwarded } from '../../domain/forwarding.js';
+import { type NowOrLater, andThen } from '../../domain/now-or-later.js';
 import { type ParsedTarget, type RequestTarget, excerpt, parseRequestTarget } from '../../domain/request-target.js';
 import { LETTER_CASE_DIFFERS, RouteTable } from '../../domain/routes.js';
 import { catalogPathRoots } from '../../domain/verification.js';
@@ -76,14 +77,13 @@ export function gatewayRoutes({ verifier, catalog, upstreamUrl: upstream, trusts
    * The one way every gateway request ends, once its framing was found forwardable: refused here, or proxied —
    * in the same turn when the verification is synchronous (a warm cache).
    */
-  const verifyThenProxy = (req: IncomingMessage, res: ServerResponse, target: ParsedTarget, peer: Peer): void | Promise<void> => {
+  const verifyThenProxy = (req: IncomingMessage, res: ServerResponse, target: ParsedTarget, peer: Peer): NowOrLater<void> => {
     if (target.refused) return writeAnswer(res, denialAnswer(refused(target.status, target.reason), catalog.name), peer.requestId());
     const known = allRoutes.knows(target.segments);
     if (known === LETTER_CASE_DIFFERS) return writeAnswer(res, denialAnswer(refused(403, "A path segment differs from the catalog's spelling only in letter case; servers disagree on which endpoint that is."), catalog.name), peer.requestId());
     if (!known) return writeAnswer(res, jsonAnswer(404, toEnvelope(`No endpoint ${req.method} ${excerpt(target.path)} in the ${catalog.name} catalog.`)), peer.requestId());
     const result = verifier.verify({ authorization: req.headers.authorization, method: req.method!, target, apiVersion: firstHeaderValue(req.headers['ir-version']), ip: peer.clientAddress, userAgent: req.headers['user-agent'] });
-    if (result instanceof Promise) return result.then((settled) => proxyIfValid(req, res, target, peer, settled));
-    proxyIfValid(req, res, target, peer, result);
+    return andThen(result, (settled) => proxyIfValid(req, res, target, peer, settled));
   };
 
   /** A refusal of the verification, written here; or the request, forwarded as the canonical target it was checked as. */
@@ -106,6 +106,8 @@ export function gatewayRoutes({ verifier, catalog, upstreamUrl: upstream, trusts
     proxy.forward(req, res, options);
   };
 
+  // verifyThenProxy ends the exchange itself, so nothing is left to use its result for: settle is here for its one
+  // error path, now or later.
   const answerOnce = (req: IncomingMessage, res: ServerResponse, target: ParsedTarget, peer: Peer) =>
     settle(
       () => verifyThenProxy(req, res, target, peer),

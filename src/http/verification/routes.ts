@@ -18,6 +18,7 @@ import { ERROR_CODES, managementEnvelope, toEnvelope } from '../../domain/errors
 import { headerNamesOf, originalRequest } from '../../domain/forward-auth.js';
 import { BODY_LIMIT_BYTES } from '../../domain/input.js';
 import { methodOverrideHeader } from '../../domain/forwarding.js';
+import { type NowOrLater, andThen } from '../../domain/now-or-later.js';
 import { MESSAGE_OF_CODE, TOKEN_KINDS, VERIFICATION_CODES, VERIFICATION_STATUSES, type VerifyAnswer } from '../../domain/verification-answers.js';
 import type { VerificationResult, Verifier } from '../../verify/verifier.js';
 import { type HttpAnswer, jsonAnswer, sendAnswer, writeAnswer } from '../answer.js';
@@ -172,7 +173,7 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log, pars
   const quiet = sharedQuietLogger(log, 'verification');
 
   /** The answer to a forward-auth call (the service key already checked): the one function both ways in use. */
-  const authAnswer = ({ method, url, headers, clientAddress }: AuthCall): HttpAnswer | Promise<HttpAnswer> => {
+  const authAnswer = ({ method, url, headers, clientAddress }: AuthCall): NowOrLater<HttpAnswer> => {
     const style = firstHeaderValue(headers[AUTH_STYLE_HEADER]) === 'nginx' ? 'nginx' : undefined;
     const inPath = url.length > AUTH_PREFIX.length && url[AUTH_PREFIX.length] === '/';
     const original = originalRequest(config.forwardAuth, { headers, method, pathAfterPrefix: inPath ? url.slice(AUTH_PREFIX.length) : undefined });
@@ -184,8 +185,7 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log, pars
       return envelopeAnswer(403, { ...toEnvelope(MESSAGE_OF_CODE.REQUEST_TARGET_REFUSED, [{ field: override, message }]), Code: 'REQUEST_TARGET_REFUSED' }, style);
     }
     const result = verifiers.auth.verify({ authorization: headers.authorization, method: original.method, path: original.target, apiVersion: firstHeaderValue(headers['ir-version']), ip: clientAddress, userAgent: headers['user-agent'] });
-    const answerOf = (settled: VerificationResult) => (settled.valid ? allowedAnswer(settled) : denialAnswer(settled, realm, style));
-    return result instanceof Promise ? result.then(answerOf) : answerOf(result);
+    return andThen(result, (settled) => (settled.valid ? allowedAnswer(settled) : denialAnswer(settled, realm, style)));
   };
 
   /**
@@ -244,7 +244,7 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log, pars
    * the connection, as Fastify's content-type parsing does), validate against VerifyBody (which coerces in
    * place), verify, serialize. Every refusal is the error handler's (refusalOf), every answer the route's.
    */
-  const verifyAnswer = (body: ParsedBody, requestId: string): HttpAnswer | Promise<HttpAnswer> => {
+  const verifyAnswer = (body: ParsedBody, requestId: string): NowOrLater<HttpAnswer> => {
     if (!body.ok) {
       const refusal = refusalOf(body.error);
       if (refusal === undefined) throw body.error;
@@ -255,8 +255,7 @@ export function verificationRoutes({ verifiers, realm, config, trusts, log, pars
     const holder = { body: body.value };
     const valid = (validate as (data: unknown, context: { parentData: object; parentDataProperty: string }) => boolean)(holder.body, { parentData: holder, parentDataProperty: 'body' });
     if (!valid) return refusalAnswer(refusalOf({ validation: validate.errors ?? [], validationContext: 'body' })!, requestId, {});
-    const result = verifiers.verify.verify(holder.body as Parameters<Verifier['verify']>[0]);
-    return result instanceof Promise ? result.then(verifiedAnswer) : verifiedAnswer(result);
+    return andThen(verifiers.verify.verify(holder.body as Parameters<Verifier['verify']>[0]), verifiedAnswer);
   };
 
   /**
