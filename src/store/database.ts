@@ -216,9 +216,9 @@ const preparedNames = new Map<string, string>();
 
 /**
  * On PostgreSQL, `query` runs as a named prepared statement: each connection parses it once, and plans it once
- * when PostgreSQL finds the generic plan no worse than planning it for the values (after five runs). Meant for a
- * long query asked over and over whose plan its values do not change (the token list's name search: its CTEs fix
- * the plan), where parsing and planning cost as much as running it. Past PREPARED_TEXTS texts, a query runs as
+ * when PostgreSQL estimates the generic plan no dearer than planning it for the values (after five runs; else it
+ * plans each run). Meant for a long query asked over and over (the token list's name search), where parsing it
+ * costs a good part of running it. Past PREPARED_TEXTS texts, a query runs as
  * any other. Its select list must name its columns: a migration that adds a column to a table would otherwise
  * change the result of a `*` that connections have prepared, and PostgreSQL refuses to run such a statement (a
  * connection that refuses one is replaced, as a broken one is). On SQLite every statement is prepared anyway.

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { join } from 'node:path';
 import { operator } from '../../src/domain/actor.js';
 import { generateAccountSid } from '../../src/domain/credentials.js';
-import { matchesFilter, type TokenFilter, type TokenState } from '../../src/domain/filters.js';
+import { foldName, matchesFilter, type TokenFilter, type TokenState } from '../../src/domain/filters.js';
 import { newId } from '../../src/domain/ids.js';
 import type { Context } from '../../src/app/context.js';
 import type { Schema } from '../../src/store/schema.js';
@@ -126,6 +126,34 @@ describeEachStore('token name search', { now: () => NOW }, (dialect) => {
     if (dialect === 'sqlite') {
       // FTS5 compares its index with the tokens table row by row and fails on any difference.
       await sql`insert into tokens_name_search (tokens_name_search, rank) values ('integrity-check', 1)`.execute(context.store.db);
+    }
+  });
+
+  test('searches of one shape send one SQL text, each bound to its own values', async ({ context, database }) => {
+    const { accountId } = await context.accounts.createAccount('Shapes', cli);
+    const stored = await insertTokens(context, accountId, [
+      ...Array.from({ length: 30 }, (_, i) => ({ name: `Nightly export ${i}`, createdAt: NOW - i * 1000, state: (i % 3 === 0 ? 'disabled' : 'enabled') as TokenState })),
+      ...Array.from({ length: 30 }, (_, i) => ({ name: `Quarterly ledger ${i}`, createdAt: NOW - DAY - i * 1000, state: (i % 4 === 0 ? 'disabled' : 'enabled') as TokenState })),
+    ]);
+    const recording = recordingHandle(database);
+    try {
+      const searches: [TokenFilter, number][] = [
+        [{ name: 'export', state: 'enabled' }, 5],
+        [{ name: 'Ledger', state: 'disabled' }, 3],
+      ];
+      const texts: string[][] = [];
+      for (const [filter, limit] of searches) {
+        recording.queries.length = 0;
+        const first = await listTokens(recording.db, dialect, accountId, filter, undefined, limit, NOW);
+        const last = first[limit - 1];
+        const second = await listTokens(recording.db, dialect, accountId, filter, { createdAtMs: last.createdAt, id: last.id }, limit, NOW);
+        expect([...first, ...second].map((t) => t.id), JSON.stringify(filter)).toEqual(expectedIds(stored, filter).slice(0, 2 * limit));
+        texts.push(recording.queries.map((query) => query.sql));
+        for (const query of recording.queries) expect(query.parameters).toEqual(expect.arrayContaining([accountId, foldName(filter.name ?? ''), filter.state, limit]));
+      }
+      expect(texts[1]).toEqual(texts[0]);
+    } finally {
+      await recording.db.destroy();
     }
   });
 
