@@ -1,4 +1,5 @@
 import './mantine.css';
+import 'virtual:mantine-theme-variables.css';
 import './styles.css';
 
 import { MantineProvider } from '@mantine/core';
@@ -10,7 +11,7 @@ import { firstPageDrawn } from './lib/firstPage.js';
 import { routes } from './lib/routes.js';
 import { createQueryClient } from './queryClient.js';
 import { AppRouterProvider, createAppRouter } from './router.js';
-import { cssVariablesResolver, theme } from './theme.js';
+import { theme } from './theme.js';
 
 const Toasts = lazy(() => firstPageDrawn.then(() => import('./components/Toasts.js')));
 
@@ -25,7 +26,7 @@ const root = createRoot(document.getElementById('root')!);
 startTransition(() => {
   root.render(
     <StrictMode>
-      <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="light">
+      <MantineProvider theme={theme} withCssVariables={false} defaultColorScheme="light">
         <Suspense fallback={null}>
           <Toasts />
         </Suspense>
