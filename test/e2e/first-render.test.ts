@@ -1,0 +1,45 @@
+/**
+ * A signed-in page opened by its address draws itself even when its data and code arrive while the first screen is
+ * still rendering: main.tsx renders that screen in a transition, which a slow CPU stretches over many short tasks,
+ * so the router's first navigation can end before RouterProvider has subscribed to it (web/src/router.tsx,
+ * AppRouterProvider). A slowed-down CPU makes that the usual case.
+ */
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { signInToApi } from './support/api.js';
+import { launchChromiumPerFile, screenshot, signIn } from './support/browser.js';
+import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+
+let server: E2eServer;
+
+beforeAll(async () => {
+  await ensureWebBuilt();
+  server = await startServer();
+  const api = await signInToApi(server.baseUrl, server.admin);
+  await api.post(`/accounts/${server.accountId}/api-access`, {});
+}, 240_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+const chromium = launchChromiumPerFile();
+
+for (const slowdown of [1, 6]) {
+  it(`opens the API page by its address with a CPU ${slowdown}× slower`, async () => {
+    const { context, page, problems } = await chromium.openPage(server.baseUrl, { timeoutMs: 30_000 });
+    onTestFailed(() => screenshot(page, `failed-first-render-${slowdown}x`, { fullPage: false }).catch(() => undefined));
+    await page.goto('/login');
+    await signIn(page, server.admin);
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: slowdown });
+    for (let visit = 0; visit < 3; visit++) {
+      await page.goto(`/accounts/${server.accountId}/settings/api`);
+      await page.getByRole('heading', { name: 'API', level: 1 }).waitFor();
+      await expect.poll(() => page.getByRole('status').filter({ hasText: 'Loading' }).count()).toBe(0);
+    }
+    await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 120_000);
+}
