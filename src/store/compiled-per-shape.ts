@@ -9,9 +9,17 @@ import { type Compilable, CompiledQuery } from 'kysely';
 /** The values of one query: each is bound as a parameter, or absent (undefined). */
 export type QueryValues = Record<string, string | number | undefined>;
 
-/** Stands for the value of `key` while a shape's query is built; compiled, it is that key's parameter. */
+/**
+ * Stands for the value of `key` while a shape's query is built; compiled, it is that key's parameter. A build that
+ * reads it as a value (compares, concatenates or formats it) throws, rather than caching a text decided by the
+ * stand-in.
+ */
 class Parameter {
   constructor(readonly key: string) {}
+
+  [Symbol.toPrimitive](): never {
+    throw new Error(`compiledPerShape: the build read the value of ${this.key}; it may only hand it to Kysely`);
+  }
 }
 
 /**
@@ -19,9 +27,9 @@ class Parameter {
  * e.g. the dialect) and of values. The text and the parameters that are not values (constants) are those of the
  * first call with the same shape and the same values present; each call binds its own values to them.
  * The contract `build` must keep: it is given stand-ins for the present values, which it may only hand to Kysely as
- * values (never compare, concatenate or otherwise read them in JavaScript: it would read the stand-in), and it may
- * branch only on the shape and on which values are present. Every present value must reach the query (checked
- * when a shape is first compiled). The shapes are few (one per combination of present values and shape names),
+ * values (never compare, concatenate or otherwise read them in JavaScript: it would read the stand-in; one read as a
+ * primitive throws), and it may branch only on the shape and on which values are present. Every present value must
+ * reach the query (checked when a shape is first compiled). The shapes are few (one per combination of present values and shape names),
  * so all are kept.
  */
 export function compiledPerShape<Shape extends string, Values extends QueryValues, Row, Handle>(

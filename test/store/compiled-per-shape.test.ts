@@ -53,6 +53,16 @@ describe('compiledPerShape', () => {
     expect(builds).toEqual(['postgres:state', 'postgres:all', 'sqlite:state']);
   });
 
+  it('refuses a build that reads a value instead of handing it to Kysely', () => {
+    const readsLimit = compiledPerShape((db: Kysely<Schema>, _shape: 'postgres', values: Values) => {
+      const query = db.selectFrom('tokens').select('id').where('account_id', '=', values.accountId).where('state', '=', values.state!);
+      return values.limit > 50 ? query.limit(values.limit) : query.limit(values.limit).offset(0);
+    });
+    expect(() => readsLimit(postgres, 'postgres', { accountId: 'acc_1', state: 'enabled', limit: 51 })).toThrow(/read the value of limit/);
+    const formatsTerm = compiledPerShape((db: Kysely<Schema>, _shape: 'postgres', values: Values) => db.selectFrom('tokens').select('id').where('account_id', '=', `${values.accountId}`).where('state', '=', values.state!).limit(values.limit));
+    expect(() => formatsTerm(postgres, 'postgres', { accountId: 'acc_1', state: 'enabled', limit: 1 })).toThrow(/read the value of accountId/);
+  });
+
   it('refuses a build that leaves a present value out of its query', () => {
     const dropsState = compiledPerShape((db: Kysely<Schema>, _shape: 'postgres', values: Values) => db.selectFrom('tokens').select('id').where('account_id', '=', values.accountId).limit(values.limit));
     expect(() => dropsState(postgres, 'postgres', { accountId: 'acc_1', state: 'enabled', limit: 1 })).toThrow(/does not use state/);
