@@ -1,8 +1,7 @@
 /**
- * A signed-in page opened by its address draws itself even when its data and code arrive while the first screen is
- * still rendering: main.tsx renders that screen in a transition, which a slow CPU stretches over many short tasks,
- * so the router's first navigation can end before RouterProvider has subscribed to it (web/src/router.tsx,
- * AppRouterProvider). A slowed-down CPU makes that the usual case.
+ * A signed-in page opened by its address draws itself even on a slow CPU, when its data and code arrive while the
+ * first screen is still rendering: the router's first navigation must never end unseen (web/src/main.tsx renders
+ * the first screen synchronously for that reason) and leave its loader on screen.
  */
 import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { signInToApi } from './support/api.js';

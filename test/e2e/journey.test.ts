@@ -55,6 +55,8 @@ afterAll(async () => {
 const chromium = launchChromiumPerFile();
 
 async function expectNoSeriousViolations(page: Page, where: string) {
+  // A toast fading in or out is drawn at part opacity, a colour it only passes through: check the settled page.
+  await page.waitForFunction(() => [...document.querySelectorAll('.mantine-Notification-root')].every((el) => getComputedStyle(el).opacity === '1'));
   const violations = await seriousAccessibilityViolations(page);
   expect(violations, `axe-core on ${where}`).toEqual([]);
 }

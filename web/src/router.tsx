@@ -4,8 +4,8 @@
  * data (pageData.ts) is asked for at the same time as their code.
  */
 import type { QueryClient } from '@tanstack/react-query';
-import { type ComponentType, startTransition, useLayoutEffect, useRef, useState } from 'react';
-import { createBrowserRouter, type LoaderFunctionArgs, Navigate, Outlet, RouterProvider, ScrollRestoration } from 'react-router';
+import type { ComponentType } from 'react';
+import { createBrowserRouter, type LoaderFunctionArgs, Navigate, Outlet, ScrollRestoration } from 'react-router';
 import { AccountScope, RedirectToDefaultAccount } from './auth/account.js';
 import { RequireSession } from './auth/RequireSession.js';
 import { AppLayout } from './components/AppLayout.js';
@@ -137,28 +137,4 @@ export function createAppRouter(queryClient: QueryClient) {
     });
   }
   return router;
-}
-
-type AppRouter = ReturnType<typeof createAppRouter>;
-
-/**
- * RouterProvider for renders that may yield (main.tsx renders the first screen in a transition). RouterProvider
- * reads the router's state as it renders but subscribes to it only as it commits; React Router keeps an update made
- * in between for a first subscriber only while nobody listens, and createAppRouter's watch for the end of the first
- * navigation does. So that navigation, ending while the first screen renders, would go unseen and leave its loader
- * on screen. Until one mount has committed with the state it rendered, each commit checks whether the router moved
- * on since its render and if so mounts RouterProvider again, in a transition of its own, on the current state.
- */
-export function AppRouterProvider({ router }: { router: AppRouter }) {
-  const [mount, setMount] = useState(() => ({ key: 0, renderedState: router.state }));
-  const caughtUp = useRef(false);
-  useLayoutEffect(() => {
-    if (caughtUp.current) return;
-    if (router.state === mount.renderedState) {
-      caughtUp.current = true;
-      return;
-    }
-    startTransition(() => setMount((m) => ({ key: m.key + 1, renderedState: router.state })));
-  }, [router, mount]);
-  return <RouterProvider key={mount.key} router={router} />;
 }
