@@ -4,36 +4,30 @@
  * page (color-contrast is a serious violation), and so must the red Delete entry of a token's [More] menu.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { signInToApi } from './support/api.js';
 import { launchChromiumPerFile, screenshot, seriousAccessibilityViolations, signIn } from './support/browser.js';
-import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { startServerPerFile } from './support/server.js';
 
 const TOKEN = 'Nightly export';
 const ENDPOINT = 'http://127.0.0.1:9/sidekey-events';
 
-let server: E2eServer;
-
-beforeAll(async () => {
-  await ensureWebBuilt();
-  server = await startServer({ env: { WEBHOOK_ALLOWED_PRIVATE_TARGETS: 'loopback' } });
-  const api = await signInToApi(server.baseUrl, server.admin);
-  await api.post(`/accounts/${server.accountId}/api-access`, {});
-  await api.createToken(server.accountId, { name: TOKEN, scopes: ['listActions'] });
-  await api.post(`/accounts/${server.accountId}/webhooks`, { url: ENDPOINT, events: ['token.created'] });
-}, 240_000);
-
-afterAll(async () => {
-  await server?.stop();
+const server = startServerPerFile({
+  env: { WEBHOOK_ALLOWED_PRIVATE_TARGETS: 'loopback' },
+  setUp: async (server) => {
+    const api = await signInToApi(server.baseUrl, server.admin);
+    await api.post(`/accounts/${server.accountId}/api-access`, {});
+    await api.createToken(server.accountId, { name: TOKEN, scopes: ['listActions'] });
+    await api.post(`/accounts/${server.accountId}/webhooks`, { url: ENDPOINT, events: ['token.created'] });
+  },
 });
 
 const chromium = launchChromiumPerFile();
 
-/** The dialog is open and settled (its opening transition done), axe-clean, then closed with Cancel. */
+/** The dialog is open and, once settled, axe-clean; then it is closed with Cancel. */
 async function expectReadableAndCancel(page: Page, title: string, confirmLabel: string) {
   const dialog = page.getByRole('dialog', { name: title });
   await dialog.getByRole('button', { name: confirmLabel, exact: true }).waitFor();
-  await page.waitForFunction(() => [...document.querySelectorAll('.mantine-Modal-content')].every((el) => getComputedStyle(el).opacity === '1'));
   expect(await seriousAccessibilityViolations(page), `axe-core on "${title}"`).toEqual([]);
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await page.locator('[role="dialog"]').waitFor({ state: 'detached' });

@@ -3,22 +3,16 @@
  * first screen is still rendering: the router's first navigation must never end unseen (web/src/main.tsx renders
  * the first screen synchronously for that reason) and leave its loader on screen.
  */
-import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
+import { expect, it, onTestFailed } from 'vitest';
 import { signInToApi } from './support/api.js';
 import { launchChromiumPerFile, screenshot, signIn } from './support/browser.js';
-import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { startServerPerFile } from './support/server.js';
 
-let server: E2eServer;
-
-beforeAll(async () => {
-  await ensureWebBuilt();
-  server = await startServer();
-  const api = await signInToApi(server.baseUrl, server.admin);
-  await api.post(`/accounts/${server.accountId}/api-access`, {});
-}, 240_000);
-
-afterAll(async () => {
-  await server?.stop();
+const server = startServerPerFile({
+  setUp: async (server) => {
+    const api = await signInToApi(server.baseUrl, server.admin);
+    await api.post(`/accounts/${server.accountId}/api-access`, {});
+  },
 });
 
 const chromium = launchChromiumPerFile();

@@ -2,20 +2,11 @@
  * First run: on an empty database `sidekey serve` prints a one-time setup link; opening it in the browser
  * creates the first Account Administrator and account, signs in and lands on the API page.
  */
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { screenshot, seriousAccessibilityViolations, launchChromiumPerFile } from './support/browser.js';
-import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { startServerPerFile } from './support/server.js';
 
-let server: E2eServer;
-
-beforeAll(async () => {
-  await ensureWebBuilt();
-  server = await startServer({ accounts: 'none' });
-}, 240_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = startServerPerFile({ accounts: 'none' });
 
 const chromium = launchChromiumPerFile();
 

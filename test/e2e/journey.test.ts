@@ -13,7 +13,7 @@ import {
   launchChromiumPerFile,
   type ConsoleProblem,
 } from './support/browser.js';
-import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { startServerPerFile } from './support/server.js';
 import { startUpstream, type RunningServer } from '../support/servers.js';
 
 const TOKEN_NAME = 'E2E Warehouse sync';
@@ -38,25 +38,21 @@ async function expectAtGateway(credentials: Credentials, path: string, status: 2
   else expect(JSON.parse(body)).toMatchObject({ Status: 'ERROR' });
 }
 
-let server: E2eServer;
 let upstream: RunningServer;
 
 beforeAll(async () => {
-  await ensureWebBuilt();
   upstream = await startUpstream();
-  server = await startServer({ upstreamUrl: upstream.url });
-}, 240_000);
+});
 
 afterAll(async () => {
-  await server?.stop();
   await upstream?.stop();
 });
+
+const server = startServerPerFile(() => ({ upstreamUrl: upstream.url }));
 
 const chromium = launchChromiumPerFile();
 
 async function expectNoSeriousViolations(page: Page, where: string) {
-  // A toast fading in or out is drawn at part opacity, a colour it only passes through: check the settled page.
-  await page.waitForFunction(() => [...document.querySelectorAll('.mantine-Notification-root')].every((el) => getComputedStyle(el).opacity === '1'));
   const violations = await seriousAccessibilityViolations(page);
   expect(violations, `axe-core on ${where}`).toEqual([]);
 }

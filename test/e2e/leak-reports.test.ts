@@ -3,23 +3,15 @@
  * marks its card (or its legacy pair) "Leaked", and the token's page shows the banner with where it was found, when and what Sidekey did.
  * A report's URL becomes a link only when it is a web address.
  */
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { GitHubReporter, leak } from '../support/github-reporter.js';
 import { signInToApi } from './support/api.js';
 import { launchChromiumPerFile, screenshot, seriousAccessibilityViolations, signIn } from './support/browser.js';
-import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { startServerPerFile } from './support/server.js';
 
 const github = new GitHubReporter();
-let server: E2eServer;
 
-beforeAll(async () => {
-  await ensureWebBuilt();
-  server = await startServer({ env: { LEAK_REPORT_PUBLIC_KEYS: github.publicKeys() } });
-}, 240_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = startServerPerFile({ env: { LEAK_REPORT_PUBLIC_KEYS: github.publicKeys() } });
 
 const chromium = launchChromiumPerFile();
 

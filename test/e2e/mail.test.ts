@@ -7,24 +7,24 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { SmtpSink } from '../mail/smtp-sink.js';
 import { signInToApi } from './support/api.js';
 import { launchChromiumPerFile, screenshot, seriousAccessibilityViolations, signIn } from './support/browser.js';
-import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { startServerPerFile } from './support/server.js';
 import { until } from './support/wait.js';
 import { freePort } from '../verify/helpers.js';
 
-let server: E2eServer;
 let sink: SmtpSink;
 
 beforeAll(async () => {
-  await ensureWebBuilt();
   sink = await new SmtpSink().start();
-  // E-mail needs PUBLIC_URL, the base of its links: this server's own address, so its port is chosen first.
-  const port = await freePort();
-  server = await startServer({ port, env: { SMTP_URL: sink.url, MAIL_FROM: 'Sidekey <sidekey@e2e.sidekey.test>', PUBLIC_URL: `http://127.0.0.1:${port}`, WEBHOOK_POLL_INTERVAL_MS: '200' } });
-}, 240_000);
+});
 
 afterAll(async () => {
-  await server?.stop();
   await sink?.stop();
+});
+
+// E-mail needs PUBLIC_URL, the base of its links: this server's own address, so its port is chosen first.
+const server = startServerPerFile(async () => {
+  const port = await freePort();
+  return { port, env: { SMTP_URL: sink.url, MAIL_FROM: 'Sidekey <sidekey@e2e.sidekey.test>', PUBLIC_URL: `http://127.0.0.1:${port}`, WEBHOOK_POLL_INTERVAL_MS: '200' } };
 });
 
 const chromium = launchChromiumPerFile();

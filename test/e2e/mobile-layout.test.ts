@@ -5,21 +5,12 @@
  * each page goes to test-results/e2e/mobile-*.png.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { signInToApi } from './support/api.js';
 import { launchChromiumPerFile, screenshot } from './support/browser.js';
-import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { startServerPerFile } from './support/server.js';
 
-let server: E2eServer;
-
-beforeAll(async () => {
-  await ensureWebBuilt();
-  server = await startServer({ accounts: 'none' });
-}, 240_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = startServerPerFile({ accounts: 'none' });
 
 const chromium = launchChromiumPerFile();
 

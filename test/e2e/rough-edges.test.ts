@@ -4,22 +4,16 @@
  * network, a plain message for a page whose code did not arrive, and a way back from a page the role may not see.
  */
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { signInToApi } from './support/api.js';
 import { screenshot, seriousAccessibilityViolations, signIn, launchChromiumPerFile } from './support/browser.js';
-import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { startServerPerFile } from './support/server.js';
 
-let server: E2eServer;
-
-beforeAll(async () => {
-  await ensureWebBuilt();
-  server = await startServer();
-  const api = await signInToApi(server.baseUrl, server.admin);
-  await api.post(`/accounts/${server.accountId}/api-access`, {});
-}, 240_000);
-
-afterAll(async () => {
-  await server?.stop();
+const server = startServerPerFile({
+  setUp: async (server) => {
+    const api = await signInToApi(server.baseUrl, server.admin);
+    await api.post(`/accounts/${server.accountId}/api-access`, {});
+  },
 });
 
 const chromium = launchChromiumPerFile();

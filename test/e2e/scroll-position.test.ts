@@ -4,24 +4,18 @@
  * to where the user was on the page they left.
  */
 import type { Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import { signInToApi } from './support/api.js';
 import { launchChromiumPerFile, screenshot, signIn } from './support/browser.js';
-import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { startServerPerFile } from './support/server.js';
 
-let server: E2eServer;
-
-beforeAll(async () => {
-  await ensureWebBuilt();
-  server = await startServer();
-  const api = await signInToApi(server.baseUrl, server.admin);
-  await api.post(`/accounts/${server.accountId}/api-access`, {});
-  // Enough cards that the last ones are several screens down the list.
-  for (let n = 1; n <= 30; n++) await api.createToken(server.accountId, { name: `Listed integration ${String(n).padStart(2, '0')}`, scopes: ['listActions'] });
-}, 240_000);
-
-afterAll(async () => {
-  await server?.stop();
+const server = startServerPerFile({
+  setUp: async (server) => {
+    const api = await signInToApi(server.baseUrl, server.admin);
+    await api.post(`/accounts/${server.accountId}/api-access`, {});
+    // Enough cards that the last ones are several screens down the list.
+    for (let n = 1; n <= 30; n++) await api.createToken(server.accountId, { name: `Listed integration ${String(n).padStart(2, '0')}`, scopes: ['listActions'] });
+  },
 });
 
 const chromium = launchChromiumPerFile();

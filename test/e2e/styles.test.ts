@@ -7,23 +7,18 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signInToApi } from './support/api.js';
 import { launchChromiumPerFile, signIn, unstyledMantineParts, type ConsoleProblem } from './support/browser.js';
-import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { startServerPerFile } from './support/server.js';
 
-let server: E2eServer;
 let tokenId = '';
 const TOKEN = 'Warehouse sync';
 
-beforeAll(async () => {
-  await ensureWebBuilt();
-  server = await startServer();
-  const api = await signInToApi(server.baseUrl, server.admin);
-  await api.post(`/accounts/${server.accountId}/api-access`);
-  await api.post(`/accounts/${server.accountId}/legacy-tokens`);
-  tokenId = (await api.createToken(server.accountId, { name: TOKEN, scopes: ['listActions', 'getActionById'] })).token.id;
-}, 240_000);
-
-afterAll(async () => {
-  await server?.stop();
+const server = startServerPerFile({
+  setUp: async (server) => {
+    const api = await signInToApi(server.baseUrl, server.admin);
+    await api.post(`/accounts/${server.accountId}/api-access`);
+    await api.post(`/accounts/${server.accountId}/legacy-tokens`);
+    tokenId = (await api.createToken(server.accountId, { name: TOKEN, scopes: ['listActions', 'getActionById'] })).token.id;
+  },
 });
 
 const chromium = launchChromiumPerFile();

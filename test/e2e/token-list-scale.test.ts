@@ -4,33 +4,27 @@
  * it took is printed for information only (these machines are shared and noisy).
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signInToApi } from './support/api.js';
 import { screenshot, signIn, launchChromiumPerFile } from './support/browser.js';
-import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { startServerPerFile } from './support/server.js';
 
 const TOKEN_COUNT = 1_050;
 
-let server: E2eServer;
-
-beforeAll(async () => {
-  await ensureWebBuilt();
-  server = await startServer();
-  const api = await signInToApi(server.baseUrl, server.admin);
-  await api.post(`/accounts/${server.accountId}/api-access`);
-  // Sequential in small parallel batches: enough to seed quickly without turning the test into a load test.
-  for (let start = 0; start < TOKEN_COUNT; start += 25) {
-    await Promise.all(
-      Array.from({ length: Math.min(25, TOKEN_COUNT - start) }, (_, k) =>
-        api.createToken(server.accountId, { name: `Integration #${start + k}`, description: `Seeded token ${start + k}`, scopes: ['listActions'] }),
-      ),
-    );
-  }
+const server = startServerPerFile({
+  setUp: async (server) => {
+    const api = await signInToApi(server.baseUrl, server.admin);
+    await api.post(`/accounts/${server.accountId}/api-access`);
+    // Sequential in small parallel batches: enough to seed quickly without turning the test into a load test.
+    for (let start = 0; start < TOKEN_COUNT; start += 25) {
+      await Promise.all(
+        Array.from({ length: Math.min(25, TOKEN_COUNT - start) }, (_, k) =>
+          api.createToken(server.accountId, { name: `Integration #${start + k}`, description: `Seeded token ${start + k}`, scopes: ['listActions'] }),
+        ),
+      );
+    }
+  },
 }, 300_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
 
 const chromium = launchChromiumPerFile();
 

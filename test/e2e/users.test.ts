@@ -4,21 +4,12 @@
  * invited user opens their link and chooses a password; and a password change in Settings → Profile signs the
  * administrator out in another browser while this one stays signed in. Every page is checked with axe-core.
  */
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launchChromiumPerFile, screenshot, seriousAccessibilityViolations, signIn } from './support/browser.js';
-import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { startServerPerFile } from './support/server.js';
 
-let server: E2eServer;
-
-beforeAll(async () => {
-  await ensureWebBuilt();
-  server = await startServer();
-}, 240_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
+const server = startServerPerFile();
 
 const chromium = launchChromiumPerFile();
 

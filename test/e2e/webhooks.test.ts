@@ -7,22 +7,20 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { Receiver } from '../webhooks/receiver.js';
 import { signInToApi } from './support/api.js';
 import { launchChromiumPerFile, screenshot, seriousAccessibilityViolations, signIn } from './support/browser.js';
-import { ensureWebBuilt, startServer, type E2eServer } from './support/server.js';
+import { startServerPerFile } from './support/server.js';
 import { until } from './support/wait.js';
 
-let server: E2eServer;
 let receiver: Receiver;
 
 beforeAll(async () => {
-  await ensureWebBuilt();
   receiver = await new Receiver().start();
-  server = await startServer({ env: { WEBHOOK_ALLOWED_PRIVATE_TARGETS: 'loopback', WEBHOOK_POLL_INTERVAL_MS: '200' } });
-}, 240_000);
+});
 
 afterAll(async () => {
-  await server?.stop();
   await receiver?.stop();
 });
+
+const server = startServerPerFile({ env: { WEBHOOK_ALLOWED_PRIVATE_TARGETS: 'loopback', WEBHOOK_POLL_INTERVAL_MS: '200' } });
 
 const chromium = launchChromiumPerFile();
 

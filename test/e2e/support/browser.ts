@@ -160,6 +160,43 @@ async function nextFrames(page: Page): Promise<void> {
   await page.evaluate(() => new Promise<void>((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
 }
 
+/**
+ * Waits until nothing on the page is part-way through a transition, for three frames in a row: no finite CSS
+ * animation or transition running, and no element with an inline opacity (how Mantine's Transition fades dialogs,
+ * menus and toasts) between transparent and opaque. axe-core reads colours as drawn, and a dialog or toast caught
+ * mid-fade is drawn in a colour it only passes through. Fails after 10 s naming what still moves.
+ */
+async function settled(page: Page): Promise<void> {
+  const stillMoving = await page.evaluate(
+    () =>
+      new Promise<string[]>((resolve) => {
+        const deadline = performance.now() + 10_000;
+        let calmFrames = 0;
+        const moving = () => [
+          ...document
+            .getAnimations()
+            .filter((animation) => animation.playState === 'running' && animation.effect?.getComputedTiming().endTime !== Infinity)
+            .map((animation) => `animation on ${(animation.effect as KeyframeEffect | null)?.target?.className ?? '?'}`),
+          ...[...document.querySelectorAll<HTMLElement>('[style*="opacity"]')]
+            .filter((element) => {
+              const opacity = Number(getComputedStyle(element).opacity);
+              return opacity > 0 && opacity < 1;
+            })
+            .map((element) => `opacity ${getComputedStyle(element).opacity} on ${element.className}`),
+        ];
+        const check = () => {
+          const now = moving();
+          calmFrames = now.length === 0 ? calmFrames + 1 : 0;
+          if (calmFrames >= 3) resolve([]);
+          else if (performance.now() > deadline) resolve(now);
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      }),
+  );
+  if (stillMoving.length > 0) throw new Error(`The page never settled for an accessibility check; still moving after 10 s: ${stillMoving.join('; ')}`);
+}
+
 let axeSource: string | undefined;
 
 export interface AxeViolation {
@@ -170,10 +207,12 @@ export interface AxeViolation {
 }
 
 /**
- * Runs axe-core in the page and returns the serious and critical violations. The script is evaluated through
- * the DevTools protocol rather than added as a <script> tag, because the app's CSP (rightly) refuses inline scripts.
+ * Runs axe-core in the page, once it has settled, and returns the serious and critical violations. The script is
+ * evaluated through the DevTools protocol rather than added as a <script> tag, because the app's CSP (rightly)
+ * refuses inline scripts.
  */
 export async function seriousAccessibilityViolations(page: Page): Promise<AxeViolation[]> {
+  await settled(page);
   axeSource ??= await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   await page.evaluate(axeSource);
   const violations = await page.evaluate(async () => {

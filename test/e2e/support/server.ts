@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 import { ROOT } from '../../support/processes.js';
 import { startSidekey } from '../../support/servers.js';
 
@@ -77,7 +78,7 @@ export interface ServerOptions {
   names?: { account?: string; secondAccount?: string; admin?: { name: string; email: string }; analyst?: { name: string; email: string } };
 }
 
-export async function startServer(options: ServerOptions = {}): Promise<E2eServer> {
+async function startServer(options: ServerOptions = {}): Promise<E2eServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'sidekey-e2e-'));
   // Always the embedded SQLite, and no Redis or upstream unless asked: a stray setting must not point a test at a real service.
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: undefined, REDIS_URL: undefined, UPSTREAM_URL: options.upstreamUrl, ...options.env };
@@ -107,5 +108,44 @@ export async function startServer(options: ServerOptions = {}): Promise<E2eServe
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+export interface PerFileOptions extends ServerOptions {
+  /** What the file's tests need on the server before they start (tokens, endpoints, API access), through its API. */
+  setUp?: (server: E2eServer) => Promise<void>;
+}
+
+/**
+ * A Sidekey for the calling test file, built like launchChromiumPerFile: the UI is built if stale and the server
+ * started (then `setUp` run) before the file's tests, and stopped after them, also when one failed. The returned
+ * object reads through to the running server, so tests use it as an E2eServer. Options that depend on something
+ * an earlier hook starts (an upstream, a mail sink) are given as a function, called when this hook runs: hooks
+ * run in the order they are registered and are undone in reverse.
+ */
+export function startServerPerFile(options: PerFileOptions | (() => PerFileOptions | Promise<PerFileOptions>) = {}, hookTimeoutMs = 240_000): E2eServer {
+  let running: E2eServer | undefined;
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    const { setUp, ...serverOptions } = typeof options === 'function' ? await options() : options;
+    running = await startServer(serverOptions);
+    await setUp?.(running);
+  }, hookTimeoutMs);
+  afterAll(async () => {
+    await running?.stop();
+  });
+  const started = (): E2eServer => {
+    if (!running) throw new Error('The server is not running: startServerPerFile() serves only inside its tests and hooks');
+    return running;
+  };
+  return {
+    get baseUrl() { return started().baseUrl; },
+    get setupLink() { return started().setupLink; },
+    get accountId() { return started().accountId; },
+    get secondAccountId() { return started().secondAccountId; },
+    get admin() { return started().admin; },
+    get analyst() { return started().analyst; },
+    output: () => started().output(),
+    stop: () => started().stop(),
   };
 }
