@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { convertCssVariables, DEFAULT_THEME, defaultCssVariablesResolver, mergeMantineTheme } from '@mantine/core';
+import { cssVariablesResolver, theme } from './src/theme.js';
 
 const webRoot = fileURLToPath(new URL('.', import.meta.url));
 // The server listens here in development (`npm run dev`); the dev server forwards API calls to it so the
@@ -42,6 +44,34 @@ function precompress(): Plugin {
   };
 }
 
+const THEME_VARIABLES = 'virtual:mantine-theme-variables.css';
+
+/**
+ * `import 'virtual:mantine-theme-variables.css'`: every CSS variable of the app's theme (theme.ts), Mantine's
+ * defaults with the theme and its resolver applied, as a stylesheet written at build time. MantineProvider
+ * (withCssVariables={false}) then computes none at start-up nor inserts them as a <style> while it renders, which
+ * made the browser match every element's styles again.
+ */
+function mantineThemeVariables(): Plugin {
+  const resolvedId = `\0${THEME_VARIABLES}`;
+  return {
+    name: 'sidekey-mantine-theme-variables',
+    resolveId: (id) => (id === THEME_VARIABLES ? resolvedId : undefined),
+    load(id) {
+      if (id !== resolvedId) return undefined;
+      const merged = mergeMantineTheme(DEFAULT_THEME, theme);
+      const defaults = defaultCssVariablesResolver(merged);
+      const own = cssVariablesResolver(merged);
+      const variables = {
+        variables: { ...defaults.variables, ...own.variables },
+        light: { ...defaults.light, ...own.light },
+        dark: { ...defaults.dark, ...own.dark },
+      };
+      return convertCssVariables(variables, ':root');
+    },
+  };
+}
+
 /**
  * The libraries every page needs, each in a chunk of its own: they change less often than the app, so a
  * release that touches only the app leaves them in the browser's cache. Only their scripts: a library's
@@ -63,7 +93,7 @@ export default defineConfig(({ command }) => {
   if (command === 'build') process.env.NODE_ENV = 'production';
   return {
     root: webRoot,
-    plugins: [react(), precompress()],
+    plugins: [react(), mantineThemeVariables(), precompress()],
     build: {
       outDir: 'dist',
       emptyOutDir: true,
