@@ -4,8 +4,8 @@
  * data (pageData.ts) is asked for at the same time as their code.
  */
 import type { QueryClient } from '@tanstack/react-query';
-import type { ComponentType } from 'react';
-import { createBrowserRouter, type LoaderFunctionArgs, Navigate, Outlet, ScrollRestoration } from 'react-router';
+import { type ComponentType, useLayoutEffect } from 'react';
+import { createBrowserRouter, type LoaderFunctionArgs, Navigate, Outlet, RouterProvider, ScrollRestoration } from 'react-router';
 import { AccountScope, RedirectToDefaultAccount } from './auth/account.js';
 import { RequireSession } from './auth/RequireSession.js';
 import { AppLayout } from './components/AppLayout.js';
@@ -17,7 +17,6 @@ import { SetupPage } from './pages/SetupPage.js';
 import { InvitePage } from './pages/InvitePage.js';
 import { INVITE_PATH } from '../../src/domain/invites.js';
 import { apiPageData, createTokenData, sessionData, tokenPageData } from './pageData.js';
-import { firstPageRendering } from './lib/firstPage.js';
 
 /**
  * A page loaded on demand. The router fetches the code of every route an address matches at once (the token
@@ -39,19 +38,30 @@ function Root() {
   );
 }
 
+/**
+ * The app's router and its provider. main.tsx renders the first screen in a transition, which React may interrupt
+ * between rendering RouterProvider and committing it; RouterProvider subscribes to the router only as it commits,
+ * so a first navigation ending in between would go unseen and leave its loader on screen. The first navigation
+ * therefore ends only once the provider listens: every page it can be async for sits under a loader of `dataOf`
+ * (RequireSession's), which on the first load also waits for `AppRouterProvider` to have committed.
+ */
 export function createAppRouter(queryClient: QueryClient) {
   let firstLoad = true;
+  let markListening: () => void = () => undefined;
+  const providerListening = new Promise<void>((resolve) => {
+    markListening = resolve;
+  });
   /**
-   * A loader that asks for a page's data. On the first load the router waits for it, so the page draws once, with
-   * its data, in a transition React can interrupt (RouterProvider renders its updates in one), rather than with
-   * loaders and then again, all at once, as each answer arrives. Later navigations do not wait: the page opens at
-   * once and shows its own loaders meanwhile.
+   * A loader that asks for a page's data. On the first load the router waits for it (and for its provider to
+   * listen), so the page draws once, with its data, in a transition React can interrupt (RouterProvider renders its
+   * updates in one), rather than with loaders and then again, all at once, as each answer arrives. Later
+   * navigations do not wait: the page opens at once and shows its own loaders meanwhile.
    */
   const dataOf =
     (fetch: (args: LoaderFunctionArgs) => Promise<void>) =>
     async (args: LoaderFunctionArgs): Promise<null> => {
       const fetched = fetch(args);
-      if (firstLoad) await fetched;
+      if (firstLoad) await Promise.all([fetched, providerListening]);
       return null;
     };
   const param = (args: LoaderFunctionArgs, name: string) => args.params[name] ?? '';
@@ -123,18 +133,19 @@ export function createAppRouter(queryClient: QueryClient) {
       ],
     },
   ]);
-  const firstNavigationDone = () => {
-    firstLoad = false;
-    firstPageRendering();
-  };
-  // A page without loaders (sign-in) is ready as the router is created; the others once their loaders are done.
-  if (router.state.initialized) firstNavigationDone();
+  // The first load ends as the router is created for a page without loaders (sign-in), else once they are done.
+  if (router.state.initialized) firstLoad = false;
   else {
     const unsubscribe = router.subscribe((state) => {
       if (!state.initialized) return;
       unsubscribe();
-      firstNavigationDone();
+      firstLoad = false;
     });
   }
-  return router;
+  /** RouterProvider, which subscribes in a layout effect: this parent's own runs after it, once it listens. */
+  function AppRouterProvider() {
+    useLayoutEffect(markListening, []);
+    return <RouterProvider router={router} />;
+  }
+  return { router, AppRouterProvider };
 }

@@ -8,12 +8,14 @@ import { routes } from '../lib/routes.js';
 import { AccountButton, ProfileButton } from './HeaderButtons.js';
 import { MenuOnFirstUse } from './MenuOnFirstUse.js';
 import { KeyIcon } from './icons.js';
+import { useFirstPageDrawnMark } from '../lib/firstPage.js';
 
 const loadMenus = () => import('./HeaderMenus.js');
 const AccountSwitcherMenu = lazy(() => loadMenus().then((m) => ({ default: m.AccountSwitcherMenu })));
 const ProfileMenu = lazy(() => loadMenus().then((m) => ({ default: m.ProfileMenu })));
 
 export function AppLayout() {
+  useFirstPageDrawnMark();
   const me = useMe();
   const match = useMatch('/accounts/:accountId/*');
   if (!me.data) return null; // RequireSession renders this only with a session

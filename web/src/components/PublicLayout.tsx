@@ -1,9 +1,11 @@
 import { Box, Center, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { KeyIcon } from './icons.js';
+import { useFirstPageDrawnMark } from '../lib/firstPage.js';
 
 /** The frame of the pages before sign-in: the product name and one centred form. */
 export function PublicLayout({ title, subtitle, children }: { title: string; subtitle: string; children: ReactNode }) {
+  useFirstPageDrawnMark();
   return (
     <Center mih="100vh" p="md" component="main">
       <Stack w="100%" maw={420} gap="lg">
