@@ -1,7 +1,8 @@
-import { Button, Group, Paper, Select, TextInput } from '@mantine/core';
+import { Button, Group, Paper, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { useEffect, useRef, useState } from 'react';
 import { SearchIcon } from '../../components/icons.js';
+import { SelectOnFirstUse } from '../../components/SelectOnFirstUse.js';
 import { CREATED_ON_OPTIONS, STATE_OPTIONS, type useTokenFilters } from './useTokenFilters.js';
 
 type FilterState = ReturnType<typeof useTokenFilters>;
@@ -41,7 +42,7 @@ export function TokenFilterBar({ filters, setFilter, clearAll, active }: FilterS
           style={{ flex: '1 1 240px' }}
           type="search"
         />
-        <Select
+        <SelectOnFirstUse
           label="Created On"
           placeholder="Any time"
           data={CREATED_ON_OPTIONS.map((o) => ({ ...o }))}
@@ -51,7 +52,7 @@ export function TokenFilterBar({ filters, setFilter, clearAll, active }: FilterS
           clearButtonProps={{ 'aria-label': 'Clear the Created On filter' }}
           w={230}
         />
-        <Select
+        <SelectOnFirstUse
           label="State"
           placeholder="Any state"
           data={STATE_OPTIONS.map((o) => ({ ...o }))}
