@@ -10,13 +10,13 @@ import { NewSecretProvider } from './components/NewSecretDialog.js';
 import { firstPageDrawn } from './lib/firstPage.js';
 import { routes } from './lib/routes.js';
 import { createQueryClient } from './queryClient.js';
-import { createAppRouter } from './router.js';
+import { AppRouterProvider, createAppRouter } from './router.js';
 import { theme } from './theme.js';
 
 const Toasts = lazy(() => firstPageDrawn.then(() => import('./components/Toasts.js')));
 
 const queryClient = createQueryClient((returnTo) => void router.navigate(routes.login(returnTo), { replace: true }));
-const { router, AppRouterProvider } = createAppRouter(queryClient);
+const { router, providerListens } = createAppRouter(queryClient);
 
 // The first screen renders in a transition, which React splits into short tasks (the browser stays responsive and
 // can paint between them) instead of one long one; createAppRouter makes the first navigation wait for the
@@ -32,7 +32,7 @@ startTransition(() => {
         </Suspense>
         <QueryClientProvider client={queryClient}>
           <NewSecretProvider>
-            <AppRouterProvider />
+            <AppRouterProvider router={router} onListening={providerListens} />
           </NewSecretProvider>
         </QueryClientProvider>
       </MantineProvider>

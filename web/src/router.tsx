@@ -43,7 +43,7 @@ function Root() {
  * between rendering RouterProvider and committing it; RouterProvider subscribes to the router only as it commits,
  * so a first navigation ending in between would go unseen and leave its loader on screen. The first navigation
  * therefore ends only once the provider listens: every page it can be async for sits under a loader of `dataOf`
- * (RequireSession's), which on the first load also waits for `AppRouterProvider` to have committed.
+ * (RequireSession's), which on the first load also waits for `AppRouterProvider` to call `providerListens`.
  */
 export function createAppRouter(queryClient: QueryClient) {
   let firstLoad = true;
@@ -142,10 +142,14 @@ export function createAppRouter(queryClient: QueryClient) {
       firstLoad = false;
     });
   }
-  /** RouterProvider, which subscribes in a layout effect: this parent's own runs after it, once it listens. */
-  function AppRouterProvider() {
-    useLayoutEffect(markListening, []);
-    return <RouterProvider router={router} />;
-  }
-  return { router, AppRouterProvider };
+  return { router, providerListens: markListening };
+}
+
+/**
+ * RouterProvider, which subscribes to the router in a layout effect; this parent's own runs after it, once it
+ * listens, and calls `onListening` (createAppRouter's `providerListens`).
+ */
+export function AppRouterProvider({ router, onListening }: { router: ReturnType<typeof createBrowserRouter>; onListening: () => void }) {
+  useLayoutEffect(onListening, [onListening]);
+  return <RouterProvider router={router} />;
 }
