@@ -1,8 +1,16 @@
-import { ActionIcon, Tooltip, VisuallyHidden } from '@mantine/core';
-import { useEffect, useRef, useState } from 'react';
+import { ActionIcon, VisuallyHidden } from '@mantine/core';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { copyText } from '../lib/clipboard.js';
 import { notifyError } from '../lib/notify.js';
+import { firstPageDrawn } from '../lib/firstPage.js';
 import { CheckIcon, CopyIcon } from './icons.js';
+
+/**
+ * The "Copied" tooltip, which a list of cards shows only after a copy: its code (Mantine's Tooltip and floating-ui,
+ * a sixth of the API page's first load) is fetched once the first page is drawn, not with the page.
+ */
+const loadTooltip = () => import('./LazyTooltip.js');
+const Tooltip = lazy(loadTooltip);
 
 interface CopyValueButtonProps {
   /** What is copied, e.g. "Account SID"; names the button for screen readers. */
@@ -18,6 +26,7 @@ export function CopyValueButton({ label, value, className }: CopyValueButtonProp
   const [busy, setBusy] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
+  useEffect(() => void firstPageDrawn.then(loadTooltip), []);
 
   const copy = async () => {
     setBusy(true);
@@ -54,9 +63,11 @@ export function CopyValueButton({ label, value, className }: CopyValueButtonProp
   return (
     <>
       {copied ? (
-        <Tooltip label="Copied" opened color="teal">
-          {button}
-        </Tooltip>
+        <Suspense fallback={button}>
+          <Tooltip label="Copied" opened color="teal">
+            {button}
+          </Tooltip>
+        </Suspense>
       ) : (
         button
       )}
