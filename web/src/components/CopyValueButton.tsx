@@ -1,16 +1,15 @@
 import { ActionIcon, VisuallyHidden } from '@mantine/core';
-import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { Suspense, useEffect, useRef, useState } from 'react';
 import { copyText } from '../lib/clipboard.js';
 import { notifyError } from '../lib/notify.js';
-import { firstPageDrawn } from '../lib/firstPage.js';
+import { lazyAfterFirstPage } from '../lib/firstPage.js';
 import { CheckIcon, CopyIcon } from './icons.js';
 
 /**
  * The "Copied" tooltip, which a list of cards shows only after a copy: its code (Mantine's Tooltip and floating-ui,
  * a sixth of the API page's first load) is fetched once the first page is drawn, not with the page.
  */
-const loadTooltip = () => import('./LazyTooltip.js');
-const Tooltip = lazy(loadTooltip);
+const Tooltip = lazyAfterFirstPage(() => import('./LazyTooltip.js'));
 
 interface CopyValueButtonProps {
   /** What is copied, e.g. "Account SID"; names the button for screen readers. */
@@ -26,7 +25,6 @@ export function CopyValueButton({ label, value, className }: CopyValueButtonProp
   const [busy, setBusy] = useState(false);
   const timer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => () => clearTimeout(timer.current), []);
-  useEffect(() => void firstPageDrawn.then(loadTooltip), []);
 
   const copy = async () => {
     setBusy(true);

@@ -4,8 +4,8 @@
  * history state or cache. The dialog's code (NewSecretModal.tsx: Mantine's modal, its focus trap and scroll lock)
  * loads on its own once the first page is drawn (lib/firstPage.ts), not with it.
  */
-import { createContext, lazy, Suspense, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
-import { firstPageDrawn } from '../lib/firstPage.js';
+import { createContext, Suspense, useCallback, useContext, useState, type ReactNode } from 'react';
+import { lazyAfterFirstPage } from '../lib/firstPage.js';
 import type { NewSecret } from './NewSecretModal.js';
 
 const ShowNewSecretContext = createContext<((secret: NewSecret) => void) | null>(null);
@@ -16,8 +16,8 @@ export function useShowNewSecret(): (secret: NewSecret) => void {
   return show;
 }
 
-const loadModal = () => import('./NewSecretModal.js');
-const NewSecretModal = lazy(loadModal);
+// Downloaded once the first page is drawn, so the first secret does not wait for it.
+const NewSecretModal = lazyAfterFirstPage(() => import('./NewSecretModal.js'));
 
 export function NewSecretProvider({ children }: { children: ReactNode }) {
   const [secret, setSecret] = useState<NewSecret | null>(null);
@@ -27,8 +27,6 @@ export function NewSecretProvider({ children }: { children: ReactNode }) {
     setSecret(next);
     setShown(true);
   }, []);
-  // Downloaded once the first page is drawn, so the first secret does not wait for it.
-  useEffect(() => void firstPageDrawn.then(loadModal), []);
   return (
     <ShowNewSecretContext.Provider value={show}>
       {children}

@@ -7,11 +7,10 @@
  * page is drawn.
  */
 import { ComboboxChevron, Input, type SelectProps, TextInput } from '@mantine/core';
-import { lazy, Suspense, useEffect, useState } from 'react';
-import { firstPageDrawn } from '../lib/firstPage.js';
+import { Suspense, useState } from 'react';
+import { lazyAfterFirstPage } from '../lib/firstPage.js';
 
-const loadSelect = () => import('./LazySelect.js');
-const Select = lazy(loadSelect);
+const Select = lazyAfterFirstPage(() => import('./LazySelect.js'));
 
 interface Option {
   value: string;
@@ -34,7 +33,6 @@ type Use = 'none' | 'pressed' | 'focused';
 export function SelectOnFirstUse(props: SelectOnFirstUseProps) {
   const { label, placeholder, data, value, onChange, clearable, clearButtonProps, w } = props;
   const [use, setUse] = useState<Use>('none');
-  useEffect(() => void firstPageDrawn.then(loadSelect), []);
 
   const chosen = data.find((option) => option.value === value);
   const clear = clearable && chosen !== undefined;

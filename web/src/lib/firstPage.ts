@@ -3,7 +3,7 @@
  * new-secret dialog, the header's menus) is fetched only then: fetched with the page, it shared the network with
  * the page's own code and data, and the main thread with its first render.
  */
-import { useEffect } from 'react';
+import { lazy, useEffect } from 'react';
 import { afterNextPaint } from './afterPaint.js';
 
 let markDrawn: () => void = () => undefined;
@@ -12,6 +12,15 @@ let markDrawn: () => void = () => undefined;
 export const firstPageDrawn = new Promise<void>((resolve) => {
   markDrawn = resolve;
 });
+
+/**
+ * `lazy(load)` for code no page needs to draw itself: fetched once the first page is drawn, so that it is there
+ * when first rendered, or sooner, should it be rendered before.
+ */
+export const lazyAfterFirstPage: typeof lazy = (load) => {
+  void firstPageDrawn.then(load);
+  return lazy(load);
+};
 
 /**
  * For the frames pages are drawn in (AppLayout, PublicLayout), which mount only with a page itself, never with
