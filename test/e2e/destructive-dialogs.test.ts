@@ -6,7 +6,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { signInToApi } from './support/api.js';
-import { launchChromiumPerFile, screenshot, seriousAccessibilityViolations, signIn } from './support/browser.js';
+import { launchChromiumPerFile, screenshot, seriousAccessibilityViolations, signInFromLoginPage } from './support/browser.js';
 import { startServerPerFile } from './support/server.js';
 
 const TOKEN = 'Nightly export';
@@ -37,9 +37,7 @@ describe('destructive confirmations', () => {
   it('remove user, delete token, reset token and delete endpoint: each red button passes axe-core', async () => {
     const { context, page, problems } = await chromium.openPage(server.baseUrl);
     onTestFailed(() => screenshot(page, 'failed-destructive-dialogs', { fullPage: false }).catch(() => undefined));
-    await page.goto('/login');
-    await signIn(page, server.admin);
-    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+    await signInFromLoginPage(page, server.admin);
 
     await page.goto(`/accounts/${server.accountId}/settings/users`);
     await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { signInToApi } from './support/api.js';
-import { launchChromiumPerFile, screenshot, signIn } from './support/browser.js';
+import { launchChromiumPerFile, screenshot, signInFromLoginPage } from './support/browser.js';
 import { startServerPerFile } from './support/server.js';
 
 const server = startServerPerFile({
@@ -22,9 +22,7 @@ describe('the API page filters before their first use', () => {
   it('are reached with Tab and chosen with the keyboard, and clear a value from the URL without being opened', async () => {
     const { context, page, problems } = await chromium.openPage(server.baseUrl);
     onTestFailed(() => screenshot(page, 'failed-filter-selects', { fullPage: false }).catch(() => undefined));
-    await page.goto('/login');
-    await signIn(page, server.admin);
-    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+    await signInFromLoginPage(page, server.admin);
 
     await page.goto(`/accounts/${server.accountId}/settings/api`);
     const search = page.getByRole('searchbox', { name: 'Search by Name' });

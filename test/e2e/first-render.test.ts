@@ -5,7 +5,7 @@
  */
 import { expect, it, onTestFailed } from 'vitest';
 import { signInToApi } from './support/api.js';
-import { launchChromiumPerFile, screenshot, signIn } from './support/browser.js';
+import { launchChromiumPerFile, screenshot, signInFromLoginPage } from './support/browser.js';
 import { startServerPerFile } from './support/server.js';
 
 const server = startServerPerFile({
@@ -21,9 +21,7 @@ for (const slowdown of [1, 6]) {
   it(`opens the API page by its address with a CPU ${slowdown}× slower`, async () => {
     const { context, page, problems } = await chromium.openPage(server.baseUrl, { timeoutMs: 30_000 });
     onTestFailed(() => screenshot(page, `failed-first-render-${slowdown}x`, { fullPage: false }).catch(() => undefined));
-    await page.goto('/login');
-    await signIn(page, server.admin);
-    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+    await signInFromLoginPage(page, server.admin);
     const cdp = await context.newCDPSession(page);
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: slowdown });
     for (let visit = 0; visit < 3; visit++) {

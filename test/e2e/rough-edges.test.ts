@@ -6,7 +6,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { signInToApi } from './support/api.js';
-import { screenshot, seriousAccessibilityViolations, signIn, launchChromiumPerFile } from './support/browser.js';
+import { screenshot, seriousAccessibilityViolations, signIn, signInFromLoginPage, launchChromiumPerFile } from './support/browser.js';
 import { startServerPerFile } from './support/server.js';
 
 const server = startServerPerFile({
@@ -22,12 +22,6 @@ async function open(name: string, options: Parameters<typeof chromium.openPage>[
   const opened = await chromium.openPage(server.baseUrl, options);
   onTestFailed(() => screenshot(opened.page, `failed-rough-edges-${name}`).catch(() => undefined));
   return opened;
-}
-
-async function signedIn(page: Page, who = server.admin) {
-  await page.goto('/login');
-  await signIn(page, who);
-  await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
 }
 
 const breadcrumb = (page: Page) => page.locator('[aria-label="Breadcrumb"] .mantine-Breadcrumbs-breadcrumb').allTextContents();
@@ -88,7 +82,7 @@ describe('sign-in refusals', () => {
 describe('the wizard and the token pages', () => {
   it('shows the scope error beside Next with focus on it, keeps refused tag text, one breadcrumb trail, toasts clear of the buttons', async () => {
     const { context, page, problems } = await open('wizard');
-    await signedIn(page);
+    await signInFromLoginPage(page, server.admin);
     await page.goto(`/accounts/${server.accountId}/settings/api`);
     await page.getByText('No access tokens yet').waitFor();
     expect(await breadcrumb(page)).toEqual(['Settings', 'Technical', 'API']);
@@ -187,7 +181,7 @@ describe('the wizard and the token pages', () => {
 describe('slow and broken networks', () => {
   it('always shows something while a throttled network loads a deep link: a loader, never a blank page or main area', async () => {
     const { context, page } = await open('throttled-network');
-    await signedIn(page);
+    await signInFromLoginPage(page, server.admin);
     const cdp = await context.newCDPSession(page);
     // Roughly a poor mobile connection: 400 ms round trips, 400 kbit/s down.
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 400, downloadThroughput: 50_000, uploadThroughput: 50_000 });
@@ -214,7 +208,7 @@ describe('slow and broken networks', () => {
     const catalog = await api.get<{ categories: { scopes: { id: string }[] }[] }>('/catalog');
     const { token } = await api.createToken(server.accountId, { name: 'Opened by a deep link', scopes: [catalog.categories[0]!.scopes[0]!.id], developerEmails: ['dev@deep-link.test'] });
     const { context, page, problems } = await open('deep-link-one-go');
-    await signedIn(page);
+    await signInFromLoginPage(page, server.admin);
     // Every loader the page shows on its way, in order (role="status" is how every loader of the UI announces itself).
     await page.addInitScript(() => {
       const seen: string[] = [];
@@ -242,7 +236,7 @@ describe('slow and broken networks', () => {
   it('a page whose code did not arrive says so in plain words and offers Reload, which brings it back', async () => {
     // This test makes the chunk fail on purpose, so the browser's own error lines are expected here.
     const { context, page } = await open('chunk-failed');
-    await signedIn(page);
+    await signInFromLoginPage(page, server.admin);
     const chunk = /\/assets\/ApiPage-[^/]+\.js$/;
     await page.route(chunk, (route) => route.abort('connectionfailed'));
     await page.getByRole('link', { name: 'API', exact: true }).click();
@@ -259,7 +253,7 @@ describe('slow and broken networks', () => {
 describe('a role without API access', () => {
   it('sees why, and a way back to Settings', async () => {
     const { context, page, problems } = await open('no-access');
-    await signedIn(page, server.analyst);
+    await signInFromLoginPage(page, server.analyst);
     await page.goto(`/accounts/${server.accountId}/settings/api/tokens/new`);
     await page.getByRole('heading', { name: 'No access to API settings' }).waitFor();
     await page.getByRole('link', { name: 'Back to Settings' }).click();

@@ -6,7 +6,7 @@
 import type { Locator, Page } from 'playwright-core';
 import { describe, expect, it, onTestFailed } from 'vitest';
 import { signInToApi } from './support/api.js';
-import { launchChromiumPerFile, screenshot, signIn } from './support/browser.js';
+import { launchChromiumPerFile, screenshot, signInFromLoginPage } from './support/browser.js';
 import { startServerPerFile } from './support/server.js';
 
 const server = startServerPerFile({
@@ -39,9 +39,7 @@ for (const device of ['desktop', 'phone'] as const) {
     it('opens the new token at its top after Create at the bottom of a long wizard, and after Duplicate', async () => {
       const { context, page, problems } = await chromium.openPage(server.baseUrl, { device });
       onTestFailed(() => screenshot(page, `failed-scroll-position-create-${device}`, { fullPage: false }).catch(() => undefined));
-      await page.goto('/login');
-      await signIn(page, server.admin);
-      await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+      await signInFromLoginPage(page, server.admin);
       await page.goto(`/accounts/${server.accountId}/settings/api/tokens/new`);
       await page.getByLabel('Token Name').fill(`Scrolled on a ${device}`);
       await page.getByRole('button', { name: 'Next' }).click();
@@ -79,9 +77,7 @@ for (const device of ['desktop', 'phone'] as const) {
     it('opens a token from far down the list at its top, and Back returns to the same place in the list', async () => {
       const { context, page, problems } = await chromium.openPage(server.baseUrl, { device });
       onTestFailed(() => screenshot(page, `failed-scroll-position-list-${device}`, { fullPage: false }).catch(() => undefined));
-      await page.goto('/login');
-      await signIn(page, server.admin);
-      await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+      await signInFromLoginPage(page, server.admin);
       await page.goto(`/accounts/${server.accountId}/settings/api`);
       // The list shows the newest first: this card is several screens down.
       const card = page.getByRole('link', { name: 'Listed integration 10', exact: true });

@@ -67,6 +67,13 @@ export async function signIn(page: Page, who: { email: string; password: string 
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** Opens the sign-in page, signs in, and waits for Settings, where signing in leads. */
+export async function signInFromLoginPage(page: Page, who: { email: string; password: string }): Promise<void> {
+  await page.goto('/login');
+  await signIn(page, who);
+  await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+}
+
 export interface ConsoleProblem {
   kind: string;
   text: string;
