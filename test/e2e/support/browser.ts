@@ -185,11 +185,9 @@ async function settled(page: Page): Promise<void> {
             .filter((animation) => animation.playState === 'running' && animation.effect?.getComputedTiming().endTime !== Infinity)
             .map((animation) => `animation on ${(animation.effect as KeyframeEffect | null)?.target?.className ?? '?'}`),
           ...[...document.querySelectorAll<HTMLElement>('[style*="opacity"]')]
-            .filter((element) => {
-              const opacity = Number(getComputedStyle(element).opacity);
-              return opacity > 0 && opacity < 1;
-            })
-            .map((element) => `opacity ${getComputedStyle(element).opacity} on ${element.className}`),
+            .map((element) => ({ element, opacity: Number(getComputedStyle(element).opacity) }))
+            .filter(({ opacity }) => opacity > 0 && opacity < 1)
+            .map(({ element, opacity }) => `opacity ${opacity} on ${element.className}`),
         ];
         const check = () => {
           const now = moving();
