@@ -1,6 +1,5 @@
 /** The signed-in frame: top navigation bar (product, account switcher, profile menu) and the page below it. */
 import { AppShell, Box, Container, Group, Text, UnstyledButton } from '@mantine/core';
-import { lazy } from 'react';
 import { Link, Outlet, useMatch } from 'react-router';
 import { useMe } from '../api/queries.js';
 import { defaultAccount } from '../auth/account.js';
@@ -8,11 +7,11 @@ import { routes } from '../lib/routes.js';
 import { AccountButton, ProfileButton } from './HeaderButtons.js';
 import { MenuOnFirstUse } from './MenuOnFirstUse.js';
 import { KeyIcon } from './icons.js';
-import { useFirstPageDrawnMark } from '../lib/firstPage.js';
+import { lazyAfterFirstPage, useFirstPageDrawnMark } from '../lib/firstPage.js';
 
 const loadMenus = () => import('./HeaderMenus.js');
-const AccountSwitcherMenu = lazy(() => loadMenus().then((m) => ({ default: m.AccountSwitcherMenu })));
-const ProfileMenu = lazy(() => loadMenus().then((m) => ({ default: m.ProfileMenu })));
+const AccountSwitcherMenu = lazyAfterFirstPage(() => loadMenus().then((m) => ({ default: m.AccountSwitcherMenu })));
+const ProfileMenu = lazyAfterFirstPage(() => loadMenus().then((m) => ({ default: m.ProfileMenu })));
 
 export function AppLayout() {
   useFirstPageDrawnMark();
@@ -29,7 +28,7 @@ export function AppLayout() {
             <Group gap="lg" wrap="nowrap">
               <ProductMark to={current ? routes.settings(current.id) : '/'} />
               {current && accounts.length > 1 && (
-                <MenuOnFirstUse button={(props) => <AccountButton current={current} {...props} />} menu={<AccountSwitcherMenu accounts={accounts} current={current} />} load={loadMenus} />
+                <MenuOnFirstUse button={(props) => <AccountButton current={current} {...props} />} menu={<AccountSwitcherMenu accounts={accounts} current={current} />} />
               )}
               {current && accounts.length === 1 && (
                 <Text size="sm" c="dimmed" visibleFrom="sm">
@@ -37,7 +36,7 @@ export function AppLayout() {
                 </Text>
               )}
             </Group>
-            <MenuOnFirstUse button={(props) => <ProfileButton me={me.data!} {...props} />} menu={<ProfileMenu me={me.data} account={current} />} load={loadMenus} />
+            <MenuOnFirstUse button={(props) => <ProfileButton me={me.data!} {...props} />} menu={<ProfileMenu me={me.data} account={current} />} />
           </Group>
         </Container>
       </AppShell.Header>

@@ -1,17 +1,16 @@
 /**
  * A menu that is only its button until first used: the menu (Mantine's popover, floating-ui and focus handling,
  * and the dialogs it opens) is neither part of the page's first load nor mounted as the page draws — a list of a
- * thousand cards carries a thousand buttons, not a thousand menus. Its code (`load`, which `menu` renders lazily)
- * is fetched once the first page is drawn; the first click mounts the menu opened, around the same button.
+ * thousand cards carries a thousand buttons, not a thousand menus. `menu` is a component made with
+ * lazyAfterFirstPage (lib/firstPage.ts), so its code is fetched once the first page is drawn; the first click
+ * mounts the menu opened, around the same button.
  */
 import { type ComponentPropsWithRef, type ReactElement, Suspense, useEffect, useRef, useState } from 'react';
-import { firstPageDrawn } from '../lib/firstPage.js';
 
 export type MenuButtonProps = Pick<ComponentPropsWithRef<'button'>, 'aria-haspopup' | 'aria-expanded' | 'onClick'>;
 
-export function MenuOnFirstUse({ button, menu, load }: { button: (props: MenuButtonProps) => ReactElement; menu: ReactElement; load: () => Promise<unknown> }) {
+export function MenuOnFirstUse({ button, menu }: { button: (props: MenuButtonProps) => ReactElement; menu: ReactElement }) {
   const [used, setUsed] = useState(false);
-  useEffect(() => void firstPageDrawn.then(load), [load]);
   const plain = button({ 'aria-haspopup': 'menu', 'aria-expanded': false, onClick: () => setUsed(true) });
   if (!used) return plain;
   return <Suspense fallback={plain}>{menu}</Suspense>;

@@ -1,17 +1,15 @@
 import { ActionIcon } from '@mantine/core';
-import { lazy } from 'react';
 import { DotsIcon } from '../icons.js';
+import { lazyAfterFirstPage } from '../../lib/firstPage.js';
 import { MenuOnFirstUse } from '../MenuOnFirstUse.js';
 import type { TokenMoreMenuProps } from './ActiveTokenMoreMenu.js';
 
-const loadMenu = () => import('./ActiveTokenMoreMenu.js');
-const ActiveTokenMoreMenu = lazy(loadMenu);
+const ActiveTokenMoreMenu = lazyAfterFirstPage(() => import('./ActiveTokenMoreMenu.js'));
 
 /** The [More] menu of a token, on its card and on its page: a plain button until first used (MenuOnFirstUse). */
 export function TokenMoreMenu(props: TokenMoreMenuProps) {
   return (
     <MenuOnFirstUse
-      load={loadMenu}
       button={(plain) => (
         <ActionIcon variant="subtle" color="gray" aria-label={`More actions for ${props.token.name}`} className={props.className} {...plain}>
           <DotsIcon />

@@ -1,5 +1,5 @@
 import { ActionIcon, Anchor, Card, Divider, Group, Stack, Text, Title } from '@mantine/core';
-import { Fragment, lazy } from 'react';
+import { Fragment } from 'react';
 import { Link } from 'react-router';
 import type { ExposureDto } from '../../../../src/http/management/schemas.js';
 import { useExposedTokens } from '../../api/exposures.js';
@@ -10,13 +10,13 @@ import { CopyValueButton } from '../../components/CopyValueButton.js';
 import { SectionLoader } from '../../components/Feedback.js';
 import { DotsIcon } from '../../components/icons.js';
 import { MenuOnFirstUse } from '../../components/MenuOnFirstUse.js';
+import { lazyAfterFirstPage } from '../../lib/firstPage.js';
 import { formatDateTime, formatRelative, maskSecret } from '../../lib/format.js';
 import { routes } from '../../lib/routes.js';
 import { latestVersion } from '../../lib/scopes.js';
 import type { PairToken } from './LegacyMoreMenu.js';
 
-const loadMenu = () => import('./LegacyMoreMenu.js');
-const LegacyMoreMenu = lazy(loadMenu);
+const LegacyMoreMenu = lazyAfterFirstPage(() => import('./LegacyMoreMenu.js'));
 
 const PAIRS = [
   { key: 'readWrite', label: 'Read/Write', access: 'Every endpoint, every method' },
@@ -48,7 +48,6 @@ export function LegacyTokensCard({ accountId }: { accountId: string }) {
         </Stack>
         {pairs.length > 0 && (
             <MenuOnFirstUse
-              load={loadMenu}
               button={(plain) => (
                 <ActionIcon variant="subtle" color="gray" aria-label="More actions for Legacy Account Tokens" {...plain}>
                   <DotsIcon />
